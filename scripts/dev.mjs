@@ -1,0 +1,34 @@
+// `npm run dev`: the embedded Cognito plus the example app (next dev), ready to sign in.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { envFor, startCognitoLocal } from "./cognito-local.mjs";
+
+const require = createRequire(import.meta.url);
+const port = Number(process.env.PORT ?? 3000);
+const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
+const { info, stop } = await startCognitoLocal({ appUrl });
+console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
+console.log(`Sign in at ${appUrl}/ as ${info.users.join(" or ")} with password ${info.password}`);
+
+const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", "localhost"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    ...envFor(info, appUrl),
+    // A fresh secret each run: sessions from an earlier run simply read as signed out.
+    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url"),
+    NEXT_TELEMETRY_DISABLED: "1",
+  },
+});
+const shutdown = async () => {
+  next.kill("SIGTERM");
+  await stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+next.on("exit", async (code) => {
+  await stop();
+  process.exit(code ?? 0);
+});

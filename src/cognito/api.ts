@@ -1,0 +1,59 @@
+import { CognitoRejectedError, CognitoUnavailableError } from "../errors.ts";
+
+export interface CognitoApiOptions {
+  endpoint: URL;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Call one action of the Cognito user-pool JSON API with plain `fetch`, so it runs in
+ * Edge middleware as well as on Node (no AWS SDK). Unauthenticated actions only
+ * (InitiateAuth, RevokeToken, GlobalSignOut, …): they need no AWS credentials.
+ *
+ * Throws {@link CognitoRejectedError} when Cognito refuses (4xx with an error type) and
+ * {@link CognitoUnavailableError} on timeouts, network errors and 5xx.
+ */
+export async function callCognito<T>(options: CognitoApiOptions, action: string, body: object): Promise<T> {
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(options.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${action}`,
+      },
+      body: JSON.stringify(body),
+      redirect: "error",
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (cause) {
+    throw new CognitoUnavailableError(`Cognito ${action} could not be reached`, { cause });
+  }
+  const text = await response.text().catch(() => "");
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    // A proxy's HTML error page: fall through to the status check.
+  }
+  if (response.ok) return parsed as T;
+  const type = String(parsed.__type ?? parsed.code ?? "").split("#").pop() ?? "";
+  if (response.status >= 500 || type === "" || type === "InternalErrorException") {
+    throw new CognitoUnavailableError(`Cognito ${action} answered ${response.status}`);
+  }
+  // Cognito's own message, which names the problem but never echoes a token back.
+  throw new CognitoRejectedError(type, `Cognito ${action} refused: ${type}`);
+}
+
+/** `SECRET_HASH` for clients with a secret: Base64(HMAC-SHA256(secret, username + clientId)). */
+export async function secretHash(clientSecret: string, username: string, clientId: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", encoder.encode(clientSecret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(username + clientId)));
+  let binary = "";
+  for (const byte of mac) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,70 @@
+import type { AccessRule } from "../session/authorize.ts";
+
+/**
+ * Everything `createCognitoSession` accepts. Every field falls back to the
+ * environment variable named in its comment, so most apps pass nothing but `protect`.
+ */
+export interface CognitoSessionOptions {
+  /** User pool id, e.g. `eu-west-1_AbC123`. Env: `COGNITO_USER_POOL_ID`. */
+  userPoolId?: string;
+  /** App client id. Env: `COGNITO_CLIENT_ID`. */
+  clientId?: string;
+  /** App client secret, for clients that have one. Env: `COGNITO_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /** Hosted UI / managed login base URL, e.g. `https://auth.example.com`. Env: `COGNITO_DOMAIN`. */
+  domain?: string;
+  /** AWS region; derived from the pool id when absent. Env: `COGNITO_REGION`. */
+  region?: string;
+  /**
+   * Expected `iss` of every token. Default `https://cognito-idp.<region>.amazonaws.com/<pool>`;
+   * set it for `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>` or a local emulator.
+   * Env: `COGNITO_ISSUER`.
+   */
+  issuer?: string;
+  /** JWKS URL. Default `<issuer>/.well-known/jwks.json`. Env: `COGNITO_JWKS_URI`. */
+  jwksUri?: string;
+  /** Cognito JSON API URL. Default `https://cognito-idp.<region>.amazonaws.com/`. Env: `COGNITO_ENDPOINT`. */
+  endpoint?: string;
+  /**
+   * Secrets that seal cookies, newest first; each at least 32 characters. The first seals,
+   * all of them unseal, so a new secret can be rolled in without signing anyone out.
+   * Env: `SESSION_SECRET` (comma-separated).
+   */
+  secret?: string | string[];
+  /** The app's public origin, e.g. `https://app.example.com`. Env: `APP_URL`. */
+  appUrl?: string;
+  /** OAuth scopes asked for at sign-in. Default `["openid", "email", "profile"]`. */
+  scopes?: string[];
+  /**
+   * Path rules the middleware enforces, by Next-style path pattern
+   * (`/dashboard/:path*`). Pages redirect to sign-in; API and data requests get 401/403.
+   */
+  protect?: Record<string, AccessRule>;
+  /** Where the middleware mounts sign-in, callback and sign-out. Default `/auth`. */
+  basePath?: string;
+  /** Seconds a session may live without activity: the refresh token's lifetime. Default 30 days. */
+  sessionMaxAge?: number;
+  /** Clock tolerance, in seconds, for `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number;
+  /** Timeout, in milliseconds, for every call to Cognito. Default 5000. */
+  timeoutMs?: number;
+  /** Cookie settings. */
+  cookies?: {
+    /**
+     * Base name of the session cookies. Default `ncs`; the `__Host-` prefix is added
+     * whenever the cookies are `Secure`.
+     */
+    name?: string;
+    /** Send cookies with `Secure`. Default: true, except for plain-http non-loopback APP_URLs. */
+    secure?: boolean;
+  };
+  /**
+   * Relaxations for a local emulator, each off by default. Real Cognito needs none.
+   */
+  dev?: {
+    /** Accept an ID token without `nonce` at the callback (the embedded Cognito sends none). */
+    allowMissingNonce?: boolean;
+  };
+  /** Environment to read instead of `process.env` (tests). */
+  env?: Record<string, string | undefined>;
+}

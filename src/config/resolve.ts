@@ -1,0 +1,149 @@
+import { ConfigError } from "../errors.ts";
+import type { AccessRule } from "../session/authorize.ts";
+import type { CognitoSessionOptions } from "./options.ts";
+
+/** Config after defaults and validation; every URL parsed, every number set. */
+export interface ResolvedConfig {
+  userPoolId: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  region: string;
+  issuer: string;
+  jwksUri: URL;
+  /** Cognito JSON API. */
+  endpoint: URL;
+  /** Hosted UI base; absent when the app signs in with passwords only. */
+  domain: URL | undefined;
+  appUrl: URL;
+  secrets: string[];
+  scopes: string[];
+  protect: Array<[pattern: string, rule: AccessRule]>;
+  basePath: string;
+  sessionMaxAge: number;
+  clockTolerance: number;
+  timeoutMs: number;
+  cookies: { name: string; secure: boolean };
+  dev: { allowMissingNonce: boolean };
+}
+
+const DAY = 24 * 60 * 60;
+const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[0-9A-Za-z]+$/;
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts allowed over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname === "[::1]" ||
+    /^127(?:\.\d{1,3}){3}$/.test(hostname)
+  );
+}
+
+function url(setting: string, value: string, { allowPath = true } = {}): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(setting, "is not an absolute URL");
+  }
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname))) {
+    throw new ConfigError(setting, "must use https (plain http is allowed for loopback hosts only)");
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(setting, "must not carry credentials, a query or a fragment");
+  }
+  if (!allowPath && parsed.pathname !== "/") {
+    throw new ConfigError(setting, "must be an origin without a path");
+  }
+  return parsed;
+}
+
+function positive(setting: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(setting, "must be a non-negative number");
+  return value;
+}
+
+/**
+ * Merge explicit options over the environment, apply defaults and validate.
+ * Throws a {@link ConfigError} naming the first bad setting.
+ */
+export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConfig {
+  const env = options.env ?? (typeof process === "undefined" ? {} : process.env);
+  const pick = (option: string | undefined, name: string) => {
+    const value = option ?? env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const required = (option: string | undefined, name: string) => {
+    const value = pick(option, name);
+    if (value === undefined) throw new ConfigError(name, "is required");
+    return value;
+  };
+
+  const userPoolId = required(options.userPoolId, "COGNITO_USER_POOL_ID");
+  const poolMatch = POOL_ID.exec(userPoolId);
+  if (!poolMatch) throw new ConfigError("COGNITO_USER_POOL_ID", "is not a user pool id (<region>_<id>)");
+  const region = pick(options.region, "COGNITO_REGION") ?? poolMatch[1]!;
+  if (!/^[a-z0-9-]+$/.test(region)) throw new ConfigError("COGNITO_REGION", "is not a region name");
+
+  const clientId = required(options.clientId, "COGNITO_CLIENT_ID");
+  if (!/^[\w+]+$/.test(clientId)) throw new ConfigError("COGNITO_CLIENT_ID", "is not an app client id");
+
+  const issuer = pick(options.issuer, "COGNITO_ISSUER") ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  url("COGNITO_ISSUER", issuer);
+  if (issuer.endsWith("/")) throw new ConfigError("COGNITO_ISSUER", "must not end with a slash");
+
+  const jwksUri = url("COGNITO_JWKS_URI", pick(options.jwksUri, "COGNITO_JWKS_URI") ?? `${issuer}/.well-known/jwks.json`);
+  const endpoint = url(
+    "COGNITO_ENDPOINT",
+    pick(options.endpoint, "COGNITO_ENDPOINT") ?? `https://cognito-idp.${region}.amazonaws.com/`,
+  );
+  const domainValue = pick(options.domain, "COGNITO_DOMAIN");
+  const domain = domainValue === undefined ? undefined : url("COGNITO_DOMAIN", domainValue.replace(/\/+$/, ""));
+
+  const appUrl = url("APP_URL", required(options.appUrl, "APP_URL").replace(/\/+$/, ""), { allowPath: false });
+
+  const rawSecrets =
+    options.secret === undefined
+      ? (required(undefined, "SESSION_SECRET").split(","))
+      : Array.isArray(options.secret)
+        ? options.secret
+        : options.secret.split(",");
+  const secrets = rawSecrets.map((s) => s.trim()).filter(Boolean);
+  if (secrets.length === 0) throw new ConfigError("SESSION_SECRET", "is required");
+  if (secrets.some((s) => s.length < 32)) {
+    throw new ConfigError("SESSION_SECRET", "each secret must be at least 32 characters");
+  }
+
+  const basePath = options.basePath ?? "/auth";
+  if (!/^\/[\w-]+(?:\/[\w-]+)*$/.test(basePath)) throw new ConfigError("basePath", "must be a path like /auth");
+
+  const secureDefault = appUrl.protocol === "https:" || isLoopbackHost(appUrl.hostname);
+  const cookieName = options.cookies?.name ?? "ncs";
+  if (!/^[\w-]+$/.test(cookieName)) throw new ConfigError("cookies.name", "may hold letters, digits, _ and - only");
+
+  const protect = Object.entries(options.protect ?? {});
+  for (const [pattern] of protect) {
+    if (!pattern.startsWith("/")) throw new ConfigError(`protect["${pattern}"]`, "must start with /");
+  }
+
+  return {
+    userPoolId,
+    clientId,
+    clientSecret: pick(options.clientSecret, "COGNITO_CLIENT_SECRET"),
+    region,
+    issuer,
+    jwksUri,
+    endpoint,
+    domain,
+    appUrl,
+    secrets,
+    scopes: options.scopes ?? ["openid", "email", "profile"],
+    protect,
+    basePath,
+    sessionMaxAge: positive("sessionMaxAge", options.sessionMaxAge, 30 * DAY),
+    clockTolerance: positive("clockTolerance", options.clockTolerance, 5),
+    timeoutMs: positive("timeoutMs", options.timeoutMs, 5000),
+    cookies: { name: cookieName, secure: options.cookies?.secure ?? secureDefault },
+    dev: { allowMissingNonce: options.dev?.allowMissingNonce ?? false },
+  };
+}

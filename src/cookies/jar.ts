@@ -1,0 +1,88 @@
+import { stringifySetCookie, type SetCookie } from "cookie";
+
+/** Largest value put in one cookie; name and attributes stay well inside 4096 bytes. */
+export const MAX_CHUNK = 3800;
+/** More chunks than this is refused on read and never written. */
+export const MAX_CHUNKS = 5;
+
+/** A value that was present but unusable (a missing or duplicated chunk). */
+export const MALFORMED = Symbol("malformed cookie");
+
+/** The request's cookies by name; a name sent twice keeps every value. */
+export type CookieJar = Map<string, string[]>;
+
+/** Parse a `Cookie` header. Values are kept as sent: ours are URL-safe and never decoded. */
+export function parseCookieHeader(header: string | null | undefined): CookieJar {
+  const jar: CookieJar = new Map();
+  if (!header) return jar;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1) continue;
+    const name = pair.slice(0, eq).trim();
+    if (name === "") continue;
+    const value = pair.slice(eq + 1).trim();
+    const values = jar.get(name);
+    if (values) values.push(value);
+    else jar.set(name, [value]);
+  }
+  return jar;
+}
+
+/** Serialize a jar back to a `Cookie` header (for rewriting the request). */
+export function formatCookieHeader(jar: CookieJar): string {
+  const parts: string[] = [];
+  for (const [name, values] of jar) for (const value of values) parts.push(`${name}=${value}`);
+  return parts.join("; ");
+}
+
+/**
+ * Read a value that may be split across chunks. Unchunked: `name=value`. Chunked:
+ * `name.0=<count>~<part>`, `name.1=<part>`, … A duplicate, a missing chunk, or both
+ * forms at once reads as {@link MALFORMED}, never as a partial value.
+ */
+export function readChunked(jar: CookieJar, name: string): string | undefined | typeof MALFORMED {
+  const whole = jar.get(name);
+  const first = jar.get(`${name}.0`);
+  if (whole && first) return MALFORMED;
+  if (whole) return whole.length === 1 ? whole[0] : MALFORMED;
+  if (!first) return undefined;
+  if (first.length !== 1) return MALFORMED;
+  const head = /^([1-9])~(.*)$/s.exec(first[0]!);
+  if (!head) return MALFORMED;
+  const count = Number(head[1]);
+  if (count > MAX_CHUNKS) return MALFORMED;
+  let value = head[2]!;
+  for (let i = 1; i < count; i++) {
+    const part = jar.get(`${name}.${i}`);
+    if (!part || part.length !== 1) return MALFORMED;
+    value += part[0];
+  }
+  return value;
+}
+
+/** The cookies a value is written as: one cookie, or `.0`, `.1`, … with the count in front. */
+export function splitChunks(name: string, value: string): Array<[string, string]> {
+  if (value.length <= MAX_CHUNK) return [[name, value]];
+  const parts: string[] = [];
+  for (let i = 0; i < value.length; i += MAX_CHUNK) parts.push(value.slice(i, i + MAX_CHUNK));
+  if (parts.length > MAX_CHUNKS) throw new RangeError(`cookie ${name} would need ${parts.length} chunks`);
+  return parts.map((part, i) => [`${name}.${i}`, i === 0 ? `${parts.length}~${part}` : part]);
+}
+
+/** Every cookie name in the jar that belongs to `name` (the whole cookie and any chunk). */
+export function namesOf(jar: CookieJar, name: string): string[] {
+  const prefix = `${name}.`;
+  return [...jar.keys()].filter((n) => n === name || (n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length))));
+}
+
+export type CookieAttributes = Omit<SetCookie, "name" | "value">;
+
+/** One `Set-Cookie` header value. */
+export function setCookie(name: string, value: string, attributes: CookieAttributes): string {
+  return stringifySetCookie({ name, value, ...attributes });
+}
+
+/** A `Set-Cookie` that deletes `name`. */
+export function deleteCookie(name: string, attributes: CookieAttributes): string {
+  return stringifySetCookie({ name, value: "", ...attributes, maxAge: 0, expires: new Date(0) });
+}

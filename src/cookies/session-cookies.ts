@@ -1,0 +1,125 @@
+import type { ResolvedConfig } from "../config/resolve.ts";
+import {
+  type CookieAttributes,
+  type CookieJar,
+  deleteCookie,
+  MALFORMED,
+  namesOf,
+  readChunked,
+  setCookie,
+  splitChunks,
+} from "./jar.ts";
+import { Sealer } from "./seal.ts";
+
+/** The tokens a session cookie set holds. */
+export interface StoredTokens {
+  accessToken: string;
+  idToken: string | undefined;
+  refreshToken: string | undefined;
+  /** When the session ends for good (seconds since the epoch): the refresh token's lifetime. */
+  endsAt: number;
+}
+
+/** What was sealed next to the access token. */
+interface SealedPart {
+  r?: string;
+  i?: string;
+  e: number;
+}
+
+/** Cookies to set and delete; applied both to the response and to the request being served. */
+export interface CookieChanges {
+  set: Array<{ name: string; value: string; attributes: CookieAttributes }>;
+  remove: Array<{ name: string; attributes: CookieAttributes }>;
+}
+
+export const emptyChanges = (): CookieChanges => ({ set: [], remove: [] });
+
+/** The response's `Set-Cookie` values for `changes`. */
+export function toSetCookieHeaders(changes: CookieChanges): string[] {
+  return [
+    ...changes.remove.map(({ name, attributes }) => deleteCookie(name, attributes)),
+    ...changes.set.map(({ name, value, attributes }) => setCookie(name, value, attributes)),
+  ];
+}
+
+/** Apply `changes` to a request's cookie jar, so the rest of the request sees them. */
+export function applyToJar(jar: CookieJar, changes: CookieChanges): void {
+  for (const { name } of changes.remove) jar.delete(name);
+  for (const { name, value } of changes.set) jar.set(name, [value]);
+}
+
+/**
+ * The session's cookies: the access token as issued (`<name>.at`), and the refresh and
+ * ID tokens sealed together (`<name>.s`). Both may be chunked. Reading is strict: any
+ * malformed part means no session.
+ */
+export class SessionCookies {
+  readonly access: string;
+  readonly sealed: string;
+  readonly transaction: string;
+  readonly sealer: Sealer;
+
+  constructor(readonly config: ResolvedConfig) {
+    const prefix = config.cookies.secure ? "__Host-" : "";
+    this.access = `${prefix}${config.cookies.name}.at`;
+    this.sealed = `${prefix}${config.cookies.name}.s`;
+    this.transaction = `${prefix}${config.cookies.name}.tx`;
+    this.sealer = new Sealer(config.secrets);
+  }
+
+  /** Attributes of every cookie we write. */
+  attributes(maxAge: number): CookieAttributes {
+    return {
+      httpOnly: true,
+      secure: this.config.cookies.secure,
+      sameSite: "lax",
+      path: "/",
+      maxAge: Math.max(0, Math.floor(maxAge)),
+    };
+  }
+
+  /** The stored tokens, or null when there is no usable session cookie set. */
+  async read(jar: CookieJar): Promise<StoredTokens | null> {
+    const accessToken = readChunked(jar, this.access);
+    if (accessToken === undefined || accessToken === MALFORMED) return null;
+    const sealed = readChunked(jar, this.sealed);
+    if (sealed === MALFORMED) return null;
+    const now = Math.floor(Date.now() / 1000);
+    if (sealed === undefined) return { accessToken, idToken: undefined, refreshToken: undefined, endsAt: now };
+    const part = await this.sealer.unseal<SealedPart>(sealed);
+    if (!part) return null;
+    return { accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e };
+  }
+
+  /** Cookie changes that store `tokens`, replacing every session cookie the request carried. */
+  async write(jar: CookieJar, tokens: StoredTokens): Promise<CookieChanges> {
+    const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
+    const attributes = this.attributes(maxAge);
+    const changes = emptyChanges();
+    const add = (name: string, value: string) => {
+      for (const [chunk, part] of splitChunks(name, value)) changes.set.push({ name: chunk, value: part, attributes });
+    };
+    add(this.access, tokens.accessToken);
+    const part: SealedPart = { e: tokens.endsAt };
+    if (tokens.refreshToken !== undefined) part.r = tokens.refreshToken;
+    if (tokens.idToken !== undefined) part.i = tokens.idToken;
+    add(this.sealed, await this.sealer.seal(part, maxAge));
+    // Delete whatever the request had that the new set does not overwrite: stale chunks.
+    const written = new Set(changes.set.map((c) => c.name));
+    for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]) {
+      if (!written.has(name)) changes.remove.push({ name, attributes: this.attributes(0) });
+    }
+    return changes;
+  }
+
+  /** Cookie changes that delete every session cookie: the request's, and the base names always. */
+  clear(jar: CookieJar): CookieChanges {
+    const changes = emptyChanges();
+    const names = new Set([this.access, this.sealed, ...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]);
+    for (const name of names) {
+      changes.remove.push({ name, attributes: this.attributes(0) });
+    }
+    return changes;
+  }
+}

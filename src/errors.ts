@@ -1,0 +1,72 @@
+/**
+ * Errors thrown by next-cognito-session. Each has a stable `code` to branch on;
+ * messages never contain a token, a cookie value or a secret.
+ */
+export class CognitoSessionError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: string = "ERR_COGNITO_SESSION";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration is missing a setting or has an invalid one; names the setting. */
+export class ConfigError extends CognitoSessionError {
+  override readonly code = "ERR_CONFIG";
+  constructor(
+    /** The option or environment variable at fault, e.g. `COGNITO_CLIENT_ID`. */
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+  }
+}
+
+/** Any reason a token was refused. Subclasses narrow the reason. */
+export class InvalidTokenError extends CognitoSessionError {
+  override readonly code: string = "ERR_TOKEN_INVALID";
+}
+
+/** The token is well formed and correctly signed, but past its `exp`. */
+export class TokenExpiredError extends InvalidTokenError {
+  override readonly code = "ERR_TOKEN_EXPIRED";
+}
+
+/** The signature does not verify, or the header asks for anything but RS256 with a known key. */
+export class InvalidSignatureError extends InvalidTokenError {
+  override readonly code = "ERR_TOKEN_SIGNATURE";
+}
+
+/** A claim is missing or has the wrong value; `claim` names it. */
+export class InvalidClaimError extends InvalidTokenError {
+  override readonly code = "ERR_TOKEN_CLAIM";
+  constructor(
+    readonly claim: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The pool's JWKS could not be fetched and no keys are cached. Callers answer 503. */
+export class JwksUnavailableError extends CognitoSessionError {
+  override readonly code = "ERR_JWKS_UNAVAILABLE";
+}
+
+/** Cognito could not be reached or answered with a server error; retry later. */
+export class CognitoUnavailableError extends CognitoSessionError {
+  override readonly code = "ERR_COGNITO_UNAVAILABLE";
+}
+
+/** Cognito refused the request (e.g. `NotAuthorizedException`, `invalid_grant`). */
+export class CognitoRejectedError extends CognitoSessionError {
+  override readonly code = "ERR_COGNITO_REJECTED";
+  constructor(
+    /** Cognito's error type, e.g. `NotAuthorizedException` or `invalid_grant`. */
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,25 @@
+export { createCognitoSession, type CognitoSession } from "./create.ts";
+export type { CognitoSessionOptions } from "./config/options.ts";
+export type { ResolvedConfig } from "./config/resolve.ts";
+export type { AccessRule, Decision } from "./session/authorize.ts";
+export { authorize } from "./session/authorize.ts";
+export {
+  getAccessToken,
+  type CustomAttributes,
+  type Session,
+  type SessionUser,
+  type StandardAttributes,
+} from "./session/session.ts";
+export type { AccessTokenClaims, IdTokenClaims, TokenUse } from "./verify/verifier.ts";
+export type { AuthContext, AuthedHandler } from "./server/with-auth.ts";
+export {
+  CognitoRejectedError,
+  CognitoSessionError,
+  CognitoUnavailableError,
+  ConfigError,
+  InvalidClaimError,
+  InvalidSignatureError,
+  InvalidTokenError,
+  JwksUnavailableError,
+  TokenExpiredError,
+} from "./errors.ts";

@@ -1,0 +1,71 @@
+import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
+import type { CookieJar } from "../cookies/jar.ts";
+import { InvalidTokenError, JwksUnavailableError, TokenExpiredError } from "../errors.ts";
+import type { IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import { type CustomAttributes, type Session, toSession } from "./session.ts";
+
+/** What the request's session cookies amount to. */
+export type ReadResult<Custom extends CustomAttributes> =
+  /** No session cookies, or cookies that cannot be read (tampered, foreign, malformed). */
+  | { status: "none"; tokens: StoredTokens | null }
+  /** A verified session; `stale` when it lapses within the refresh margin. */
+  | { status: "valid"; session: Session<Custom>; tokens: StoredTokens; stale: boolean }
+  /** The access token has lapsed; a refresh token is at hand. */
+  | { status: "expired"; tokens: StoredTokens }
+  /** Keys could not be fetched: answer 503, neither a session nor a sign-out. */
+  | { status: "unavailable" };
+
+/** Reads sessions from cookies and from bearer tokens, verifying every token. */
+export class SessionReader {
+  constructor(
+    readonly cookies: SessionCookies,
+    readonly verifier: TokenVerifier,
+    /** Seconds before expiry at which a session counts as stale and is refreshed. */
+    readonly refreshMargin: number,
+  ) {}
+
+  async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
+    const tokens = await this.cookies.read(jar);
+    if (!tokens) return { status: "none", tokens: null };
+    try {
+      return await this.fromTokens<Custom>(tokens);
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) return { status: "unavailable" };
+      if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
+        return { status: "expired", tokens };
+      }
+      if (error instanceof InvalidTokenError) return { status: "none", tokens };
+      throw error;
+    }
+  }
+
+  /** Verify a stored token set; throws InvalidTokenError or JwksUnavailableError. */
+  async fromTokens<Custom extends CustomAttributes>(tokens: StoredTokens): Promise<ReadResult<Custom>> {
+    const access = await this.verifier.verify(tokens.accessToken, "access");
+    let id: IdTokenClaims | undefined;
+    if (tokens.idToken !== undefined) {
+      // An ID token that lapsed alongside a still-valid access token is just left out.
+      id = await this.verifier.verify(tokens.idToken, "id").catch((error) => {
+        if (error instanceof TokenExpiredError) return undefined;
+        throw error;
+      });
+      if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
+    }
+    const session = toSession<Custom>(tokens.accessToken, access, id);
+    const stale = tokens.refreshToken !== undefined && access.exp - Date.now() / 1000 <= this.refreshMargin;
+    return { status: "valid", session, tokens, stale };
+  }
+
+  /** A session from an `Authorization: Bearer` access token; null when absent or invalid. */
+  async fromBearer<Custom extends CustomAttributes>(authorization: string | null): Promise<Session<Custom> | null> {
+    const match = authorization ? /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim()) : null;
+    if (!match) return null;
+    try {
+      const access = await this.verifier.verify(match[1]!, "access");
+      return toSession<Custom>(match[1]!, access, undefined);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return null;
+      throw error;
+    }
+  }
+}
