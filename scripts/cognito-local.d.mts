@@ -1,0 +1,23 @@
+export const SEED_PASSWORD: string;
+export const SEED_USERS: Array<{ email: string; groups: string[] }>;
+export interface CognitoLocalInfo {
+  userPoolId: string;
+  clientId: string;
+  issuer: string;
+  jwksUri: string;
+  domain: string;
+  endpoint: string;
+  port: number;
+  pid: number;
+  accessTokenTtl: number;
+  users: string[];
+  password: string;
+}
+export function cognito(endpoint: string, action: string, body: object): Promise<any>;
+export function startCognitoLocal(options?: {
+  port?: number;
+  appUrl?: string;
+  accessTokenTtl?: number;
+  log?: string;
+}): Promise<{ info: CognitoLocalInfo; stop: () => Promise<void>; child: import("node:child_process").ChildProcess; dir: string }>;
+export function envFor(info: CognitoLocalInfo, appUrl: string): Record<string, string>;

@@ -1,0 +1,85 @@
+import { NextRequest } from "next/server";
+import { inject } from "vitest";
+import { envFor } from "../../scripts/cognito-local.mjs";
+import { type CognitoSessionOptions, createCognitoSession } from "../../src/index.ts";
+
+export const APP_URL = "http://localhost:3000";
+export const SECRET = "test-secret-0123456789-abcdefghijklmnop";
+
+/** An app configured against the run's embedded Cognito, as the example app is. */
+export function createTestApp(options: CognitoSessionOptions = {}) {
+  const info = inject("cognito");
+  return createCognitoSession({
+    protect: { "/dashboard/:path*": {}, "/admin/:path*": { groups: ["admins"] } },
+    dev: { allowMissingNonce: true },
+    ...options,
+    env: { ...envFor(info as never, APP_URL), SESSION_SECRET: SECRET, ...options.env },
+  });
+}
+
+type App = ReturnType<typeof createTestApp>;
+type Handler = (request: Request, context: unknown) => Response | Promise<Response>;
+
+/**
+ * A cookie-keeping client that sends requests through the app's middleware and, when the
+ * middleware lets a request through, to the route handler registered for the path, with
+ * the request headers the middleware handed on, exactly as Next does.
+ */
+export class TestBrowser {
+  readonly cookies = new Map<string, string>();
+  readonly routes = new Map<string, Handler>();
+
+  constructor(readonly app: App) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([n, v]) => `${n}=${v}`).join("; ");
+  }
+
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair!.indexOf("=");
+      const name = pair!.slice(0, eq);
+      if (/max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair!.slice(eq + 1));
+    }
+  }
+
+  async fetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
+    const url = new URL(path, APP_URL);
+    const headers: Record<string, string> = { accept: "text/html", ...init.headers };
+    if (this.cookies.size > 0 && !("cookie" in headers)) headers.cookie = this.cookieHeader();
+    const request = new NextRequest(url, { ...init, headers });
+    let response = await this.app.middleware(request);
+    if (response.headers.get("x-middleware-next") === "1") {
+      const handler = this.routes.get(url.pathname);
+      if (handler) {
+        const forwarded = new Headers(headers);
+        const rewritten = response.headers.get("x-middleware-request-cookie");
+        if (rewritten !== null) forwarded.set("cookie", rewritten);
+        const downstream = await handler(new Request(url, { ...init, headers: forwarded }), {});
+        for (const line of response.headers.getSetCookie()) downstream.headers.append("set-cookie", line);
+        response = downstream;
+      }
+    }
+    this.store(response);
+    return response;
+  }
+
+  /** Sign in through the embedded Cognito's hosted login page. Returns the callback response. */
+  async signIn(email: string, password = inject("cognito").password, returnTo = "/dashboard"): Promise<Response> {
+    const start = await this.fetch(`/auth/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
+    const authorize = start.headers.get("location")!;
+    const form = await (await fetch(authorize)).text();
+    const fields = Object.fromEntries([...form.matchAll(/name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const login = await fetch(new URL("/oauth2/authorize", authorize), {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ ...fields, username: email, password }),
+    });
+    const callback = login.headers.get("location");
+    if (!callback) throw new Error(`hosted login refused: ${login.status}`);
+    const url = new URL(callback);
+    return this.fetch(`${url.pathname}${url.search}`);
+  }
+}

@@ -1,0 +1,28 @@
+import type { TestProject } from "vitest/node";
+import { startCognitoLocal } from "../../scripts/cognito-local.mjs";
+import { freePort } from "../helpers/ports.ts";
+
+export interface CognitoLocalInfo {
+  userPoolId: string;
+  clientId: string;
+  issuer: string;
+  jwksUri: string;
+  domain: string;
+  endpoint: string;
+  port: number;
+  pid: number;
+  password: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    cognito: CognitoLocalInfo;
+  }
+}
+
+/** One embedded Cognito for the whole run, on a free loopback port; stopped by PID at the end. */
+export default async function setup(project: TestProject) {
+  const { info, stop } = await startCognitoLocal({ port: await freePort(), appUrl: "http://localhost:3000" });
+  project.provide("cognito", info as CognitoLocalInfo);
+  return stop;
+}
