@@ -24,7 +24,7 @@ if (build.status !== 0) {
   await stopIdp();
   process.exit(build.status ?? 1);
 }
-const app = spawn(process.execPath, [nextBin, "start", "app-example", "-p", String(port)], { stdio: "inherit", env });
+const app = spawn(process.execPath, [nextBin, "start", "app-example", "-p", String(port), "-H", process.env.HOST ?? "127.0.0.1"], { stdio: "inherit", env });
 const shutdown = async () => {
   app.kill("SIGTERM");
   await stopIdp();
