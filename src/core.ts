@@ -3,6 +3,7 @@ import { OAuthClient } from "./cognito/oauth.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
 import { SessionCookies } from "./cookies/session-cookies.ts";
 import { Refresher } from "./refresh/refresher.ts";
+import { refreshSource } from "./refresh/sources.ts";
 import { SessionReader } from "./session/reader.ts";
 import { JwksCache } from "./verify/jwks.ts";
 import { TokenVerifier } from "./verify/verifier.ts";
@@ -20,9 +21,6 @@ export interface Core {
   api: CognitoApiOptions;
 }
 
-/** Seconds before expiry at which the middleware refreshes. */
-const REFRESH_MARGIN = 60;
-
 export function createCore(config: ResolvedConfig): Core {
   const jwks = new JwksCache(config.jwksUri, { timeoutMs: config.timeoutMs });
   const verifier = new TokenVerifier({
@@ -33,14 +31,15 @@ export function createCore(config: ResolvedConfig): Core {
   });
   const cookies = new SessionCookies(config);
   const oauth = config.domain ? new OAuthClient(config) : undefined;
+  const api = { endpoint: config.endpoint, timeoutMs: config.timeoutMs };
   return {
     config,
     cookies,
     jwks,
     verifier,
-    reader: new SessionReader(cookies, verifier, REFRESH_MARGIN),
-    refresher: new Refresher(oauth, verifier),
+    reader: new SessionReader(cookies, verifier, config.refresh.margin),
+    refresher: new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin),
     oauth,
-    api: { endpoint: config.endpoint, timeoutMs: config.timeoutMs },
+    api,
   };
 }

@@ -42,8 +42,25 @@ export interface CognitoSessionOptions {
   protect?: Record<string, AccessRule>;
   /** Where the middleware mounts sign-in, callback and sign-out. Default `/auth`. */
   basePath?: string;
-  /** Seconds a session may live without activity: the refresh token's lifetime. Default 30 days. */
+  /**
+   * Seconds a session lasts after sign-in: set it to the app client's refresh token
+   * validity. The session cookies expire then. Default 30 days (Cognito's default).
+   */
   sessionMaxAge?: number;
+  /** How sessions are refreshed. */
+  refresh?: {
+    /**
+     * Refresh when the access token expires within this many seconds, but never before
+     * half of its lifetime has passed. Default 60.
+     */
+    margin?: number;
+    /**
+     * The app client rotates refresh tokens. Only matters without a `domain`: the Cognito
+     * API is then called with `GetTokensFromRefreshToken` instead of `InitiateAuth`
+     * (`REFRESH_TOKEN_AUTH`), which rotating clients refuse. Default false.
+     */
+    rotation?: boolean;
+  };
   /** Clock tolerance, in seconds, for `exp`, `nbf` and `iat`. Default 5. */
   clockTolerance?: number;
   /** Timeout, in milliseconds, for every call to Cognito. Default 5000. */

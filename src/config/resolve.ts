@@ -20,6 +20,7 @@ export interface ResolvedConfig {
   protect: Array<[pattern: string, rule: AccessRule]>;
   basePath: string;
   sessionMaxAge: number;
+  refresh: { margin: number; rotation: boolean };
   clockTolerance: number;
   timeoutMs: number;
   cookies: { name: string; secure: boolean };
@@ -141,6 +142,10 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     protect,
     basePath,
     sessionMaxAge: positive("sessionMaxAge", options.sessionMaxAge, 30 * DAY),
+    refresh: {
+      margin: positive("refresh.margin", options.refresh?.margin, 60),
+      rotation: options.refresh?.rotation ?? false,
+    },
     clockTolerance: positive("clockTolerance", options.clockTolerance, 5),
     timeoutMs: positive("timeoutMs", options.timeoutMs, 5000),
     cookies: { name: cookieName, secure: options.cookies?.secure ?? secureDefault },

@@ -1,7 +1,11 @@
 import { stringifySetCookie, type SetCookie } from "cookie";
 
-/** Largest value put in one cookie; name and attributes stay well inside 4096 bytes. */
-export const MAX_CHUNK = 3800;
+/**
+ * Largest `Set-Cookie` header we send, attributes included. Browsers keep a cookie whose
+ * name and value fit in 4096 bytes and drop larger ones silently; counting the attributes
+ * too leaves a margin on every browser.
+ */
+export const MAX_SET_COOKIE = 4096;
 /** More chunks than this is refused on read and never written. */
 export const MAX_CHUNKS = 5;
 
@@ -60,13 +64,23 @@ export function readChunked(jar: CookieJar, name: string): string | undefined | 
   return value;
 }
 
-/** The cookies a value is written as: one cookie, or `.0`, `.1`, … with the count in front. */
-export function splitChunks(name: string, value: string): Array<[string, string]> {
-  if (value.length <= MAX_CHUNK) return [[name, value]];
-  const parts: string[] = [];
-  for (let i = 0; i < value.length; i += MAX_CHUNK) parts.push(value.slice(i, i + MAX_CHUNK));
-  if (parts.length > MAX_CHUNKS) throw new RangeError(`cookie ${name} would need ${parts.length} chunks`);
-  return parts.map((part, i) => [`${name}.${i}`, i === 0 ? `${parts.length}~${part}` : part]);
+/**
+ * The cookies a value is written as: one cookie when its `Set-Cookie` fits in
+ * {@link MAX_SET_COOKIE} bytes, else `.0`, `.1`, … with the count in front, each sized so
+ * that its own `Set-Cookie` fits. Values are ASCII (JWTs, iron seals), so a character is a byte.
+ */
+export function splitChunks(name: string, value: string, attributes: CookieAttributes): Array<[string, string]> {
+  if (setCookie(name, value, attributes).length <= MAX_SET_COOKIE) return [[name, value]];
+  // Every chunk name has one digit, and the first carries "<count>~" in front.
+  const room = MAX_SET_COOKIE - setCookie(`${name}.0`, "", attributes).length - 2;
+  const count = Math.ceil(value.length / room);
+  if (count > MAX_CHUNKS) throw new RangeError(`cookie ${name} would need ${count} chunks`);
+  const chunks: Array<[string, string]> = [];
+  for (let i = 0; i < count; i++) {
+    const part = value.slice(i * room, (i + 1) * room);
+    chunks.push([`${name}.${i}`, i === 0 ? `${count}~${part}` : part]);
+  }
+  return chunks;
 }
 
 /** Every cookie name in the jar that belongs to `name` (the whole cookie and any chunk). */

@@ -92,13 +92,22 @@ export class SessionCookies {
     return { accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e };
   }
 
+  /**
+   * Whether the sealed cookie was made with a secret other than the newest one; such a
+   * session is written again so an old secret can be retired once sessions have moved on.
+   */
+  async sealedWithOldSecret(jar: CookieJar): Promise<boolean> {
+    const sealed = readChunked(jar, this.sealed);
+    return typeof sealed === "string" && !(await this.sealer.isCurrent(sealed));
+  }
+
   /** Cookie changes that store `tokens`, replacing every session cookie the request carried. */
   async write(jar: CookieJar, tokens: StoredTokens): Promise<CookieChanges> {
     const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
     const attributes = this.attributes(maxAge);
     const changes = emptyChanges();
     const add = (name: string, value: string) => {
-      for (const [chunk, part] of splitChunks(name, value)) changes.set.push({ name: chunk, value: part, attributes });
+      for (const [chunk, part] of splitChunks(name, value, attributes)) changes.set.push({ name: chunk, value: part, attributes });
     };
     add(this.access, tokens.accessToken);
     const part: SealedPart = { e: tokens.endsAt };

@@ -1,53 +1,99 @@
-import type { OAuthClient } from "../cognito/oauth.ts";
 import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { ConfigError } from "../errors.ts";
-import type { TokenVerifier } from "../verify/verifier.ts";
+import { CognitoRejectedError } from "../errors.ts";
+import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import type { RefreshSource } from "./sources.ts";
+
+/**
+ * Whether a token with these claims is due for a refresh: within `margin` seconds of its
+ * `exp`, but never before half its lifetime has passed, so short-lived tokens (a local
+ * emulator's, or an app client set to minutes) are not refreshed on every request.
+ */
+export function refreshDue(claims: { exp: number; iat: number }, margin: number, now = Date.now() / 1000): boolean {
+  const lead = Math.min(margin, Math.max(0, claims.exp - claims.iat) / 2);
+  return claims.exp - now <= lead;
+}
+
+/**
+ * Cognito's answers that mean the refresh token is dead (expired, revoked, reused after
+ * rotation, or its user deleted): the session ends. Any other failure keeps the cookies.
+ */
+const SESSION_ENDING = new Set(["invalid_grant", "NotAuthorizedException", "RefreshTokenReuseException", "UserNotFoundException"]);
+
+/** Whether `error`, thrown by {@link Refresher.refresh}, means the session is over. */
+export function endsSession(error: unknown): boolean {
+  return error instanceof CognitoRejectedError && SESSION_ENDING.has(error.type);
+}
+
+interface Flight {
+  promise: Promise<StoredTokens>;
+  /** The new access token's claims, once the flight has landed. */
+  access?: AccessTokenClaims;
+}
 
 /**
  * Redeems refresh tokens. Concurrent requests carrying the same refresh token share one
- * call to Cognito (single-flight), and the result is kept for a short grace window so a
- * request that arrives just after still reuses it instead of spending the token again.
+ * call to Cognito (single-flight), and a success is kept for a short grace window so a
+ * request that set off with the old cookies just before still reuses it instead of
+ * spending the token again (which a rotating client would refuse).
  */
 export class Refresher {
-  readonly #inflight = new Map<string, Promise<StoredTokens>>();
+  readonly #flights = new Map<string, Flight>();
   /** Calls made to Cognito; tests and benchmarks read it. */
   calls = 0;
 
   constructor(
-    readonly oauth: OAuthClient | undefined,
+    readonly source: RefreshSource,
     readonly verifier: TokenVerifier,
+    /** Seconds before expiry at which a token is refreshed (see {@link refreshDue}). */
+    readonly margin: number,
     readonly graceMs = 10_000,
   ) {}
 
-  /** New tokens for `current`; throws CognitoRejectedError / CognitoUnavailableError / InvalidTokenError. */
+  /**
+   * New tokens for `current`. Throws CognitoRejectedError (see {@link endsSession}),
+   * CognitoUnavailableError, JwksUnavailableError, or InvalidTokenError when what came
+   * back does not verify; nothing unverified is ever returned.
+   */
   refresh(current: StoredTokens): Promise<StoredTokens> {
     const refreshToken = current.refreshToken;
-    if (refreshToken === undefined) throw new TypeError("no refresh token");
-    let pending = this.#inflight.get(refreshToken);
-    if (!pending) {
-      pending = this.#redeem(current, refreshToken);
-      this.#inflight.set(refreshToken, pending);
-      const forget = () => this.#inflight.delete(refreshToken);
-      // Failures are forgotten at once so the next request retries; successes after the grace window.
-      pending.then(() => {
-        const timer = setTimeout(forget, this.graceMs);
+    if (refreshToken === undefined) return Promise.reject(new TypeError("no refresh token"));
+    const known = this.#flights.get(refreshToken);
+    // A landed result is reused only while it is itself fresh: non-rotating clients keep
+    // one refresh token for the whole session, so the same key comes back at every refresh.
+    if (known && !(known.access && refreshDue(known.access, this.margin))) return known.promise;
+
+    const flight = {} as Flight;
+    flight.promise = this.#redeem(current, refreshToken, flight);
+    flight.promise.then(
+      (tokens) => {
+        const timer = setTimeout(() => this.#forget(refreshToken, flight), this.graceMs);
         (timer as { unref?: () => void }).unref?.();
-      }, forget);
-    }
-    return pending;
+        return tokens;
+      },
+      // Failures are forgotten at once, so the next request tries again.
+      () => this.#forget(refreshToken, flight),
+    );
+    this.#flights.set(refreshToken, flight);
+    return flight.promise;
   }
 
-  async #redeem(current: StoredTokens, refreshToken: string): Promise<StoredTokens> {
-    if (!this.oauth) throw new ConfigError("COGNITO_DOMAIN", "is required to refresh sessions");
+  #forget(refreshToken: string, flight: Flight): void {
+    if (this.#flights.get(refreshToken) === flight) this.#flights.delete(refreshToken);
+  }
+
+  async #redeem(current: StoredTokens, refreshToken: string, flight: Flight): Promise<StoredTokens> {
     this.calls++;
-    const issued = await this.oauth.refresh(refreshToken);
+    const issued = await this.source.redeem(refreshToken, current.accessToken);
     // Verify before storing: a refresh must never turn an unverified token into a session.
-    await this.verifier.verify(issued.accessToken, "access");
+    const access = await this.verifier.verify(issued.accessToken, "access");
     if (issued.idToken !== undefined) await this.verifier.verify(issued.idToken, "id");
+    flight.access = access;
     return {
       accessToken: issued.accessToken,
       idToken: issued.idToken ?? current.idToken,
+      // A rotating client sends a new refresh token; otherwise the old one stays valid.
       refreshToken: issued.refreshToken ?? refreshToken,
+      // Cognito gives a rotated refresh token the rest of the original one's lifetime.
       endsAt: current.endsAt,
     };
   }

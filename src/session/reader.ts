@@ -1,6 +1,7 @@
 import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { InvalidTokenError, JwksUnavailableError, TokenExpiredError } from "../errors.ts";
+import { refreshDue } from "../refresh/refresher.ts";
 import type { IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, toSession } from "./session.ts";
 
@@ -20,7 +21,7 @@ export class SessionReader {
   constructor(
     readonly cookies: SessionCookies,
     readonly verifier: TokenVerifier,
-    /** Seconds before expiry at which a session counts as stale and is refreshed. */
+    /** Seconds before expiry at which a session counts as stale and is refreshed (see `refreshDue`). */
     readonly refreshMargin: number,
   ) {}
 
@@ -52,7 +53,7 @@ export class SessionReader {
       if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
     }
     const session = toSession<Custom>(tokens.accessToken, access, id);
-    const stale = tokens.refreshToken !== undefined && access.exp - Date.now() / 1000 <= this.refreshMargin;
+    const stale = tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin);
     return { status: "valid", session, tokens, stale };
   }
 

@@ -1,7 +1,8 @@
 import type { Core } from "../core.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { applyToJar, type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { CognitoRejectedError, CognitoUnavailableError, InvalidTokenError, JwksUnavailableError } from "../errors.ts";
+import { CognitoSessionError, ConfigError } from "../errors.ts";
+import { endsSession } from "../refresh/refresher.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
 /** The session a request carries, after any refresh, and the cookie writes that go with it. */
@@ -15,10 +16,11 @@ export interface Resolution<Custom extends CustomAttributes> {
 
 /**
  * Read the session from `jar`, refreshing it when it has lapsed or is about to. Only a
- * refusal from Cognito (`invalid_grant`, `NotAuthorizedException`) or cookies that
- * cannot be read end the session; an unreachable Cognito keeps the cookies for the next
- * request to retry. `jar` is updated with the new cookies so the rest of the request
- * sees them.
+ * refusal of the refresh token (see `endsSession`) or cookies that cannot be read end the
+ * session; any other failure (Cognito down, slow or erring, an answer that does not
+ * verify) keeps the cookies so the next request tries again, and serves the session
+ * while its access token is still valid. `jar` is updated with the new cookies so the
+ * rest of the request sees them.
  */
 export async function resolveSession<Custom extends CustomAttributes>(
   core: Core,
@@ -40,7 +42,12 @@ export async function resolveSession<Custom extends CustomAttributes>(
       if (read.tokens !== null || hasSessionCookies(core, jar)) Object.assign(changes, core.cookies.clear(jar));
       return done(null);
     case "valid":
-      if (!read.stale || !refresh) return done(read.session);
+      if (!refresh) return done(read.session);
+      if (!read.stale) {
+        // Sealed with a secret that is no longer the newest: write it again with the newest.
+        if (await core.cookies.sealedWithOldSecret(jar)) Object.assign(changes, await core.cookies.write(jar, read.tokens));
+        return done(read.session);
+      }
       break;
     case "expired":
       if (!refresh) return done(null);
@@ -49,15 +56,15 @@ export async function resolveSession<Custom extends CustomAttributes>(
 
   try {
     const tokens = await core.refresher.refresh(read.tokens);
-    Object.assign(changes, await core.cookies.write(jar, tokens));
     const fresh = await core.reader.fromTokens<Custom>(tokens);
+    Object.assign(changes, await core.cookies.write(jar, tokens));
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
-    if (error instanceof CognitoRejectedError || error instanceof InvalidTokenError) {
+    if (endsSession(error)) {
       Object.assign(changes, core.cookies.clear(jar));
       return done(null);
     }
-    if (error instanceof CognitoUnavailableError || error instanceof JwksUnavailableError) {
+    if (error instanceof CognitoSessionError && !(error instanceof ConfigError)) {
       // Keep every cookie: a still-valid session is served, a lapsed one retries next time.
       return done(read.status === "valid" ? read.session : null);
     }

@@ -59,6 +59,11 @@ export class TestBrowser {
         if (rewritten !== null) forwarded.set("cookie", rewritten);
         const downstream = await handler(new Request(url, { ...init, headers: forwarded }), {});
         for (const line of response.headers.getSetCookie()) downstream.headers.append("set-cookie", line);
+        // Like Next: the middleware's other response headers apply unless the handler sets its own.
+        response.headers.forEach((value, name) => {
+          if (name === "set-cookie" || name.startsWith("x-middleware-") || downstream.headers.has(name)) return;
+          downstream.headers.set(name, value);
+        });
         response = downstream;
       }
     }

@@ -1,0 +1,225 @@
+import { decodeJwt } from "jose";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
+import { parseCookieHeader } from "../src/cookies/jar.ts";
+import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { resolveSession } from "../src/session/resolve.ts";
+import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
+import { CountingProxy } from "./helpers/counting-proxy.ts";
+import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
+import { freePort } from "./helpers/ports.ts";
+
+// Access tokens live 2 s here, so sessions lapse during the test.
+let idp: Awaited<ReturnType<typeof startCognitoLocal>>;
+let proxy: CountingProxy;
+
+beforeAll(async () => {
+  idp = await startCognitoLocal({ port: await freePort(), appUrl: APP_URL, accessTokenTtl: 2 });
+  proxy = await CountingProxy.start(idp.info.domain);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await idp?.stop();
+});
+
+type App = ReturnType<typeof createCognitoSession>;
+
+/** An app that reaches Cognito through the counting proxy; `api` drops the domain so refresh goes through the JSON API. */
+function appVia(options: CognitoSessionOptions & { api?: boolean } = {}): App {
+  const { api, ...rest } = options;
+  return createCognitoSession({
+    protect: { "/dashboard/:path*": {}, "/admin/:path*": { groups: ["admins"] } },
+    dev: { allowMissingNonce: true },
+    clockTolerance: 0,
+    ...rest,
+    env: {
+      ...envFor(idp.info, APP_URL),
+      COGNITO_DOMAIN: api ? undefined : proxy.url,
+      COGNITO_ENDPOINT: `${proxy.url}/`,
+      SESSION_SECRET: SECRET,
+    },
+  });
+}
+
+const me = (app: App) => app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email, expiresAt: session.expiresAt }));
+
+/** Resolves once the access token in `cookies` has expired (no clock tolerance in these apps). */
+async function expire(app: App, cookies: Map<string, string>): Promise<void> {
+  const { exp } = decodeJwt(cookies.get(app.core.cookies.access)!);
+  await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
+}
+
+function browserWith(app: App, cookies: Map<string, string>): TestBrowser {
+  const browser = new TestBrowser(app);
+  for (const [name, value] of cookies) browser.cookies.set(name, value);
+  browser.routes.set("/api/me", me(app));
+  return browser;
+}
+
+function newCookies(response: Response): Map<string, string> {
+  const set = new Map<string, string>();
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const eq = pair!.indexOf("=");
+    if (!/max-age=0/i.test(line)) set.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+  }
+  return set;
+}
+
+describe.each([
+  { path: "token endpoint", options: {}, rotate: false, call: "refresh_grant" },
+  { path: "token endpoint, rotating refresh tokens", options: {}, rotate: true, call: "refresh_grant" },
+  { path: "Cognito API (InitiateAuth)", options: { api: true }, rotate: false, call: "InitiateAuth" },
+  {
+    path: "Cognito API (GetTokensFromRefreshToken), rotating",
+    options: { api: true, refresh: { rotation: true } },
+    rotate: true,
+    call: "GetTokensFromRefreshToken",
+  },
+])("refresh through the $path", ({ options, rotate, call }) => {
+  it("20 concurrent requests with one expired session make one call to Cognito, and all 20 succeed", async () => {
+    const app = appVia(options);
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    await expire(app, cookies);
+    proxy.calls.length = 0;
+    proxy.rotate = rotate;
+    try {
+      const responses = await Promise.all(Array.from({ length: 20 }, () => browserWith(app, cookies).fetch("/api/me")));
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+      for (const response of responses) expect((await response.json()).email).toBe("alice@example.com");
+      expect(proxy.refreshes).toBe(1);
+      expect(proxy.calls.map((c) => c.action ?? c.kind)).toEqual([call]);
+      expect(app.core.refresher.calls).toBe(1);
+
+      // Every response hands out the same new tokens, not to be cached by anyone.
+      const issued = responses.map(newCookies);
+      const access = new Set(issued.map((c) => c.get(app.core.cookies.access)));
+      expect(access.size).toBe(1);
+      expect([...access][0]).not.toBe(cookies.get(app.core.cookies.access));
+      for (const response of responses) expect(response.headers.get("cache-control")).toBe("private, no-store");
+
+      // A new refresh token replaces the old one when Cognito sends one; otherwise the old one stays.
+      const stored = await app.core.cookies.read(new Map([...issued[0]!].map(([n, v]) => [n, [v]])));
+      const before = await app.core.cookies.read(new Map([...cookies].map(([n, v]) => [n, [v]])));
+      if (rotate) {
+        expect(stored!.refreshToken).toMatch(/^rotated\./);
+        expect(stored!.refreshToken).not.toBe(before!.refreshToken);
+      } else {
+        expect(stored!.refreshToken).toBe(before!.refreshToken);
+      }
+      // The cookies keep the session's end, set at sign-in, however often it is refreshed.
+      expect(stored!.endsAt).toBe(before!.endsAt);
+    } finally {
+      proxy.rotate = false;
+    }
+  });
+});
+
+describe("refresh in the middleware", () => {
+  it("hands the new cookies to the rest of the request, so a server-side read there needs no refresh of its own", async () => {
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    await expire(app, cookies);
+    proxy.calls.length = 0;
+
+    const response = await app.middleware(new NextRequest(`${APP_URL}/dashboard`, { headers: { accept: "text/html", cookie: cookieHeader(cookies) } }));
+    expect(response.headers.get("x-middleware-next")).toBe("1");
+    expect(proxy.refreshes).toBe(1);
+    const forwarded = response.headers.get("x-middleware-request-cookie");
+    expect(forwarded).not.toBeNull();
+    const issued = newCookies(response);
+    for (const [name, value] of issued) expect(forwarded).toContain(`${name}=${value}`);
+    expect(forwarded).not.toContain(cookies.get(app.core.cookies.access));
+
+    // What getServerSession does in a server component of the same request: read only.
+    const read = await resolveSession(app.core, parseCookieHeader(forwarded), { refresh: false });
+    expect(read.session?.user?.email).toBe("alice@example.com");
+    expect(read.changes.set).toEqual([]);
+    expect(proxy.refreshes).toBe(1);
+
+    // The request's original cookies would have given the server component nothing.
+    const stale = await resolveSession(app.core, parseCookieHeader(cookieHeader(cookies)), { refresh: false });
+    expect(stale.session).toBeNull();
+  });
+
+  it("uses the new token's own exp, not the endpoint's expires_in, and refreshes again when that lapses", async () => {
+    const app = appVia();
+    const browser = browserWith(app, await signedInCookies(app, idp.info.endpoint, "alice@example.com"));
+    await expire(app, browser.cookies);
+    proxy.calls.length = 0;
+    const first = await (await browser.fetch("/api/me")).json();
+    const { exp } = decodeJwt(browser.cookies.get(app.core.cookies.access)!);
+    // cognito-local answers expires_in 3600 for tokens that live 2 s.
+    expect(new Date(first.expiresAt).getTime()).toBe(exp! * 1000);
+    expect(proxy.refreshes).toBe(1);
+    await expire(app, browser.cookies);
+    expect((await browser.fetch("/api/me")).status).toBe(200);
+    expect(proxy.refreshes).toBe(2);
+  });
+
+  it("keeps the refreshed cookies on a 403 it answers in the same request", async () => {
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "bob@example.com");
+    await expire(app, cookies);
+    const response = await browserWith(app, cookies).fetch("/admin");
+    expect(response.status).toBe(403);
+    expect(newCookies(response).get(app.core.cookies.access)).toBeDefined();
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+  });
+
+  it("lets a route handler refresh on its own, without the middleware, and persist the result", async () => {
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    await expire(app, cookies);
+    proxy.calls.length = 0;
+    const response = await me(app)(new Request(`${APP_URL}/api/me`, { headers: { cookie: cookieHeader(cookies) } }), {});
+    expect(response.status).toBe(200);
+    expect(proxy.refreshes).toBe(1);
+    expect(newCookies(response).get(app.core.cookies.access)).toBeDefined();
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+  });
+
+  it("sends the client secret as HTTP Basic to the token endpoint, and as SECRET_HASH / ClientSecret to the API", async () => {
+    const { cognito } = await import("../scripts/cognito-local.mjs");
+    const { UserPoolClient } = await cognito(idp.info.endpoint, "CreateUserPoolClient", {
+      UserPoolId: idp.info.userPoolId,
+      ClientName: "with-secret",
+      GenerateSecret: true,
+      ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ["openid", "email", "profile"],
+      TokenValidityUnits: { AccessToken: "seconds", IdToken: "seconds" },
+      AccessTokenValidity: 2,
+      IdTokenValidity: 2,
+    });
+    const secret: string = UserPoolClient.ClientSecret;
+    proxy.clientSecrets.set(UserPoolClient.ClientId, secret);
+    try {
+      for (const variant of [{}, { api: true }, { api: true, refresh: { rotation: true } }] as const) {
+        const app = appVia({ ...variant, clientId: UserPoolClient.ClientId, clientSecret: secret });
+        const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+        await expire(app, cookies);
+        proxy.calls.length = 0;
+        expect((await browserWith(app, cookies).fetch("/api/me")).status).toBe(200);
+        const [seen] = proxy.calls;
+        if (!("api" in variant)) {
+          expect(seen!.authorization).toBe(`Basic ${btoa(`${UserPoolClient.ClientId}:${secret}`)}`);
+          expect(seen!.body.client_secret).toBeUndefined();
+        } else if (!("refresh" in variant)) {
+          const { createHmac } = await import("node:crypto");
+          // The pool's username (here the sub), not the email the person signed in with.
+          const username = decodeJwt(cookies.get(app.core.cookies.access)!).username;
+          expect(username).not.toBe("alice@example.com");
+          const expected = createHmac("sha256", secret).update(`${username}${UserPoolClient.ClientId}`).digest("base64");
+          expect((seen!.body.AuthParameters as Record<string, string>).SECRET_HASH).toBe(expected);
+        } else {
+          expect(seen!.body.ClientSecret).toBe(secret);
+        }
+      }
+    } finally {
+      proxy.clientSecrets.clear();
+    }
+  });
+});
