@@ -11,6 +11,8 @@ const config = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
+  // Lets auth.requireSession() render forbidden.tsx (`forbidden()`) for a signed-in user who may not see a page.
+  experimental: { authInterrupts: true },
   turbopack: { root },
   outputFileTracingRoot: root,
 };

@@ -70,3 +70,34 @@ export class CognitoRejectedError extends CognitoSessionError {
     super(message);
   }
 }
+
+/** `currentSession()` / `requireScope()` ran outside `runWithSession` or `withAuth`. */
+export class SessionScopeError extends CognitoSessionError {
+  override readonly code = "ERR_NO_SESSION_SCOPE";
+}
+
+/**
+ * Thrown by `requireScope()` and friends when there is no session. Inside `withAuth` it
+ * becomes a 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
+ */
+export class NotSignedInError extends CognitoSessionError {
+  override readonly code = "ERR_NOT_SIGNED_IN";
+  readonly status = 401;
+}
+
+/**
+ * Thrown by `requireScope()` and friends when the session lacks a scope or group. Inside
+ * `withAuth` it becomes a 403 with `error="insufficient_scope"`.
+ */
+export class AccessDeniedError extends CognitoSessionError {
+  override readonly code = "ERR_ACCESS_DENIED";
+  readonly status = 403;
+  constructor(
+    /** Every scope the check asked for (the 403 challenge names them). */
+    readonly requiredScopes: readonly string[],
+    readonly missingScopes: readonly string[],
+    readonly missingGroups: readonly string[],
+  ) {
+    super("the session lacks a required scope or group");
+  }
+}

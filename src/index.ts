@@ -12,7 +12,9 @@ export {
 } from "./session/session.ts";
 export type { AccessTokenClaims, IdTokenClaims, TokenUse } from "./verify/verifier.ts";
 export type { AuthContext, AuthedHandler } from "./server/with-auth.ts";
+export type { RequireSessionOptions, ServerApi } from "./server/server-api.ts";
 export {
+  AccessDeniedError,
   CognitoRejectedError,
   CognitoSessionError,
   CognitoUnavailableError,
@@ -21,5 +23,7 @@ export {
   InvalidSignatureError,
   InvalidTokenError,
   JwksUnavailableError,
+  NotSignedInError,
+  SessionScopeError,
   TokenExpiredError,
 } from "./errors.ts";

@@ -9,6 +9,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <nav style={{ display: "flex", gap: "1rem", marginBottom: "2rem" }}>
           <a href="/">Home</a>
           <a href="/dashboard">Dashboard</a>
+          <a href="/admin">Admin</a>
         </nav>
         {children}
       </body>

@@ -7,10 +7,8 @@ import { signOut } from "../flows/sign-out.ts";
 import { bearerError, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorize } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
+import { handOffHeaders } from "./handoff.ts";
 import { compileRules, matchRule, wantsPage } from "./rules.ts";
-
-/** Prefix of request headers the library could use internally; stripped from every inbound request. */
-export const INTERNAL_HEADER_PREFIX = "x-ncs-";
 
 /**
  * The middleware (`middleware.ts` on Edge, `proxy.ts` on Node): mounts the sign-in,
@@ -29,10 +27,7 @@ export function createMiddleware(core: Core) {
     if (pathname === `${base}/callback`) return callback(core, request);
     if (pathname === `${base}/sign-out`) return signOut(core, request);
 
-    const headers = new Headers(request.headers);
-    for (const name of [...headers.keys()]) {
-      if (name.startsWith(INTERNAL_HEADER_PREFIX)) headers.delete(name);
-    }
+    const headers = handOffHeaders(request);
     const jar = parseCookieHeader(request.headers.get("cookie"));
     const { session, changes, unavailable } = await resolveSession(core, jar);
 

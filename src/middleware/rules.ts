@@ -1,4 +1,4 @@
-import type { AccessRule } from "../session/authorize.ts";
+import { type AccessRule, checkRule } from "../session/authorize.ts";
 
 /** A compiled `protect` entry. */
 export interface PathRule {
@@ -25,7 +25,7 @@ export function compilePattern(pattern: string): RegExp {
 }
 
 export function compileRules(protect: Array<[string, AccessRule]>): PathRule[] {
-  return protect.map(([pattern, rule]) => ({ pattern, regex: compilePattern(pattern), rule }));
+  return protect.map(([pattern, rule]) => ({ pattern, regex: compilePattern(pattern), rule: checkRule(`protect["${pattern}"]`, rule) }));
 }
 
 /**

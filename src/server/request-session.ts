@@ -1,5 +1,7 @@
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
+import { emptyChanges } from "../cookies/session-cookies.ts";
+import { JwksUnavailableError } from "../errors.ts";
 import { resolveSession, type Resolution } from "../session/resolve.ts";
 import type { CustomAttributes } from "../session/session.ts";
 
@@ -14,10 +16,15 @@ export async function sessionOfRequest<Custom extends CustomAttributes>(
   options: { refresh: boolean },
 ): Promise<Resolution<Custom> & { bearer: boolean }> {
   const authorization = headers.get("authorization");
-  if (authorization !== null && /^bearer\s/i.test(authorization)) {
+  if (authorization !== null && /^bearer(?:\s|$)/i.test(authorization)) {
     // A request that names a bearer token is judged by that token alone.
-    const session = await core.reader.fromBearer<Custom>(authorization);
-    return { session, changes: { set: [], remove: [] }, unavailable: false, bearer: true };
+    try {
+      const session = await core.reader.fromBearer<Custom>(authorization);
+      return { session, changes: emptyChanges(), unavailable: false, bearer: true };
+    } catch (error) {
+      if (error instanceof JwksUnavailableError) return { session: null, changes: emptyChanges(), unavailable: true, bearer: true };
+      throw error;
+    }
   }
   const jar = parseCookieHeader(headers.get("cookie"));
   return { ...(await resolveSession<Custom>(core, jar, options)), bearer: false };

@@ -1,8 +1,11 @@
 import type { Core } from "../core.ts";
+import { AccessDeniedError, NotSignedInError } from "../errors.ts";
 import { bearerError, withCookies } from "../http/responses.ts";
-import { type AccessRule, authorize } from "../session/authorize.ts";
+import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "./request-session.ts";
+import type { Scope } from "./scope.ts";
+import type { SessionState } from "./server-api.ts";
 
 /** What a protected route handler receives next to the request. */
 export type AuthContext<Custom extends CustomAttributes, Ctx> = Ctx & { session: Session<Custom> };
@@ -13,13 +16,25 @@ export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (
 ) => Response | Promise<Response>;
 
 /**
+ * The RFC 6750 answer to a refused request: 401 `invalid_token` without a (valid) session,
+ * 403 `insufficient_scope` naming the scopes asked for when the session falls short.
+ */
+export function challenge(realm: string, reason: "unauthenticated" | "forbidden", scopes: readonly string[] = []): Response {
+  if (reason === "unauthenticated") return bearerError(401, realm, "invalid_token");
+  return bearerError(403, realm, "insufficient_scope", scopes.length > 0 ? { scope: scopes.join(" ") } : {});
+}
+
+/**
  * Wrap a route handler so it runs only with a session meeting `rule`: the cookie session
  * (refreshed when it has lapsed) or a Bearer access token. Answers 401 / 403 with an
  * RFC 6750 `WWW-Authenticate` challenge otherwise, and 503 when keys cannot be fetched.
+ * The handler runs in the session's scope, so `requireScope()` works anywhere below it;
+ * what it throws is answered with the same 401 / 403.
  */
-export function createWithAuth<Custom extends CustomAttributes>(core: Core) {
+export function createWithAuth<Custom extends CustomAttributes>(core: Core, scope: Scope<SessionState<Custom>>) {
   const realm = core.config.appUrl.host;
   return function withAuth<Ctx = unknown>(rule: AccessRule, handler: AuthedHandler<Custom, Ctx>) {
+    checkRule("withAuth", rule);
     return async (request: Request, context: Ctx): Promise<Response> => {
       const { session, changes, unavailable } = await sessionOfRequest<Custom>(core, request.headers, { refresh: true });
       if (unavailable) {
@@ -27,12 +42,16 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core) {
         return withCookies(response, changes);
       }
       const decision = authorize(session, rule);
-      if (!decision.allowed) {
-        if (decision.reason === "unauthenticated") return withCookies(bearerError(401, realm, "invalid_token"), changes);
-        const scope = (rule.scopes ?? []).join(" ");
-        return withCookies(bearerError(403, realm, "insufficient_scope", scope ? { scope } : {}), changes);
+      if (!decision.allowed) return withCookies(challenge(realm, decision.reason, rule.scopes), changes);
+      let response: Response;
+      try {
+        const state = { session, unavailable: false };
+        response = await scope.run(state, () => handler(request, { ...(context as Ctx), session: session! }));
+      } catch (error) {
+        if (error instanceof NotSignedInError) response = challenge(realm, "unauthenticated");
+        else if (error instanceof AccessDeniedError) response = challenge(realm, "forbidden", error.requiredScopes);
+        else throw error;
       }
-      const response = await handler(request, { ...(context as Ctx), session: session! });
       return withCookies(response, changes);
     };
   };

@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.ts";
 import type { Session } from "./session.ts";
 
 /** What a path or handler requires beyond being signed in. */
@@ -29,4 +30,26 @@ export function authorize(session: Session<any> | null, rule: AccessRule = {}): 
       ? missingScopes.length < scopes.length || missingGroups.length < groups.length
       : missingScopes.length === 0 && missingGroups.length === 0;
   return allowed ? { allowed: true } : { allowed: false, reason: "forbidden", missingScopes, missingGroups };
+}
+
+// RFC 6749 scope-token characters: printable ASCII but space, `"` and `\`, so every scope can go
+// into a `WWW-Authenticate` challenge as is.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Check a rule where it is declared (the factory's `protect`, `withAuth`, `requireSession`),
+ * so a typo fails at start-up instead of locking everyone out or letting everyone in.
+ * Throws a ConfigError naming `where`.
+ */
+export function checkRule(where: string, rule: AccessRule): AccessRule {
+  if (rule === null || typeof rule !== "object") throw new ConfigError(where, "must be an object");
+  const { scopes, groups, match } = rule;
+  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === "string" && SCOPE_TOKEN.test(s)))) {
+    throw new ConfigError(`${where}.scopes`, "must be a list of scope names without spaces or quotes");
+  }
+  if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === "string" && g !== ""))) {
+    throw new ConfigError(`${where}.groups`, "must be a list of group names");
+  }
+  if (match !== undefined && match !== "all" && match !== "any") throw new ConfigError(`${where}.match`, 'must be "all" or "any"');
+  return rule;
 }

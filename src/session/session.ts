@@ -26,36 +26,45 @@ export interface StandardAttributes {
 /** Custom attributes a pool defines: keys must start with `custom:`. */
 export type CustomAttributes = { [K in `custom:${string}`]?: string | number | boolean };
 
-/** The signed-in person. */
-export interface SessionUser<Custom extends CustomAttributes = CustomAttributes> {
-  /** Stable user id (`sub`). */
-  sub: string;
-  /** Cognito username (`username` / `cognito:username`). */
-  username: string;
-  email: string | undefined;
-  /** Cognito groups, in the order the token lists them. */
-  groups: readonly string[];
-  /** Every attribute from the ID token, standard and `custom:*`, typed by the factory's generic. */
-  attributes: StandardAttributes & Custom;
-}
+/** `C` with every key that lacks the `custom:` prefix mapped to `never`, so such a key fails to compile. */
+export type OnlyCustom<C> = { [K in keyof C]: K extends `custom:${string}` ? C[K] : never };
 
 /**
- * A verified session. Built from the access token (scopes, groups, expiry) and, for people,
- * the ID token (attributes). Tokens are not fields: use `getAccessToken()` on the server.
+ * The signed-in person: `sub`, `username`, `email` and `groups`, then every other attribute
+ * the ID token carries, standard and `custom:*`, typed by the factory's generic.
+ */
+export type SessionUser<Custom extends CustomAttributes = CustomAttributes> = Readonly<
+  StandardAttributes &
+    Custom & {
+      /** Stable user id (`sub`). */
+      sub: string;
+      /** Cognito username (`username` / `cognito:username`). */
+      username: string;
+      email: string | undefined;
+      /** Cognito groups, in the order the token lists them. */
+      groups: readonly string[];
+    }
+>;
+
+/**
+ * A verified session, frozen. Built from the access token (scopes, groups, expiry) and, for
+ * people, the ID token (attributes). Tokens are not fields: use `getAccessToken()` on the server.
  */
 export interface Session<Custom extends CustomAttributes = CustomAttributes> {
   /** The person, or null for a machine-to-machine (client credentials) token. */
-  user: SessionUser<Custom> | null;
+  readonly user: SessionUser<Custom> | null;
   /** OAuth scopes of the access token. */
-  scopes: readonly string[];
+  readonly scopes: readonly string[];
   /** Cognito groups (empty for machine clients). */
-  groups: readonly string[];
+  readonly groups: readonly string[];
   /** When the access token lapses; the middleware refreshes before then. */
-  expiresAt: Date;
-  /** The issuing user pool (`iss`). */
-  issuer: string;
+  readonly expiresAt: Date;
+  /** The issuing user pool's `iss`, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`. */
+  readonly issuer: string;
+  /** The issuing user pool's id: the last path segment of `issuer`. */
+  readonly userPoolId: string;
   /** The app client the tokens were issued to. */
-  clientId: string;
+  readonly clientId: string;
 }
 
 // Tokens stay off the session object so it can be passed to client components without
@@ -81,7 +90,7 @@ export function toSession<Custom extends CustomAttributes>(
   access: AccessTokenClaims,
   id: IdTokenClaims | undefined,
 ): Session<Custom> {
-  const groups = access["cognito:groups"] ?? id?.["cognito:groups"] ?? [];
+  const groups: readonly string[] = Object.freeze(access["cognito:groups"] ?? id?.["cognito:groups"] ?? []);
   const username = access.username ?? id?.["cognito:username"];
   let user: SessionUser<Custom> | null = null;
   if (username !== undefined) {
@@ -91,22 +100,20 @@ export function toSession<Custom extends CustomAttributes>(
         if (!RESERVED_ID_CLAIMS.has(claim)) attributes[claim] = value;
       }
     }
-    user = {
-      sub: access.sub,
-      username,
-      email: typeof attributes.email === "string" ? attributes.email : undefined,
-      groups,
-      attributes: attributes as StandardAttributes & Custom,
-    };
+    const email = typeof attributes.email === "string" ? attributes.email : undefined;
+    // Our fields last: no attribute can stand in for the verified sub, username or groups.
+    user = Object.freeze({ ...attributes, sub: access.sub, username, email, groups }) as SessionUser<Custom>;
   }
-  const session: Session<Custom> = {
+  // One session object may be shared by every reader of a request: freeze it so none can alter another's view.
+  const session: Session<Custom> = Object.freeze({
     user,
-    scopes: access.scope ? access.scope.split(" ").filter(Boolean) : [],
+    scopes: Object.freeze(access.scope ? access.scope.split(" ").filter(Boolean) : []),
     groups,
     expiresAt: new Date(access.exp * 1000),
     issuer: access.iss,
+    userPoolId: access.iss.slice(access.iss.lastIndexOf("/") + 1),
     clientId: access.client_id,
-  };
+  });
   accessTokens.set(session, accessToken);
   return session;
 }

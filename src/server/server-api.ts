@@ -1,0 +1,157 @@
+import type { Core } from "../core.ts";
+import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../errors.ts";
+import { safeReturnTo } from "../flows/return-to.ts";
+import { PATH_HEADER } from "../middleware/handoff.ts";
+import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
+import type { CustomAttributes, Session } from "../session/session.ts";
+import { sessionOfRequest } from "./request-session.ts";
+import { createScope } from "./scope.ts";
+import { createWithAuth } from "./with-auth.ts";
+
+/** What a session scope holds. */
+export interface SessionState<Custom extends CustomAttributes> {
+  session: Session<Custom> | null;
+  /** Keys could not be fetched, so the session could not be checked either way. */
+  unavailable: boolean;
+}
+
+/** What `requireSession` accepts: an access rule, and where to come back to after signing in. */
+export interface RequireSessionOptions extends AccessRule {
+  /** Path to return to after sign-in. Default: the path the middleware saw, else `/`. */
+  returnTo?: string;
+}
+
+/** The server-side session APIs; all of them are members of the object `createCognitoSession` returns. */
+export interface ServerApi<Custom extends CustomAttributes> {
+  /** Protect a route handler by scope or group; accepts the cookie session or a Bearer token. */
+  readonly withAuth: ReturnType<typeof createWithAuth<Custom>>;
+  /**
+   * The session of the current request in a server component, route handler or server
+   * action: the enclosing `runWithSession` scope's, else verified from the request's own
+   * cookies or Bearer token. Null when signed out. Cheap to call many times: one request
+   * is read once. Never refreshes (server components cannot set cookies); the middleware does.
+   */
+  getServerSession(): Promise<Session<Custom> | null>;
+  /**
+   * Run `fn` with the session in an async-local scope, so `currentSession()`,
+   * `requireScope()` and `requireGroup()` work anywhere below it without passing it
+   * around. The session comes from `request` (cookies or Bearer token) or, without one,
+   * from the current Next request. In a server component, wrap the code that loads data:
+   * child components render after `fn` returns, outside the scope.
+   */
+  runWithSession<R>(fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
+  runWithSession<R>(request: Request | undefined, fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
+  /** The session of the enclosing `runWithSession` / `withAuth` scope; throws SessionScopeError outside one. */
+  currentSession(): Session<Custom> | null;
+  /**
+   * The scope's session if its access token carries every one of `scopes`. Throws
+   * NotSignedInError or AccessDeniedError otherwise, which `withAuth` answers with 401 / 403.
+   */
+  requireScope(...scopes: string[]): Session<Custom>;
+  /** The scope's session if the user is in every one of `groups`; throws like `requireScope`. */
+  requireGroup(...groups: string[]): Session<Custom>;
+  /**
+   * Guard a page, layout or server action: returns the session when it meets `rule`,
+   * redirects to sign-in (coming back to the current path) when there is none, and
+   * renders Next's forbidden page (`forbidden()`, needs `experimental.authInterrupts`)
+   * when the signed-in user may not see it.
+   */
+  requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
+}
+
+/**
+ * The server-side session APIs of one configured app. Every read verifies the request's own
+ * cookies or Bearer token (never a header some other code set), and is done once per request.
+ */
+export function createServerApi<Custom extends CustomAttributes>(core: Core): ServerApi<Custom> {
+  const scope = createScope<SessionState<Custom>>();
+  // One read per request: keyed by the request's Headers object (Next hands every read in a
+  // request the same one), and redone only if the credentials on it change.
+  const reads = new WeakMap<Headers, { credentials: string; state: Promise<SessionState<Custom>> }>();
+
+  function read(headers: Headers): Promise<SessionState<Custom>> {
+    const credentials = `${headers.get("authorization")}\n${headers.get("cookie")}`;
+    const memo = reads.get(headers);
+    if (memo?.credentials === credentials) return memo.state;
+    // Read-only: pages cannot set cookies; the middleware and withAuth do the refreshing.
+    const state = sessionOfRequest<Custom>(core, headers, { refresh: false }).then(({ session, unavailable }) => ({
+      session,
+      unavailable,
+    }));
+    reads.set(headers, { credentials, state });
+    // An unexpected failure is not remembered: the next read tries again.
+    state.catch(() => reads.delete(headers));
+    return state;
+  }
+
+  /** The enclosing scope's session, else the current Next request's. */
+  async function stateOfRequest(): Promise<SessionState<Custom>> {
+    const current = scope.getStore();
+    if (current) return current;
+    const { headers } = await import("next/headers");
+    return read((await headers()) as Headers);
+  }
+
+  function currentSession(): Session<Custom> | null {
+    const current = scope.getStore();
+    if (!current) throw new SessionScopeError("currentSession() and requireScope() work inside runWithSession() or withAuth() only");
+    return current.session;
+  }
+
+  /** `session` if it meets `rule`; throws NotSignedInError or AccessDeniedError otherwise. */
+  function demand(session: Session<Custom> | null, rule: AccessRule): Session<Custom> {
+    const decision = authorize(session, rule);
+    if (decision.allowed) return session!;
+    if (decision.reason === "unauthenticated") throw new NotSignedInError("no session");
+    throw new AccessDeniedError(rule.scopes ?? [], decision.missingScopes, decision.missingGroups);
+  }
+
+  return {
+    withAuth: createWithAuth<Custom>(core, scope),
+
+    async getServerSession(): Promise<Session<Custom> | null> {
+      return (await stateOfRequest()).session;
+    },
+
+    async runWithSession<R>(
+      ...args: [(session: Session<Custom> | null) => R] | [Request | undefined, (session: Session<Custom> | null) => R]
+    ): Promise<Awaited<R>> {
+      const [request, fn] = args.length === 1 ? [undefined, args[0]] : args;
+      const state = request ? await read(request.headers) : await stateOfRequest();
+      return await scope.run(state, () => fn(state.session));
+    },
+
+    currentSession,
+
+    requireScope(...scopes: string[]): Session<Custom> {
+      return demand(currentSession(), { scopes });
+    },
+
+    requireGroup(...groups: string[]): Session<Custom> {
+      return demand(currentSession(), { groups });
+    },
+
+    async requireSession(rule: RequireSessionOptions = {}): Promise<Session<Custom>> {
+      checkRule("requireSession", rule);
+      const { session, unavailable } = await stateOfRequest();
+      if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
+      const decision = authorize(session, rule);
+      if (decision.allowed) return session!;
+      const { redirect, forbidden } = await import("next/navigation");
+      if (decision.reason === "forbidden") return forbidden();
+      const signIn = new URL(`${core.config.basePath}/sign-in`, core.config.appUrl);
+      signIn.searchParams.set("returnTo", safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
+      return redirect(`${signIn.pathname}${signIn.search}`);
+    },
+  };
+}
+
+/** The path the middleware handed on, if this runs inside a Next request that went through it. */
+async function pathOfRequest(): Promise<string | null> {
+  try {
+    const { headers } = await import("next/headers");
+    return (await headers()).get(PATH_HEADER);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,61 @@
+// Type tests: checked by `npm run typecheck` (tsc covers test/), never run. Each
+// `@ts-expect-error` fails the type check if the line below it starts to compile.
+import { expectTypeOf } from "vitest";
+import { createCognitoSession, getAccessToken, type Session } from "next-cognito-session";
+
+type Custom = { "custom:tenant"?: string; "custom:seats": number };
+declare const auth: ReturnType<typeof createCognitoSession<Custom>>;
+
+export async function claimsAreTyped() {
+  const session = await auth.getServerSession();
+  expectTypeOf(session).toEqualTypeOf<Session<Custom> | null>();
+  if (!session?.user) return;
+  const { user } = session;
+  expectTypeOf(user["custom:tenant"]).toEqualTypeOf<string | undefined>();
+  expectTypeOf(user["custom:seats"]).toEqualTypeOf<number>();
+  expectTypeOf(user.sub).toEqualTypeOf<string>();
+  expectTypeOf(user.email).toEqualTypeOf<string | undefined>();
+  expectTypeOf(user.given_name).toEqualTypeOf<string | undefined>();
+  expectTypeOf(user.groups).toEqualTypeOf<readonly string[]>();
+  expectTypeOf(session.scopes).toEqualTypeOf<readonly string[]>();
+  expectTypeOf(session.expiresAt).toEqualTypeOf<Date>();
+  expectTypeOf(getAccessToken(session)).toEqualTypeOf<string>();
+
+  // @ts-expect-error an attribute the pool does not define
+  void user["custom:tenantt"];
+  // @ts-expect-error a misspelt standard attribute
+  void user.emial;
+  // @ts-expect-error tokens are not fields of the session
+  void session.accessToken;
+  // @ts-expect-error the session is read-only
+  session.scopes = ["admin"];
+  // @ts-expect-error the user is read-only
+  user.sub = "someone-else";
+}
+
+export async function everyApiCarriesTheGeneric(request: Request) {
+  await auth.runWithSession(request, (session) => {
+    expectTypeOf(session).toEqualTypeOf<Session<Custom> | null>();
+    expectTypeOf(auth.currentSession()).toEqualTypeOf<Session<Custom> | null>();
+    expectTypeOf(auth.requireScope("orders/read")).toEqualTypeOf<Session<Custom>>();
+  });
+  expectTypeOf(await auth.runWithSession(() => 42)).toEqualTypeOf<number>();
+  expectTypeOf(await auth.requireSession({ groups: ["admins"] })).toEqualTypeOf<Session<Custom>>();
+  auth.withAuth({ scopes: ["orders/read"] }, (_request, { session }) => {
+    expectTypeOf(session).toEqualTypeOf<Session<Custom>>();
+    // @ts-expect-error withAuth's session is never null
+    void session.user.sub;
+    return Response.json(session.user?.["custom:tenant"] ?? null);
+  });
+  // @ts-expect-error match is all or any
+  auth.withAuth({ match: "some" }, () => new Response());
+}
+
+export function theFactoryRefusesNonCustomKeys() {
+  // @ts-expect-error pool attributes must be named custom:*
+  createCognitoSession<{ tenant: string }>();
+  // @ts-expect-error custom attributes are strings, numbers or booleans
+  createCognitoSession<{ "custom:when": Date }>();
+  createCognitoSession<{ "custom:tenant": string }>({});
+  createCognitoSession({});
+}
