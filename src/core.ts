@@ -5,13 +5,14 @@ import { SessionCookies } from "./cookies/session-cookies.ts";
 import { Refresher } from "./refresh/refresher.ts";
 import { refreshSource } from "./refresh/sources.ts";
 import { SessionReader } from "./session/reader.ts";
-import { JwksCache } from "./verify/jwks.ts";
+import { type JwksCache, sharedJwks } from "./verify/jwks.ts";
 import { TokenVerifier } from "./verify/verifier.ts";
 
 /** The parts one configured app shares between middleware, flows and server APIs. */
 export interface Core {
   config: ResolvedConfig;
   cookies: SessionCookies;
+  /** The keys of the app's own pool (the first of `verifier.options.pools`). */
   jwks: JwksCache;
   verifier: TokenVerifier;
   reader: SessionReader;
@@ -22,13 +23,17 @@ export interface Core {
 }
 
 export function createCore(config: ResolvedConfig): Core {
-  const jwks = new JwksCache(config.jwksUri, { timeoutMs: config.timeoutMs });
   const verifier = new TokenVerifier({
-    issuer: config.issuer,
-    clientIds: [config.clientId],
-    jwks,
+    pools: config.pools.map(({ issuer, clientIds, jwksUri }) => ({
+      issuer,
+      clientIds,
+      jwks: sharedJwks(jwksUri, { timeoutMs: config.timeoutMs }),
+    })),
     clockTolerance: config.clockTolerance,
+    cacheSize: config.tokenCacheSize,
   });
+  const jwks = verifier.options.pools[0]!.jwks;
+
   const cookies = new SessionCookies(config);
   const oauth = config.domain ? new OAuthClient(config) : undefined;
   const api = { endpoint: config.endpoint, timeoutMs: config.timeoutMs };

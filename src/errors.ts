@@ -28,6 +28,11 @@ export class InvalidTokenError extends CognitoSessionError {
   override readonly code: string = "ERR_TOKEN_INVALID";
 }
 
+/** The token is not a compact JWS with JSON-object header and payload, or is too large or nested. */
+export class MalformedTokenError extends InvalidTokenError {
+  override readonly code = "ERR_TOKEN_MALFORMED";
+}
+
 /** The token is well formed and correctly signed, but past its `exp`. */
 export class TokenExpiredError extends InvalidTokenError {
   override readonly code = "ERR_TOKEN_EXPIRED";

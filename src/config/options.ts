@@ -1,5 +1,19 @@
 import type { AccessRule } from "../session/authorize.ts";
 
+/** A further user pool whose tokens are accepted (see `pools`). */
+export interface PoolOptions {
+  /** User pool id, e.g. `eu-west-1_AbC123`. */
+  userPoolId: string;
+  /** App client ids accepted in `client_id` (access tokens) and `aud` (ID tokens). */
+  clientIds: string[];
+  /** AWS region; derived from the pool id when absent. */
+  region?: string;
+  /** Expected `iss`. Default `https://cognito-idp.<region>.amazonaws.com/<pool>`. */
+  issuer?: string;
+  /** JWKS URL. Default `<issuer>/.well-known/jwks.json`. */
+  jwksUri?: string;
+}
+
 /**
  * Everything `createCognitoSession` accepts. Every field falls back to the
  * environment variable named in its comment, so most apps pass nothing but `protect`.
@@ -23,6 +37,16 @@ export interface CognitoSessionOptions {
   issuer?: string;
   /** JWKS URL. Default `<issuer>/.well-known/jwks.json`. Env: `COGNITO_JWKS_URI`. */
   jwksUri?: string;
+  /**
+   * More user pools, or more app clients of this pool, whose tokens are accepted: other
+   * apps' access tokens sent as `Authorization: Bearer` to this app's API routes. Each
+   * token is checked against the pool its `iss` names, with that pool's own JWKS and
+   * clients. The pool and client above are always accepted and are the ones people sign
+   * in to.
+   */
+  pools?: PoolOptions[];
+  /** Verified tokens kept in memory (an LRU keyed by the token), so a session read skips the RSA check. Default 10 000. */
+  tokenCacheSize?: number;
   /** Cognito JSON API URL. Default `https://cognito-idp.<region>.amazonaws.com/`. Env: `COGNITO_ENDPOINT`. */
   endpoint?: string;
   /**

@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import type { AccessRule } from "../session/authorize.ts";
-import type { CognitoSessionOptions } from "./options.ts";
+import type { CognitoSessionOptions, PoolOptions } from "./options.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
 export interface ResolvedConfig {
@@ -10,6 +10,13 @@ export interface ResolvedConfig {
   region: string;
   issuer: string;
   jwksUri: URL;
+  /**
+   * Every pool whose tokens are accepted: first the app's own (the fields above, with
+   * `clientId`), then the `pools` option's, one entry per issuer.
+   */
+  pools: ResolvedPool[];
+  /** Verified tokens kept in memory. */
+  tokenCacheSize: number;
   /** Cognito JSON API. */
   endpoint: URL;
   /** Hosted UI base; absent when the app signs in with passwords only. */
@@ -25,6 +32,18 @@ export interface ResolvedConfig {
   timeoutMs: number;
   cookies: { name: string; secure: boolean };
   dev: { allowMissingNonce: boolean };
+}
+
+/** A user pool whose tokens are accepted. */
+export interface ResolvedPool {
+  userPoolId: string;
+  region: string;
+  /** The exact `iss` of its tokens. */
+  issuer: string;
+  /** Where its keys are fetched; never taken from a token. */
+  jwksUri: URL;
+  /** App clients accepted in `client_id` (access) and `aud` (ID). */
+  clientIds: string[];
 }
 
 const DAY = 24 * 60 * 60;
@@ -64,6 +83,40 @@ function positive(setting: string, value: number | undefined, fallback: number):
   return value;
 }
 
+type PoolField = keyof PoolOptions | "clientId";
+
+/** Names of the app's own pool's settings, as errors report them. */
+const OWN_POOL_SETTINGS: Record<PoolField, string> = {
+  userPoolId: "COGNITO_USER_POOL_ID",
+  region: "COGNITO_REGION",
+  issuer: "COGNITO_ISSUER",
+  jwksUri: "COGNITO_JWKS_URI",
+  clientIds: "COGNITO_CLIENT_ID",
+  clientId: "COGNITO_CLIENT_ID",
+};
+
+/** Validate one pool and fill in its defaults; `setting` names a field for errors. */
+function resolvePool(pool: PoolOptions, setting: (field: PoolField) => string): ResolvedPool {
+  const { userPoolId } = pool;
+  const poolMatch = typeof userPoolId === "string" ? POOL_ID.exec(userPoolId) : null;
+  if (!poolMatch) throw new ConfigError(setting("userPoolId"), "is not a user pool id (<region>_<id>)");
+  const region = pool.region ?? poolMatch[1]!;
+  if (!/^[a-z0-9-]+$/.test(region)) throw new ConfigError(setting("region"), "is not a region name");
+  if (!Array.isArray(pool.clientIds) || pool.clientIds.length === 0) {
+    throw new ConfigError(setting("clientIds"), "must list at least one app client id");
+  }
+  for (const clientId of pool.clientIds) {
+    if (typeof clientId !== "string" || !/^[\w+]+$/.test(clientId)) {
+      throw new ConfigError(setting("clientId"), "is not an app client id");
+    }
+  }
+  const issuer = pool.issuer ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  url(setting("issuer"), issuer);
+  if (issuer.endsWith("/")) throw new ConfigError(setting("issuer"), "must not end with a slash");
+  const jwksUri = url(setting("jwksUri"), pool.jwksUri ?? `${issuer}/.well-known/jwks.json`);
+  return { userPoolId, region, issuer, jwksUri, clientIds: [...pool.clientIds] };
+}
+
 /**
  * Merge explicit options over the environment, apply defaults and validate.
  * Throws a {@link ConfigError} naming the first bad setting.
@@ -80,20 +133,26 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     return value;
   };
 
-  const userPoolId = required(options.userPoolId, "COGNITO_USER_POOL_ID");
-  const poolMatch = POOL_ID.exec(userPoolId);
-  if (!poolMatch) throw new ConfigError("COGNITO_USER_POOL_ID", "is not a user pool id (<region>_<id>)");
-  const region = pick(options.region, "COGNITO_REGION") ?? poolMatch[1]!;
-  if (!/^[a-z0-9-]+$/.test(region)) throw new ConfigError("COGNITO_REGION", "is not a region name");
-
-  const clientId = required(options.clientId, "COGNITO_CLIENT_ID");
-  if (!/^[\w+]+$/.test(clientId)) throw new ConfigError("COGNITO_CLIENT_ID", "is not an app client id");
-
-  const issuer = pick(options.issuer, "COGNITO_ISSUER") ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
-  url("COGNITO_ISSUER", issuer);
-  if (issuer.endsWith("/")) throw new ConfigError("COGNITO_ISSUER", "must not end with a slash");
-
-  const jwksUri = url("COGNITO_JWKS_URI", pick(options.jwksUri, "COGNITO_JWKS_URI") ?? `${issuer}/.well-known/jwks.json`);
+  const own = resolvePool(
+    {
+      userPoolId: required(options.userPoolId, "COGNITO_USER_POOL_ID"),
+      region: pick(options.region, "COGNITO_REGION"),
+      issuer: pick(options.issuer, "COGNITO_ISSUER"),
+      jwksUri: pick(options.jwksUri, "COGNITO_JWKS_URI"),
+      clientIds: [required(options.clientId, "COGNITO_CLIENT_ID")],
+    },
+    (field) => OWN_POOL_SETTINGS[field],
+  );
+  const { userPoolId, region, issuer, jwksUri } = own;
+  const clientId = own.clientIds[0]!;
+  const pools = [own];
+  (options.pools ?? []).forEach((pool, i) => {
+    const extra = resolvePool(pool, (field) => `pools[${i}].${field}`);
+    const same = pools.find((p) => p.issuer === extra.issuer);
+    if (!same) pools.push(extra);
+    else if (same.jwksUri.href !== extra.jwksUri.href) throw new ConfigError(`pools[${i}].jwksUri`, "differs for the same issuer");
+    else same.clientIds = [...new Set([...same.clientIds, ...extra.clientIds])];
+  });
   const endpoint = url(
     "COGNITO_ENDPOINT",
     pick(options.endpoint, "COGNITO_ENDPOINT") ?? `https://cognito-idp.${region}.amazonaws.com/`,
@@ -134,6 +193,8 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     region,
     issuer,
     jwksUri,
+    pools,
+    tokenCacheSize: positive("tokenCacheSize", options.tokenCacheSize, 10_000),
     endpoint,
     domain,
     appUrl,

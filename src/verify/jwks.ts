@@ -1,16 +1,22 @@
-import { importJWK, type JWK } from "jose";
-import { InvalidSignatureError, JwksUnavailableError } from "../errors.ts";
+import { isLoopbackHost } from "../config/resolve.ts";
+import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../errors.ts";
+import { defaultRuntime, type RsaPublicKey, type Runtime } from "./runtime.ts";
 
 export interface JwksOptions {
-  /** Fetch timeout in ms. */
-  timeoutMs: number;
-  /** Least time between two fetches triggered by unknown `kid`s. Default 30 s. */
+  /** Fetch timeout in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Least time between two refetches triggered by unknown `kid`s. Default 30 s. */
   cooldownMs?: number;
+  /** Least time between two fetches while no keys are held (the endpoint is down). Default 1 s. */
+  retryMs?: number;
   /** After this long the set is refreshed in the background while still served. Default 1 h. */
   maxAgeMs?: number;
+  /** Key import and RS256 check; default the fastest the runtime has. */
+  runtime?: Runtime;
   fetch?: typeof fetch;
 }
 
+/** Longest `kid` looked up; a longer one is refused without a fetch. Cognito's are 44 characters. */
 const MAX_KID_LENGTH = 256;
 
 /**
@@ -21,48 +27,86 @@ const MAX_KID_LENGTH = 256;
  * pool removed stops being trusted.
  */
 export class JwksCache {
-  #keys: Map<string, CryptoKey> | undefined;
+  readonly uri: URL;
+  readonly runtime: Runtime;
+  #keys: Map<string, RsaPublicKey> | undefined;
   #loading: Promise<void> | undefined;
   #lastAttempt = -Infinity;
+  #lastMissRefetch = -Infinity;
   #loadedAt = -Infinity;
+  #lastFailed = false;
+  readonly #timeoutMs: number;
   readonly #cooldownMs: number;
+  readonly #retryMs: number;
   readonly #maxAgeMs: number;
   readonly #fetch: typeof fetch;
   /** Number of fetches made; tests and benchmarks read it. */
   fetches = 0;
 
-  constructor(
-    readonly uri: URL,
-    readonly options: JwksOptions,
-  ) {
+  /** Throws {@link ConfigError} unless `uri` is https, or http on a loopback host. */
+  constructor(uri: URL | string, options: JwksOptions = {}) {
+    this.uri = new URL(uri);
+    if (this.uri.protocol !== "https:" && !(this.uri.protocol === "http:" && isLoopbackHost(this.uri.hostname))) {
+      throw new ConfigError("COGNITO_JWKS_URI", "must use https (plain http is allowed for loopback hosts only)");
+    }
+    this.runtime = options.runtime ?? defaultRuntime();
+    this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#cooldownMs = options.cooldownMs ?? 30_000;
+    this.#retryMs = options.retryMs ?? 1000;
     this.#maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
   }
 
-  /** The key for `kid`; throws {@link InvalidSignatureError} if the pool has no such key. */
-  async getKey(kid: string): Promise<CryptoKey> {
-    if (kid.length > MAX_KID_LENGTH) throw new InvalidSignatureError("unknown signing key");
-    const now = Date.now();
-    if (this.#keys === undefined) {
-      await this.#load().catch((cause) => {
-        throw new JwksUnavailableError("the user pool's JWKS could not be fetched", { cause });
-      });
-    } else if (!this.#keys.has(kid) && now - this.#lastAttempt >= this.#cooldownMs) {
-      // A rotated-in key: refetch, at most once per cooldown however many kids miss.
-      await this.#load().catch(() => undefined);
-    } else if (now - this.#loadedAt >= this.#maxAgeMs && now - this.#lastAttempt >= this.#cooldownMs) {
-      void this.#load().catch(() => undefined);
-    }
-    const key = this.#keys?.get(kid);
-    if (key === undefined) throw new InvalidSignatureError("unknown signing key");
-    return key;
+  /**
+   * Whether `signature` over `signingInput` verifies with this pool's key `kid`. Throws
+   * {@link InvalidSignatureError} when the pool has no such key, and
+   * {@link JwksUnavailableError} when that cannot be known because the JWKS is unreachable.
+   */
+  async verify(kid: string, signingInput: string, signature: string): Promise<boolean> {
+    const key = this.#keys?.get(kid) ?? (await this.#keyAfterFetch(kid));
+    if (Date.now() - this.#loadedAt >= this.#maxAgeMs) this.#refreshInBackground();
+    return this.runtime.verifyRs256(key, signingInput, signature);
   }
 
+  async #keyAfterFetch(kid: string): Promise<RsaPublicKey> {
+    if (kid.length > MAX_KID_LENGTH) throw new InvalidSignatureError("unknown signing key");
+    if (this.#loading !== undefined) {
+      await this.#loading.catch(() => undefined);
+    } else if (this.#keys === undefined) {
+      // Nothing held yet: the first fetch, or a retry while the endpoint is down.
+      if (Date.now() - this.#lastAttempt >= this.#retryMs) await this.#load().catch(() => undefined);
+    } else if (Date.now() - this.#lastMissRefetch >= this.#cooldownMs) {
+      // Maybe a rotated-in key: refetch, at most once per cooldown however many kids miss.
+      this.#lastMissRefetch = Date.now();
+      await this.#load().catch(() => undefined);
+    }
+    const key = this.#keys?.get(kid);
+    if (key !== undefined) return key;
+    if (this.#keys === undefined || this.#lastFailed) {
+      throw new JwksUnavailableError(`the user pool's JWKS could not be fetched from ${this.uri.href}`);
+    }
+    throw new InvalidSignatureError("unknown signing key");
+  }
+
+  #refreshInBackground(): void {
+    if (this.#loading === undefined && Date.now() - this.#lastAttempt >= this.#cooldownMs) {
+      this.#load().catch(() => undefined);
+    }
+  }
+
+  /** One fetch at a time: concurrent callers share it. */
   #load(): Promise<void> {
-    this.#loading ??= this.#fetchKeys().finally(() => {
-      this.#loading = undefined;
-    });
+    this.#loading ??= this.#fetchKeys().then(
+      () => {
+        this.#lastFailed = false;
+        this.#loading = undefined;
+      },
+      (error: unknown) => {
+        this.#lastFailed = true;
+        this.#loading = undefined;
+        throw error;
+      },
+    );
     return this.#loading;
   }
 
@@ -71,22 +115,44 @@ export class JwksCache {
     this.fetches++;
     const response = await this.#fetch(this.uri, {
       headers: { accept: "application/json" },
+      // A redirect could lead anywhere; the configured URL is the only source of keys.
       redirect: "error",
-      signal: AbortSignal.timeout(this.options.timeoutMs),
+      signal: AbortSignal.timeout(this.#timeoutMs),
     });
     if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
-    const body = (await response.json()) as { keys?: unknown };
-    if (!Array.isArray(body.keys)) throw new Error("JWKS has no keys array");
-    const keys = new Map<string, CryptoKey>();
-    for (const jwk of body.keys as JWK[]) {
+    const body = (await response.json()) as { keys?: unknown } | null;
+    if (!Array.isArray(body?.keys)) throw new Error("JWKS has no keys array");
+    const keys = new Map<string, RsaPublicKey>();
+    for (const jwk of body.keys as unknown[]) {
       if (jwk === null || typeof jwk !== "object") continue;
-      if (jwk.kty !== "RSA" || typeof jwk.kid !== "string") continue;
-      if (jwk.use !== undefined && jwk.use !== "sig") continue;
-      if (jwk.alg !== undefined && jwk.alg !== "RS256") continue;
-      const { kty, n, e } = jwk;
-      keys.set(jwk.kid, (await importJWK({ kty, n, e }, "RS256")) as CryptoKey);
+      const { kty, kid, use, alg, n, e } = jwk as Record<string, unknown>;
+      if (kty !== "RSA" || typeof kid !== "string" || typeof n !== "string" || typeof e !== "string") continue;
+      if ((use !== undefined && use !== "sig") || (alg !== undefined && alg !== "RS256")) continue;
+      // A key the runtime will not import (malformed, under 2048 bits) is left out, not fatal.
+      const key = await this.runtime.importRsaKey(n, e).catch(() => undefined);
+      if (key !== undefined) keys.set(kid, key);
     }
+    if (keys.size === 0) throw new Error("JWKS has no usable RS256 key");
     this.#keys = keys;
     this.#loadedAt = Date.now();
   }
+}
+
+/** The process-wide caches, one per JWKS URL, shared by every bundle that loads this library. */
+const REGISTRY = Symbol.for("next-cognito-session.jwks");
+
+/**
+ * The process's (or isolate's) cache for `uri`, created on first use. Next loads the
+ * middleware and each route from separate bundles; sharing by URL through `globalThis`
+ * keeps that to one JWKS fetch per process. Keys are public, so sharing them is safe.
+ */
+export function sharedJwks(uri: URL, options: JwksOptions): JwksCache {
+  const holder = globalThis as { [REGISTRY]?: Map<string, JwksCache> };
+  const registry = (holder[REGISTRY] ??= new Map());
+  let cache = registry.get(uri.href);
+  if (cache === undefined) {
+    cache = new JwksCache(uri, options);
+    registry.set(uri.href, cache);
+  }
+  return cache;
 }

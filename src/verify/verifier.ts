@@ -1,159 +1,106 @@
-import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from "jose";
-import {
-  CognitoSessionError,
-  InvalidClaimError,
-  InvalidSignatureError,
-  InvalidTokenError,
-  TokenExpiredError,
-} from "../errors.ts";
+import { InvalidClaimError, InvalidSignatureError } from "../errors.ts";
+import { checkClaims, checkExpiry, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
+import { decodeJwt } from "./jwt.ts";
 import { Lru } from "./lru.ts";
+import { defaultRuntime, type Runtime } from "./runtime.ts";
 
-/** Which slot a token is verified for; must equal its `token_use`. */
-export type TokenUse = "access" | "id";
+export type { AccessTokenClaims, ClaimsFor, CommonClaims, IdTokenClaims, TokenUse } from "./claims.ts";
 
-/** Claims every Cognito token carries after verification. */
-export interface CommonClaims {
-  sub: string;
-  iss: string;
-  exp: number;
-  iat: number;
-  token_use: TokenUse;
-  auth_time?: number;
-  jti?: string;
-  origin_jti?: string;
-  event_id?: string;
-  "cognito:groups"?: string[];
-  [claim: string]: unknown;
+/** One user pool whose tokens are accepted. */
+export interface PoolVerification {
+  /** The exact expected `iss`, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`. */
+  issuer: string;
+  /** App client ids accepted in `client_id` (access tokens) and `aud` (ID tokens). */
+  clientIds: readonly string[];
+  /** The pool's keys, from its configured JWKS URL. */
+  jwks: JwksCache;
 }
-
-/** A verified Cognito access token. */
-export interface AccessTokenClaims extends CommonClaims {
-  token_use: "access";
-  client_id: string;
-  /** Space-separated scopes. */
-  scope?: string;
-  /** Absent on machine-to-machine (client credentials) tokens. */
-  username?: string;
-}
-
-/** A verified Cognito ID token. */
-export interface IdTokenClaims extends CommonClaims {
-  token_use: "id";
-  aud: string;
-  "cognito:username"?: string;
-  email?: string;
-  email_verified?: boolean;
-  nonce?: string;
-}
-
-export type ClaimsFor<U extends TokenUse> = U extends "access" ? AccessTokenClaims : IdTokenClaims;
 
 export interface VerifierOptions {
-  /** The exact expected `iss`. */
-  issuer: string;
-  /** App client ids accepted in `client_id` (access) and `aud` (ID). */
-  clientIds: readonly string[];
-  jwks: JwksCache;
+  /** The pools whose tokens are accepted; each token is checked against the pool its `iss` names. */
+  pools: readonly PoolVerification[];
   /** Seconds of tolerance for `exp`, `nbf` and `iat`. */
   clockTolerance: number;
-  /** Verified tokens kept; default 10 000. */
+  /** Verified tokens kept; default 10 000; 0 keeps none. */
   cacheSize?: number;
+  /** Base64url decoding; default the fastest the runtime has. */
+  runtime?: Runtime;
 }
 
-// Header parameters that would let a token choose its own key; never honoured.
+/** Header parameters that would let a token choose its own key; never honoured. */
 const KEY_CARRYING_HEADERS = ["jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256"] as const;
 
+interface Pool {
+  clientIds: ReadonlySet<string>;
+  jwks: JwksCache;
+}
+
 /**
- * Verifies Cognito access and ID tokens for one user pool. Verified claims are kept in
- * an LRU keyed by the whole token string, so a second read of the same token is a map
- * lookup plus an expiry check. Tokens that fail are never cached.
+ * Verifies Cognito access and ID tokens: RS256 only, the key chosen by `kid` from the
+ * JWKS of the pool the token's `iss` names (exactly, among the configured pools), then
+ * `token_use`, `client_id` / `aud` and the times. Verified claims are kept in an LRU keyed
+ * by the whole token string, so a second read of the same token is a map lookup plus an
+ * expiry check. Tokens that fail are never cached.
  */
 export class TokenVerifier {
   readonly #cache: Lru<string, CommonClaims>;
+  readonly #pools = new Map<string, Pool>();
+  readonly #runtime: Runtime;
 
   constructor(readonly options: VerifierOptions) {
     this.#cache = new Lru(options.cacheSize ?? 10_000);
+    this.#runtime = options.runtime ?? defaultRuntime();
+    for (const { issuer, clientIds, jwks } of options.pools) {
+      if (this.#pools.has(issuer)) throw new TypeError(`pool ${issuer} is listed twice`);
+      this.#pools.set(issuer, { clientIds: new Set(clientIds), jwks });
+    }
   }
 
-  /** Verify `token` for the `use` slot; throws an {@link InvalidTokenError} subclass. */
+  /** Tokens currently cached. */
+  get cachedTokens(): number {
+    return this.#cache.size;
+  }
+
+  /**
+   * Verify `token` for the `use` slot. Throws a subclass of `InvalidTokenError`
+   * (`TokenExpiredError`, `InvalidSignatureError`, `InvalidClaimError`, `MalformedTokenError`)
+   * or, when the pool's keys cannot be fetched, `JwksUnavailableError`.
+   */
   async verify<U extends TokenUse>(token: string, use: U): Promise<ClaimsFor<U>> {
+    const now = Date.now() / 1000;
     const cached = this.#cache.get(token);
     if (cached !== undefined) {
       if (cached.token_use !== use) throw new InvalidClaimError("token_use", `expected a ${use} token`);
-      if (cached.exp + this.options.clockTolerance <= Date.now() / 1000) {
+      try {
+        checkExpiry(cached, now, this.options.clockTolerance);
+      } catch (error) {
         this.#cache.delete(token);
-        throw new TokenExpiredError("token expired");
+        throw error;
       }
       return cached as ClaimsFor<U>;
     }
-    const claims = await this.#verifyCold(token, use);
+    const claims = await this.#verifyCold(token, use, now);
     this.#cache.set(token, claims);
     return claims;
   }
 
-  async #verifyCold<U extends TokenUse>(token: string, use: U): Promise<ClaimsFor<U>> {
-    const { issuer, clientIds, jwks, clockTolerance } = this.options;
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(
-        token,
-        (header: JWTHeaderParameters) => {
-          if (header.alg !== "RS256") throw new InvalidSignatureError("only RS256 is accepted");
-          if (KEY_CARRYING_HEADERS.some((name) => name in header)) {
-            throw new InvalidSignatureError("the token header names its own key");
-          }
-          if (typeof header.kid !== "string" || header.kid === "") {
-            throw new InvalidSignatureError("the token header has no kid");
-          }
-          return jwks.getKey(header.kid);
-        },
-        {
-          algorithms: ["RS256"],
-          issuer,
-          clockTolerance,
-          requiredClaims: ["exp", "iat", "token_use", "sub"],
-        },
-      ));
-    } catch (error) {
-      throw translate(error);
+  async #verifyCold<U extends TokenUse>(token: string, use: U, now: number): Promise<ClaimsFor<U>> {
+    const { header, payload, signingInput, signature } = decodeJwt(token, this.#runtime);
+    if (header.alg !== "RS256") throw new InvalidSignatureError("only RS256 is accepted");
+    for (const name of KEY_CARRYING_HEADERS) {
+      if (name in header) throw new InvalidSignatureError("the token header names its own key");
     }
-    if (payload.token_use !== use) throw new InvalidClaimError("token_use", `expected a ${use} token`);
-    if (typeof payload.sub !== "string") throw new InvalidClaimError("sub", "sub must be a string");
-    if (typeof payload.iat !== "number") throw new InvalidClaimError("iat", "iat must be a number");
-    if (use === "access") {
-      if (typeof payload.client_id !== "string" || !clientIds.includes(payload.client_id)) {
-        throw new InvalidClaimError("client_id", "the token was issued to another client");
-      }
-      if (payload.scope !== undefined && typeof payload.scope !== "string") {
-        throw new InvalidClaimError("scope", "scope must be a string");
-      }
-    } else if (typeof payload.aud !== "string" || !clientIds.includes(payload.aud)) {
-      throw new InvalidClaimError("aud", "the token was issued to another client");
+    // No extension is understood, so any critical one is refused (RFC 7515 §4.1.11).
+    if ("crit" in header) throw new InvalidSignatureError("the token header has critical extensions");
+    const kid = header.kid;
+    if (typeof kid !== "string" || kid === "") throw new InvalidSignatureError("the token header has no kid");
+    // The issuer only selects among configured pools; keys never come from a URL in the token.
+    const pool = typeof payload.iss === "string" ? this.#pools.get(payload.iss) : undefined;
+    if (pool === undefined) throw new InvalidClaimError("iss", "the token was issued by another user pool");
+    if (!(await pool.jwks.verify(kid, signingInput, signature))) {
+      throw new InvalidSignatureError("signature verification failed");
     }
-    const groups = payload["cognito:groups"];
-    if (groups !== undefined && !(Array.isArray(groups) && groups.every((g) => typeof g === "string"))) {
-      throw new InvalidClaimError("cognito:groups", "cognito:groups must be an array of strings");
-    }
-    // Cached claims are shared between callers: freeze them so none can alter another's view.
-    if (Array.isArray(groups)) Object.freeze(groups);
-    return Object.freeze(payload) as ClaimsFor<U>;
+    return checkClaims(payload, use, pool.clientIds, now, this.options.clockTolerance);
   }
-}
-
-/** Map jose's errors onto ours; anything unexpected becomes a generic invalid token. */
-function translate(error: unknown): CognitoSessionError {
-  if (error instanceof CognitoSessionError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new TokenExpiredError("token expired");
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    return new InvalidClaimError(error.claim, `invalid ${error.claim} claim`);
-  }
-  if (
-    error instanceof joseErrors.JWSSignatureVerificationFailed ||
-    error instanceof joseErrors.JOSEAlgNotAllowed ||
-    error instanceof joseErrors.JOSENotSupported
-  ) {
-    return new InvalidSignatureError("signature verification failed");
-  }
-  return new InvalidTokenError("malformed token");
 }

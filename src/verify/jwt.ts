@@ -1,0 +1,75 @@
+import { MalformedTokenError } from "../errors.ts";
+import type { Runtime } from "./runtime.ts";
+
+/** A compact JWS split and decoded. Nothing in it is trusted yet. */
+export interface DecodedJwt {
+  header: Readonly<Record<string, unknown>>;
+  /** Frozen, with every nested object frozen too. */
+  payload: Readonly<Record<string, unknown>>;
+  /** `<header>.<payload>`, the bytes the signature covers. */
+  signingInput: string;
+  /** The signature segment, still base64url. */
+  signature: string;
+}
+
+/**
+ * Longest token accepted, in characters. Cognito tokens are 1–6 KB even with many groups
+ * and custom claims; the cap keeps a hostile header from costing more than a real one.
+ */
+export const MAX_TOKEN_LENGTH = 32 * 1024;
+
+/** Deepest nesting of objects and arrays accepted in a header or payload. */
+const MAX_DEPTH = 16;
+
+/**
+ * Keys that could reach an object's prototype if claims were ever copied with plain
+ * assignment. Cognito issues none of them, so a token carrying one is refused outright.
+ */
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Split and decode a compact JWS: exactly three non-empty base64url segments, a header and
+ * a payload that are JSON objects, no unsafe keys. Throws {@link MalformedTokenError}.
+ */
+export function decodeJwt(token: string, runtime: Runtime): DecodedJwt {
+  if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
+    throw new MalformedTokenError("not a compact JWS");
+  }
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  return {
+    header: parseSegment(token.slice(0, first), runtime, "header"),
+    payload: parseSegment(token.slice(first + 1, second), runtime, "payload"),
+    signingInput: token.slice(0, second),
+    signature: token.slice(second + 1),
+  };
+}
+
+function parseSegment(segment: string, runtime: Runtime, part: string): Readonly<Record<string, unknown>> {
+  // A length of 4k+1 cannot be base64; runtimes differ on it, so refuse it before decoding.
+  if (segment.length % 4 === 1) throw new MalformedTokenError(`the ${part} is not base64url`);
+  let value: unknown;
+  try {
+    value = JSON.parse(runtime.decodeText(segment));
+  } catch {
+    throw new MalformedTokenError(`the ${part} is not JSON`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new MalformedTokenError(`the ${part} is not a JSON object`);
+  }
+  harden(value, 0, part);
+  return value as Record<string, unknown>;
+}
+
+/** Refuse unsafe keys and deep nesting, and freeze, so cached claims cannot be altered by one caller for another. */
+function harden(value: object, depth: number, part: string): void {
+  if (depth > MAX_DEPTH) throw new MalformedTokenError(`the ${part} is nested too deeply`);
+  for (const key of Object.keys(value)) {
+    if (UNSAFE_KEYS.has(key)) throw new MalformedTokenError(`the ${part} has a forbidden key`);
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === "object") harden(child, depth + 1, part);
+  }
+  Object.freeze(value);
+}

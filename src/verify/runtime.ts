@@ -1,0 +1,111 @@
+/**
+ * What verification needs from the runtime: base64url decoding, RSA public-key import and
+ * the RS256 check. Node's own `crypto.verify` is about twice as fast as WebCrypto's
+ * `subtle.verify` (no thread-pool hop, no promise), so Node gets its own implementation;
+ * every other runtime (Edge middleware, workers, browsers) uses WebCrypto. This module is
+ * the only place the two differ: everything above it is the same code on every runtime.
+ *
+ * Node's crypto is reached through `process.getBuiltinModule` rather than an import, so no
+ * bundler ever sees `node:crypto` in the Edge middleware bundle. Next's Edge sandbox
+ * defines `EdgeRuntime` and stubs `process.*` with functions that throw, hence the guard.
+ */
+
+declare const rsaKey: unique symbol;
+/** A public key imported by one {@link Runtime}; only that runtime can use it. */
+export type RsaPublicKey = { readonly [rsaKey]: true };
+
+export interface Runtime {
+  /** `"node"` (node:crypto) or `"web"` (WebCrypto). */
+  readonly name: "node" | "web";
+  /** UTF-8 text of a base64url segment the caller has already checked is base64url. */
+  decodeText(segment: string): string;
+  /**
+   * Import an RSA public key from its JWK modulus and exponent (base64url). Rejects
+   * keys shorter than 2048 bits.
+   */
+  importRsaKey(n: string, e: string): Promise<RsaPublicKey>;
+  /** Whether `signature` (base64url) is an RS256 signature of `signingInput` (ASCII) by `key`. */
+  verifyRs256(key: RsaPublicKey, signingInput: string, signature: string): boolean | Promise<boolean>;
+}
+
+/** Smallest RSA modulus accepted, in bits (RFC 7518 §3.3). */
+export const MIN_RSA_BITS = 2048;
+
+type NodeCrypto = typeof import("node:crypto");
+type NodeBuffer = typeof import("node:buffer").Buffer;
+
+/** RS256 through node:crypto with cached KeyObjects. */
+export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
+  return {
+    name: "node",
+    decodeText: (segment) => Buffer.from(segment, "base64url").toString("utf8"),
+    async importRsaKey(n, e) {
+      const key = crypto.createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" });
+      if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) throw new RangeError("RSA key too short");
+      return key as unknown as RsaPublicKey;
+    },
+    verifyRs256: (key, signingInput, signature) =>
+      crypto.verify(
+        "sha256",
+        Buffer.from(signingInput, "latin1"),
+        key as unknown as import("node:crypto").KeyObject,
+        Buffer.from(signature, "base64url"),
+      ),
+  };
+}
+
+const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const ascii = new TextEncoder();
+
+/** base64url to bytes with only what every runtime has (`atob`). */
+export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** RS256 through WebCrypto: Edge middleware and anything that is not Node. */
+export const webRuntime: Runtime = {
+  name: "web",
+  decodeText(segment) {
+    const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+    // Cognito's JSON is almost always ASCII, which needs no UTF-8 decoding.
+    if (!/[^\x00-\x7f]/.test(binary)) return binary;
+    return utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  },
+  async importRsaKey(n, e) {
+    const key = await crypto.subtle.importKey("jwk", { kty: "RSA", n, e }, RS256, false, ["verify"]);
+    if ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength < MIN_RSA_BITS) throw new RangeError("RSA key too short");
+    return key as unknown as RsaPublicKey;
+  },
+  verifyRs256: (key, signingInput, signature) =>
+    crypto.subtle.verify(RS256, key as unknown as CryptoKey, base64UrlToBytes(signature), ascii.encode(signingInput)),
+};
+
+function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {
+  if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string") return undefined;
+  try {
+    // Node ≥ 20.16 / 22.3; older Node falls back to WebCrypto, which is slower but the same checks.
+    const get = globalThis.process?.getBuiltinModule;
+    if (typeof get !== "function") return undefined;
+    const crypto = get("node:crypto") as NodeCrypto | undefined;
+    const buffer = get("node:buffer") as typeof import("node:buffer") | undefined;
+    if (typeof crypto?.verify !== "function" || typeof buffer?.Buffer !== "function") return undefined;
+    return { crypto, Buffer: buffer.Buffer };
+  } catch {
+    return undefined;
+  }
+}
+
+let chosen: Runtime | undefined;
+
+/** The fastest runtime available here, chosen once. */
+export function defaultRuntime(): Runtime {
+  if (chosen === undefined) {
+    const node = nodeBuiltins();
+    chosen = node ? nodeRuntime(node.crypto, node.Buffer) : webRuntime;
+  }
+  return chosen;
+}

@@ -1,0 +1,446 @@
+import { constants, createHmac, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  InvalidClaimError,
+  InvalidSignatureError,
+  JwksUnavailableError,
+  MalformedTokenError,
+  TokenExpiredError,
+} from "../src/errors.ts";
+import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
+import { defaultRuntime } from "../src/verify/runtime.ts";
+import { editSegment, refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
+
+const now = () => Math.floor(Date.now() / 1000);
+const b64json = (value: unknown) => base64Url(JSON.stringify(value));
+
+let pool: TestIssuer;
+let other: TestIssuer;
+
+beforeAll(async () => {
+  pool = await startTestIssuer();
+  // Another pool, as an attacker who owns one would have: valid keys, its own issuer.
+  other = await startTestIssuer({ userPoolId: "local_attacker", clientId: "testclient" });
+});
+afterAll(async () => {
+  await pool.close();
+  await other.close();
+});
+
+it("runs on node:crypto under Node", () => {
+  expect(defaultRuntime().name).toBe("node");
+});
+
+describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
+  const setup = (options?: Parameters<typeof verifierFor>[2]) => verifierFor([pool], runtime, options);
+
+  it("accepts a Cognito access and ID token, kid with + / = included", async () => {
+    const { verifier } = setup();
+    expect(pool.key.kid).toMatch(/[+/=]/);
+    const access = await verifier.verify(pool.accessToken({ sub: "u-1", scope: "openid orders/read" }), "access");
+    expect(access).toMatchObject({ sub: "u-1", token_use: "access", client_id: pool.clientId, scope: "openid orders/read" });
+    const id = await verifier.verify(pool.idToken({ sub: "u-1", email: "a@example.com" }), "id");
+    expect(id).toMatchObject({ sub: "u-1", token_use: "id", aud: pool.clientId, email: "a@example.com" });
+  });
+
+  describe("signature: RS256 with the pool's key, and nothing else", () => {
+    it.each(["none", "HS256", "RS384", "RS512", "PS256", "ES256", "rs256", ""])(
+      "refuses alg %j even over a valid RS256 signature",
+      async (alg) => {
+        const token = pool.accessToken({}, { alg });
+        expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      },
+    );
+
+    it("refuses a header without alg", async () => {
+      const token = pool.accessToken({}, { alg: undefined });
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+    });
+
+    it("refuses alg none with an empty signature", async () => {
+      const good = pool.accessToken();
+      const token = `${b64json({ alg: "none", kid: pool.key.kid })}.${good.split(".")[1]}.`;
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+    });
+
+    it("refuses HS256 tokens MACed with the pool's public key, as PEM or as modulus bytes", async () => {
+      const { verifier } = setup();
+      const payload = JSON.parse(Buffer.from(pool.accessToken().split(".")[1]!, "base64url").toString());
+      const publicKey = createPublicKey(pool.key.privateKey);
+      const spki = publicKey.export({ type: "spki", format: "pem" });
+      const pkcs1 = publicKey.export({ type: "pkcs1", format: "pem" });
+      const modulus = Buffer.from(pool.key.publicJwk.n!, "base64url");
+      for (const secret of [spki, pkcs1, modulus, pool.key.publicJwk.n!]) {
+        const input = `${b64json({ alg: "HS256", kid: pool.key.kid })}.${b64json(payload)}`;
+        const token = `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+    });
+
+    it("refuses real RS384, PS256 and ES256 signatures", async () => {
+      const { verifier } = setup();
+      const payload = JSON.parse(Buffer.from(pool.accessToken().split(".")[1]!, "base64url").toString());
+      const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+      const signers = {
+        RS384: (input: string) => sign("sha384", Buffer.from(input), pool.key.privateKey),
+        PS256: (input: string) =>
+          sign("sha256", Buffer.from(input), { key: pool.key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+        ES256: (input: string) => sign("sha256", Buffer.from(input), { key: ec, dsaEncoding: "ieee-p1363" }),
+      };
+      for (const [alg, signer] of Object.entries(signers)) {
+        const input = `${b64json({ alg, kid: pool.key.kid })}.${b64json(payload)}`;
+        const token = `${input}.${base64Url(signer(input))}`;
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+    });
+
+    it.each(["jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256"])(
+      "refuses a %s header, even over a valid signature, and fetches nothing it names",
+      async (param) => {
+        const before = other.jwksRequests;
+        const value = {
+          jku: other.jwksUri,
+          x5u: other.jwksUri,
+          jwk: other.key.publicJwk,
+          x5c: ["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"],
+          x5t: "dGh1bWJwcmludA",
+          "x5t#S256": "dGh1bWJwcmludA",
+        }[param] as never;
+        const { verifier } = setup();
+        const token = pool.accessToken({}, { [param]: value });
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+        // Signed by the attacker's key, naming the attacker's keys: refused just the same.
+        const forged = signJwt({ alg: "RS256", kid: other.key.kid, [param]: value }, { ...claimsOf(pool.accessToken()) }, other.key.privateKey);
+        await refusal(verifier.verify(forged, "access"), forged);
+        expect(other.jwksRequests).toBe(before);
+      },
+    );
+
+    it("refuses any crit header, even over a valid signature", async () => {
+      const { verifier } = setup();
+      for (const crit of [["exp"], ["b64"], ["x-custom"]]) {
+        const token = pool.accessToken({}, { crit, "x-custom": true, b64: true });
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+    });
+
+    it("refuses a tampered payload, header or signature, even after the original was verified", async () => {
+      const { verifier } = setup();
+      const token = pool.accessToken({ sub: "user-1", scope: "openid" });
+      await verifier.verify(token, "access");
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      const tampered = [
+        editSegment(token, 1, (c) => ({ ...c, sub: "admin" })),
+        editSegment(token, 1, (c) => ({ ...c, scope: "openid admin/all" })),
+        editSegment(token, 1, (c) => ({ ...c, exp: c.exp as number + 86400 })),
+        editSegment(token, 0, (h) => ({ ...h, typ: "JWT" })),
+        `${header}.${pool.accessToken({ sub: "admin" }).split(".")[1]}.${signature}`,
+        `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith("AA") ? "BA" : "AA"}`,
+        `${header}.${payload}.${signature.slice(0, 100)}`,
+      ];
+      for (const token of tampered) {
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+    });
+
+    it("refuses a token signed by another pool's valid key under this pool's issuer", async () => {
+      const { verifier } = setup();
+      const claims = claimsOf(pool.accessToken());
+      for (const kid of [pool.key.kid, other.key.kid]) {
+        const token = signJwt({ alg: "RS256", kid }, claims, other.key.privateKey);
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+    });
+  });
+
+  describe("key selection", () => {
+    it.each([undefined, "", 42, null, ["k"]])("refuses kid %j", async (kid) => {
+      const token = pool.accessToken({}, { kid: kid as never });
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+    });
+
+    it("refuses junk kids without a crash, and a 10 KB kid without a fetch", async () => {
+      const { verifier, jwks } = setup({ jwks: { cooldownMs: 0 } });
+      await verifier.verify(pool.accessToken(), "access");
+      for (const kid of ["../../x", "\"'<>\\", "%00", "kid\nwith newline", "x".repeat(300)]) {
+        const token = pool.accessToken({}, { kid });
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+      }
+      const fetches = jwks[0]!.fetches;
+      const huge = pool.accessToken({}, { kid: "k".repeat(10 * 1024) });
+      expect(await refusal(verifier.verify(huge, "access"), huge)).toBeInstanceOf(InvalidSignatureError);
+      expect(jwks[0]!.fetches).toBe(fetches);
+    });
+
+    it("answers a flood of unknown kids with one refetch per cooldown, not one each", async () => {
+      const { verifier, jwks } = setup();
+      await verifier.verify(pool.accessToken(), "access");
+      expect(jwks[0]!.fetches).toBe(1);
+      const flood = Array.from({ length: 300 }, (_, i) => pool.accessToken({}, { kid: `random-${i}` }));
+      const results = await Promise.allSettled(flood.map((t) => verifier.verify(t, "access")));
+      expect(results.every((r) => r.status === "rejected" && r.reason instanceof InvalidSignatureError)).toBe(true);
+      for (const token of flood.slice(0, 50)) await verifier.verify(token, "access").catch(() => undefined);
+      expect(jwks[0]!.fetches).toBe(2);
+    });
+
+    it("picks up a rotated-in key with one refetch, and stops trusting a removed one", async () => {
+      const issuer = await startTestIssuer();
+      try {
+        const { verifier, jwks } = verifierFor([issuer], runtime);
+        const old = issuer.key.kid;
+        const signedByOld = () => issuer.accessToken();
+        await verifier.verify(signedByOld(), "access");
+        const oldToken = signedByOld();
+        issuer.rotate();
+        issuer.removeKey(old);
+        await verifier.verify(issuer.accessToken(), "access");
+        expect(jwks[0]!.fetches).toBe(2);
+        expect(await refusal(verifier.verify(oldToken, "access"), oldToken)).toBeInstanceOf(InvalidSignatureError);
+      } finally {
+        await issuer.close();
+      }
+    });
+  });
+
+  describe("structure", () => {
+    const good = () => pool.accessToken().split(".") as [string, string, string];
+
+    it.each([
+      ["two segments", () => good().slice(0, 2).join(".")],
+      ["four segments", () => [...good(), "AAAA"].join(".")],
+      ["five segments (JWE)", () => [...good(), "AAAA", "AAAA"].join(".")],
+      ["an empty string", () => ""],
+      ["dots only", () => ".."],
+      ["an empty payload", () => `${good()[0]}..${good()[2]}`],
+      ["base64 padding", () => `${good()[0]}=.${good()[1]}.${good()[2]}`],
+      ["standard base64 characters", () => `${good()[0]}.${good()[1]}+/.${good()[2]}`],
+      ["whitespace", () => ` ${good().join(".")}`],
+      ["non-ASCII characters", () => good().join(".").replace(/A/, "\u0141")],
+      ["a header that is not JSON", () => `${base64Url("{alg: RS256}")}.${good()[1]}.${good()[2]}`],
+      ["a payload that is not JSON", () => `${good()[0]}.${base64Url("not json")}.${good()[2]}`],
+      ["a header that is an array", () => `${b64json(["RS256"])}.${good()[1]}.${good()[2]}`],
+      ["an impossible base64 length", () => `${good()[0]}.${good()[1]}A.${good()[2]}`],
+      ["more than 32 KB", () => `${good()[0]}.${"A".repeat(33 * 1024)}.${good()[2]}`],
+      ["not a string", () => 42 as unknown as string],
+    ])("refuses %s as malformed", async (_case, make) => {
+      const token = make();
+      expect(await refusal(setup().verifier.verify(token, "access"), String(token))).toBeInstanceOf(MalformedTokenError);
+    });
+
+    it.each([
+      ["an array", [1, 2, 3]],
+      ["null", null],
+      ["a number", 42],
+      ["a string", "claims"],
+    ])("refuses a validly signed payload that is %s", async (_case, payload) => {
+      const token = signJwt({ alg: "RS256", kid: pool.key.kid }, payload as never, pool.key.privateKey);
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+    });
+
+    it.each([
+      ['{"__proto__":{"admin":true}}'],
+      ['{"constructor":{"prototype":{"admin":true}}}'],
+      ['{"address":{"__proto__":{"admin":true}}}'],
+      ['{"custom:list":[{"__proto__":{"admin":true}}]}'],
+      ['{"prototype":1}'],
+    ])("refuses a validly signed payload with an unsafe key %s, polluting nothing", async (extra) => {
+      const token = pool.accessToken(JSON.parse(extra));
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+      expect(({} as Record<string, unknown>).admin).toBeUndefined();
+      expect(Object.prototype).not.toHaveProperty("admin");
+    });
+
+    it("refuses nesting deeper than 16 levels", async () => {
+      let deep: unknown = "x";
+      for (let i = 0; i < 20; i++) deep = { d: deep };
+      const token = pool.accessToken({ deep: deep as never });
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+    });
+
+    it("freezes verified claims, nested ones too, so one reader cannot change them for the next", async () => {
+      const { verifier } = setup();
+      const token = pool.accessToken({ "cognito:groups": ["users"], address: { formatted: "1 Main St" } });
+      const claims = await verifier.verify(token, "access");
+      expect(Object.isFrozen(claims)).toBe(true);
+      expect(Object.isFrozen(claims["cognito:groups"])).toBe(true);
+      expect(Object.isFrozen(claims.address)).toBe(true);
+      expect(() => (claims["cognito:groups"] as string[]).push("admins")).toThrow();
+    });
+  });
+
+  describe("claims", () => {
+    it.each([
+      ["exp", "9999999999"],
+      ["iat", String(now())],
+      ["nbf", "0"],
+      ["auth_time", "0"],
+      ["exp", null],
+      ["exp", true],
+    ])("refuses %s given as %j", async (claim, value) => {
+      const token = pool.accessToken({ [claim]: value as never });
+      const error = await refusal(setup().verifier.verify(token, "access"), token);
+      expect(error).toBeInstanceOf(InvalidClaimError);
+      expect((error as InvalidClaimError).claim).toBe(claim);
+    });
+
+    it.each([
+      ["sub", 42],
+      ["client_id", 42],
+      ["scope", ["openid"]],
+      ["username", 42],
+      ["cognito:groups", "admins"],
+      ["cognito:groups", [1]],
+    ])("refuses %s of the wrong type (%j)", async (claim, value) => {
+      const token = pool.accessToken({ [claim]: value as never });
+      const error = await refusal(setup().verifier.verify(token, "access"), token);
+      expect((error as InvalidClaimError).claim).toBe(claim);
+    });
+
+    it.each(["exp", "iat", "sub", "token_use"])("requires %s", async (claim) => {
+      const token = pool.accessToken({ [claim]: undefined });
+      const error = await refusal(setup().verifier.verify(token, "access"), token);
+      expect((error as InvalidClaimError).claim).toBe(claim);
+    });
+
+    it("refuses a token expired beyond the clock tolerance and accepts one inside it", async () => {
+      const { verifier } = setup({ clockTolerance: 5 });
+      const expired = pool.accessToken({ iat: now() - 3600, exp: now() - 10 });
+      expect(await refusal(verifier.verify(expired, "access"), expired)).toBeInstanceOf(TokenExpiredError);
+      await expect(verifier.verify(pool.accessToken({ iat: now() - 3600, exp: now() - 2 }), "access")).resolves.toBeDefined();
+    });
+
+    it.each(["nbf", "iat"])("refuses %s in the future beyond the tolerance and accepts it inside", async (claim) => {
+      const { verifier } = setup({ clockTolerance: 5 });
+      const early = pool.accessToken({ [claim]: now() + 60 });
+      const error = await refusal(verifier.verify(early, "access"), early);
+      expect((error as InvalidClaimError).claim).toBe(claim);
+      await expect(verifier.verify(pool.accessToken({ [claim]: now() + 2 }), "access")).resolves.toBeDefined();
+    });
+
+    it("matches iss exactly: no trailing slash, scheme, case, pool or region variants", async () => {
+      const issuer = await startTestIssuer({ issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123" });
+      try {
+        const { verifier } = verifierFor([issuer], runtime);
+        await expect(verifier.verify(issuer.accessToken(), "access")).resolves.toBeDefined();
+        for (const iss of [
+          "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/",
+          "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+          "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc123",
+          "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other1",
+          "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_AbC123",
+          "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+          " https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+        ]) {
+          const token = issuer.accessToken({ iss });
+          const error = await refusal(verifier.verify(token, "access"), token);
+          expect((error as InvalidClaimError).claim).toBe("iss");
+        }
+        const none = issuer.accessToken({ iss: undefined });
+        expect(((await refusal(verifier.verify(none, "access"), none)) as InvalidClaimError).claim).toBe("iss");
+      } finally {
+        await issuer.close();
+      }
+    });
+
+    it("takes the issuer-cognito-idp form when that is the one configured", async () => {
+      const issuer = await startTestIssuer({ issuer: "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123" });
+      try {
+        const { verifier } = verifierFor([issuer], runtime);
+        await expect(verifier.verify(issuer.accessToken(), "access")).resolves.toBeDefined();
+        const classic = issuer.accessToken({ iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123" });
+        expect(((await refusal(verifier.verify(classic, "access"), classic)) as InvalidClaimError).claim).toBe("iss");
+      } finally {
+        await issuer.close();
+      }
+    });
+
+    it("refuses an ID token in the access slot and an access token in the ID slot, cached or not", async () => {
+      const { verifier } = setup();
+      const id = pool.idToken();
+      const access = pool.accessToken();
+      expect(((await refusal(verifier.verify(id, "access"), id)) as InvalidClaimError).claim).toBe("token_use");
+      expect(((await refusal(verifier.verify(access, "id"), access)) as InvalidClaimError).claim).toBe("token_use");
+      await verifier.verify(id, "id");
+      await verifier.verify(access, "access");
+      expect(((await refusal(verifier.verify(id, "access"), id)) as InvalidClaimError).claim).toBe("token_use");
+      expect(((await refusal(verifier.verify(access, "id"), access)) as InvalidClaimError).claim).toBe("token_use");
+    });
+
+    it("requires client_id of a configured client on access tokens and aud on ID tokens", async () => {
+      const { verifier } = setup();
+      const cases: Array<[string, "access" | "id", string]> = [
+        [pool.accessToken({ client_id: "otherclient" }), "access", "client_id"],
+        [pool.accessToken({ client_id: undefined, aud: pool.clientId }), "access", "client_id"],
+        [pool.idToken({ aud: "otherclient" }), "id", "aud"],
+        [pool.idToken({ aud: [pool.clientId] }), "id", "aud"],
+        [pool.idToken({ aud: undefined, client_id: pool.clientId }), "id", "aud"],
+      ];
+      for (const [token, use, claim] of cases) {
+        expect(((await refusal(verifier.verify(token, use), token)) as InvalidClaimError).claim).toBe(claim);
+      }
+    });
+
+    it("accepts a machine-to-machine access token: client_id and scope, no username", async () => {
+      const claims = await setup().verifier.verify(pool.machineToken("orders/read orders/write"), "access");
+      expect(claims).toMatchObject({ sub: pool.clientId, client_id: pool.clientId, scope: "orders/read orders/write" });
+      expect(claims.username).toBeUndefined();
+    });
+  });
+
+  describe("verified-token cache", () => {
+    it("re-checks exp on a hit", async () => {
+      const { verifier } = setup({ clockTolerance: 0 });
+      const token = pool.accessToken({ exp: now() + 60 });
+      await verifier.verify(token, "access");
+      expect(verifier.cachedTokens).toBe(1);
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
+      try {
+        expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(TokenExpiredError);
+        expect(verifier.cachedTokens).toBe(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it("is bounded by its size, least recently used out first", async () => {
+      const { verifier, jwks } = setup({ cacheSize: 3 });
+      const tokens = Array.from({ length: 5 }, () => pool.accessToken());
+      for (const token of tokens) await verifier.verify(token, "access");
+      expect(verifier.cachedTokens).toBe(3);
+      // The newest three are hits: served even with the keys gone; the oldest needs them.
+      pool.jwksMode = "down";
+      try {
+        for (const token of tokens.slice(2)) await verifier.verify(token, "access");
+        expect(jwks[0]!.fetches).toBe(1);
+      } finally {
+        pool.jwksMode = "up";
+      }
+    });
+
+    it("never caches a refused token, so a flood of garbage leaves it empty", async () => {
+      const { verifier } = setup();
+      const good = pool.accessToken().split(".");
+      for (let i = 0; i < 2000; i++) {
+        const junk = i % 2 === 0 ? `${good[0]}.${good[1]}.${base64Url(`sig-${i}`)}` : `garbage-${i}`;
+        await verifier.verify(junk, "access").catch(() => undefined);
+      }
+      expect(verifier.cachedTokens).toBe(0);
+    });
+  });
+
+  it("says JWKS unavailable, not invalid, when the pool's keys cannot be had", async () => {
+    const issuer = await startTestIssuer();
+    issuer.jwksMode = "down";
+    try {
+      const token = issuer.accessToken();
+      const { verifier } = verifierFor([issuer], runtime);
+      expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(JwksUnavailableError);
+    } finally {
+      await issuer.close();
+    }
+  });
+});
+
+function claimsOf(token: string): Record<string, never> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+}
