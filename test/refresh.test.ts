@@ -143,6 +143,23 @@ describe("refresh in the middleware", () => {
     expect(stale.session).toBeNull();
   });
 
+  it("reuses a refresh for a request that set off with the old cookies just after, so a rotating client is asked once", async () => {
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    await expire(app, cookies);
+    proxy.calls.length = 0;
+    proxy.rotate = true; // the old refresh token is refused once spent
+    try {
+      const first = await browserWith(app, cookies).fetch("/api/me");
+      const late = await browserWith(app, cookies).fetch("/api/me");
+      expect([first.status, late.status]).toEqual([200, 200]);
+      expect(proxy.refreshes).toBe(1);
+      expect(newCookies(late).get(app.core.cookies.access)).toBe(newCookies(first).get(app.core.cookies.access));
+    } finally {
+      proxy.rotate = false;
+    }
+  });
+
   it("uses the new token's own exp, not the endpoint's expires_in, and refreshes again when that lapses", async () => {
     const app = appVia();
     const browser = browserWith(app, await signedInCookies(app, idp.info.endpoint, "alice@example.com"));

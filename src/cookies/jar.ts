@@ -49,7 +49,8 @@ export function readChunked(jar: CookieJar, name: string): string | undefined | 
   const first = jar.get(`${name}.0`);
   if (whole && first) return MALFORMED;
   if (whole) return whole.length === 1 ? whole[0] : MALFORMED;
-  if (!first) return undefined;
+  // Later chunks without the first are the remains of a value, not the absence of one.
+  if (!first) return jar.has(`${name}.1`) ? MALFORMED : undefined;
   if (first.length !== 1) return MALFORMED;
   const head = /^([1-9])~(.*)$/s.exec(first[0]!);
   if (!head) return MALFORMED;

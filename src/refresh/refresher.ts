@@ -32,9 +32,10 @@ interface Flight {
 
 /**
  * Redeems refresh tokens. Concurrent requests carrying the same refresh token share one
- * call to Cognito (single-flight), and a success is kept for a short grace window so a
+ * call to Cognito (single-flight). A success is kept for a short grace window so a
  * request that set off with the old cookies just before still reuses it instead of
- * spending the token again (which a rotating client would refuse).
+ * spending the token again (which a rotating client would refuse); a failure is kept
+ * for a second, so an outage costs one timeout per session, not one per request.
  */
 export class Refresher {
   readonly #flights = new Map<string, Flight>();
@@ -46,7 +47,14 @@ export class Refresher {
     readonly verifier: TokenVerifier,
     /** Seconds before expiry at which a token is refreshed (see {@link refreshDue}). */
     readonly margin: number,
+    /** How long a success is reused for requests still carrying the old refresh token. */
     readonly graceMs = 10_000,
+    /**
+     * How long a failure is answered without asking Cognito again: long enough that the
+     * route handler behind the middleware does not wait out a second timeout in the same
+     * request, short enough that the person's next request tries again.
+     */
+    readonly retryMs = 1_000,
   ) {}
 
   /**
@@ -65,20 +73,18 @@ export class Refresher {
     const flight = {} as Flight;
     flight.promise = this.#redeem(current, refreshToken, flight);
     flight.promise.then(
-      (tokens) => {
-        const timer = setTimeout(() => this.#forget(refreshToken, flight), this.graceMs);
-        (timer as { unref?: () => void }).unref?.();
-        return tokens;
-      },
-      // Failures are forgotten at once, so the next request tries again.
-      () => this.#forget(refreshToken, flight),
+      () => this.#forget(refreshToken, flight, this.graceMs),
+      () => this.#forget(refreshToken, flight, this.retryMs),
     );
     this.#flights.set(refreshToken, flight);
     return flight.promise;
   }
 
-  #forget(refreshToken: string, flight: Flight): void {
-    if (this.#flights.get(refreshToken) === flight) this.#flights.delete(refreshToken);
+  #forget(refreshToken: string, flight: Flight, afterMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.#flights.get(refreshToken) === flight) this.#flights.delete(refreshToken);
+    }, afterMs);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   async #redeem(current: StoredTokens, refreshToken: string, flight: Flight): Promise<StoredTokens> {
