@@ -39,6 +39,8 @@ describe("pages redirect to sign-in; data requests get 401 / 403", () => {
 
   const data: Array<[string, Record<string, string>, string?]> = [
     ["an RSC fetch", { rsc: "1" }],
+    // What the middleware sees of one under `next start`: Next strips RSC and Next-Router-Prefetch first.
+    ["the router's fetch() as Next hands it on", { accept: "*/*", "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" }],
     ["a router prefetch", { "next-router-prefetch": "1", rsc: "1" }],
     ["a browser prefetch", { purpose: "prefetch" }],
     ["a server action", { "next-action": "7f3a", accept: "text/x-component" }, "POST"],
@@ -53,6 +55,11 @@ describe("pages redirect to sign-in; data requests get 401 / 403", () => {
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="localhost:3000", error="invalid_token"');
     });
   }
+
+  it("treats a browser navigation as a page", async () => {
+    const navigation = { accept: "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" };
+    expect((await send("/dashboard", navigation)).status).toBe(307);
+  });
 
   it("answers API paths with 401 even when the client asks for HTML", async () => {
     for (const path of ["/api/admin/stats", "/api/orders", "/api/orders/17"]) {

@@ -65,6 +65,10 @@ export function wantsPage(request: Request, pathname: string): boolean {
   if (h.has("rsc") || h.has("next-router-prefetch") || h.has("next-action") || h.get("purpose") === "prefetch") {
     return false;
   }
+  // Next removes `RSC` and `Next-Router-Prefetch` before the middleware runs, so the browser's
+  // own word decides: anything but a navigation (the router's fetch() calls included) is data.
+  const mode = h.get("sec-fetch-mode");
+  if (mode !== null && mode !== "navigate") return false;
   const path = normalizePath(pathname);
   if (path === "/api" || path.startsWith("/api/") || path.startsWith("/_next/")) return false;
   const accept = h.get("accept");
