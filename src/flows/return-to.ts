@@ -1,28 +1,34 @@
 const MAX_LENGTH = 2048;
 
+// Control characters, spaces and backslashes have no place in a path we redirect to:
+// browsers read `\` as `/`, and CR/LF would split the Location header.
+const UNSAFE = /[\u0000-\u0020\u007f\\]/;
+
 /**
  * `value` if it is a path on `appUrl`'s own origin, otherwise `/`. Refuses absolute and
  * protocol-relative URLs, backslash tricks (`/\evil`), encoded slashes that decode to
- * `//`, control characters (header injection) and overlong values.
+ * `//`, dot segments that collapse to `//` (`/.//evil`), control characters (header
+ * injection) and overlong values. The result is always a path starting with a single `/`.
  */
 export function safeReturnTo(value: string | null | undefined, appUrl: URL): string {
   if (!value || value.length > MAX_LENGTH) return "/";
-  if (!value.startsWith("/") || value.startsWith("//")) return "/";
-  // Control characters, spaces and backslashes have no place in a path we redirect to.
-  if (/[\u0000-\u0020\u007f\\]/.test(value)) return "/";
+  if (!value.startsWith("/") || value.startsWith("//") || UNSAFE.test(value)) return "/";
   let decoded: string;
   try {
     decoded = decodeURIComponent(value);
   } catch {
     return "/";
   }
-  if (decoded.startsWith("//") || /[\u0000-\u001f\u007f\\]/.test(decoded)) return "/";
-  let url: URL;
-  try {
-    url = new URL(value, appUrl);
-  } catch {
-    return "/";
-  }
-  if (url.origin !== appUrl.origin) return "/";
+  if (decoded.startsWith("//") || UNSAFE.test(decoded)) return "/";
+  const url = new URL(value, appUrl);
+  // A single leading `/` keeps the origin, but `/a/..//evil` resolves to the path
+  // `//evil`, which a browser reads as another host.
+  if (url.pathname.startsWith("//")) return "/";
   return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The absolute URL of a path `safeReturnTo` produced, always on `appUrl`'s origin. */
+export function returnToUrl(path: string, appUrl: URL): URL {
+  // Concatenation, not `new URL(path, base)`: a path can never replace the origin this way.
+  return new URL(`${appUrl.origin}${safeReturnTo(path, appUrl)}`);
 }
