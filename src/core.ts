@@ -2,6 +2,7 @@ import type { CognitoApiOptions } from "./cognito/api.ts";
 import { OAuthClient } from "./cognito/oauth.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
 import { SessionCookies } from "./cookies/session-cookies.ts";
+import { Transactions } from "./flows/transactions.ts";
 import { Refresher } from "./refresh/refresher.ts";
 import { refreshSource } from "./refresh/sources.ts";
 import { SessionReader } from "./session/reader.ts";
@@ -20,6 +21,8 @@ export interface Core {
   /** Absent when no hosted-UI domain is configured. */
   oauth: OAuthClient | undefined;
   api: CognitoApiOptions;
+  /** Hosted-UI sign-ins in progress (transaction cookies, single use). */
+  transactions: Transactions;
 }
 
 export function createCore(config: ResolvedConfig): Core {
@@ -46,5 +49,6 @@ export function createCore(config: ResolvedConfig): Core {
     refresher: new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin),
     oauth,
     api,
+    transactions: new Transactions(cookies),
   };
 }

@@ -119,6 +119,9 @@ export class OAuthClient {
       if (error instanceof oauth.AuthorizationResponseError) {
         throw new CognitoRejectedError(error.error, `Cognito refused the sign-in: ${error.error}`);
       }
+      if (error instanceof oauth.OperationProcessingError && error.cause instanceof Response && error.cause.status >= 500) {
+        throw new CognitoUnavailableError(`Cognito's token endpoint answered ${error.cause.status}`);
+      }
       if (error instanceof oauth.OperationProcessingError && error.code !== oauth.RESPONSE_IS_NOT_JSON) {
         // A protocol check failed (state, issuer, audience, nonce): the response is not trusted.
         throw new CognitoRejectedError("invalid_response", `Cognito's response failed a check: ${error.code}`);

@@ -1,64 +1,57 @@
 import type { Core } from "../core.ts";
-import { parseCookieHeader, readChunked } from "../cookies/jar.ts";
-import { emptyChanges } from "../cookies/session-cookies.ts";
+import { parseCookieHeader } from "../cookies/jar.ts";
+import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
 import { CognitoRejectedError, CognitoUnavailableError, ConfigError, InvalidTokenError, JwksUnavailableError } from "../errors.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
-import { type Transaction, transactionCookie } from "./sign-in.ts";
+import { returnToUrl } from "./return-to.ts";
+import { startSession } from "./start-session.ts";
 
 /**
- * `GET <basePath>/callback?code&state`: finish a hosted-UI sign-in. Nothing is set and
- * the token endpoint is not called unless the state matches a live transaction cookie.
- * On success every session cookie the browser had is replaced (no session fixation).
+ * `GET <basePath>/callback?code&state`: finish a hosted-UI sign-in. Unless the state
+ * names a live transaction cookie not yet used, nothing is set and the token endpoint is
+ * not called. The code is exchanged with the PKCE verifier, the tokens are verified (the
+ * ID token's `nonce` too), and every session cookie the browser had is replaced, so a
+ * session planted before sign-in never survives it.
  */
 export async function callback(core: Core, request: Request): Promise<Response> {
-  const { oauth, cookies, config } = core;
+  const { oauth, config } = core;
   if (!oauth) throw new ConfigError("COGNITO_DOMAIN", "is required for hosted-UI sign-in");
   const url = new URL(request.url);
   const signInPath = `${config.basePath}/sign-in`;
-  const fail = (status: number, title: string, detail: string) => errorPage(status, title, detail, signInPath);
+  const fail = (status: number, title: string, detail: string, changes: CookieChanges = emptyChanges()) =>
+    withCookies(errorPage(status, title, detail, signInPath), changes);
 
   const state = url.searchParams.get("state");
-  if (!state || state.length > 512) return fail(400, "Sign-in failed", "The sign-in response carried no state.");
+  if (!state) return fail(400, "Sign-in failed", "The sign-in response carried no state.");
   const jar = parseCookieHeader(request.headers.get("cookie"));
-  const txName = transactionCookie(core, state);
-  const sealed = readChunked(jar, txName);
-  const tx = typeof sealed === "string" ? await cookies.sealer.unseal<Transaction>(sealed) : undefined;
-  if (!tx || tx.state !== state) {
-    return fail(400, "Sign-in failed", "This sign-in expired or was started in another browser. Please try again.");
+  // Taking the transaction deletes its cookie whatever happens next: it is single-use.
+  const { transaction: tx, changes } = await core.transactions.take(jar, state);
+  if (!tx) {
+    return fail(400, "Sign-in failed", "This sign-in expired, was already used, or was started in another browser. Please try again.", changes);
   }
-
-  // The transaction is single-use: whatever happens next, its cookie goes.
-  const changes = emptyChanges();
-  changes.remove.push({ name: txName, attributes: cookies.attributes(0) });
 
   const error = url.searchParams.get("error");
   if (error !== null) {
-    const denied = error === "access_denied";
-    return withCookies(
-      fail(denied ? 403 : 400, denied ? "Sign-in cancelled" : "Sign-in failed", `The identity provider answered: ${error.slice(0, 64)}.`),
-      changes,
-    );
+    // Only a plain error code is echoed; `error_description` is the other party's free text.
+    const code = /^[\w.-]{1,64}$/.test(error) ? error : "unknown_error";
+    return error === "access_denied"
+      ? fail(403, "Sign-in cancelled", "The sign-in was cancelled or refused. You can try again.", changes)
+      : fail(400, "Sign-in failed", `The identity provider answered: ${code}.`, changes);
   }
 
   try {
     const issued = await oauth.exchangeCode(url, tx);
-    await core.verifier.verify(issued.accessToken, "access");
-    if (issued.idToken !== undefined) await core.verifier.verify(issued.idToken, "id");
-    const session = await cookies.write(jar, {
-      accessToken: issued.accessToken,
-      idToken: issued.idToken,
-      refreshToken: issued.refreshToken,
-      endsAt: Math.floor(Date.now() / 1000) + config.sessionMaxAge,
-    });
+    const session = await startSession(core, jar, issued);
     changes.set.push(...session.set);
     changes.remove.push(...session.remove);
-    return withCookies(redirect(new URL(tx.returnTo, config.appUrl)), changes);
+    return withCookies(redirect(returnToUrl(tx.returnTo, config.appUrl)), changes);
   } catch (caught) {
     if (caught instanceof CognitoUnavailableError || caught instanceof JwksUnavailableError) {
-      return withCookies(fail(503, "Sign-in unavailable", "The identity provider could not be reached. Please try again."), changes);
+      return fail(503, "Sign-in unavailable", "The identity provider could not be reached. Please try again.", changes);
     }
+    // A used or expired code, a failed PKCE or nonce check, a token that does not verify.
     if (caught instanceof CognitoRejectedError || caught instanceof InvalidTokenError) {
-      return withCookies(fail(400, "Sign-in failed", "The sign-in could not be completed. Please try again."), changes);
+      return fail(400, "Sign-in failed", "The sign-in could not be completed. Please try again.", changes);
     }
     throw caught;
   }

@@ -1,0 +1,27 @@
+import type { IssuedTokens } from "../cognito/oauth.ts";
+import type { Core } from "../core.ts";
+import type { CookieJar } from "../cookies/jar.ts";
+import type { CookieChanges } from "../cookies/session-cookies.ts";
+import { InvalidTokenError } from "../errors.ts";
+
+/**
+ * Verify freshly issued tokens and return the cookie changes that make them the session.
+ * Every session cookie `jar` carried is overwritten or deleted, and any pending password
+ * challenge dropped, so nothing planted before sign-in survives it (no session fixation).
+ * Throws an InvalidTokenError (or JwksUnavailableError) when the tokens do not verify.
+ */
+export async function startSession(core: Core, jar: CookieJar, issued: IssuedTokens): Promise<CookieChanges> {
+  const access = await core.verifier.verify(issued.accessToken, "access");
+  if (issued.idToken !== undefined) {
+    const id = await core.verifier.verify(issued.idToken, "id");
+    if (id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
+  }
+  const changes = await core.cookies.write(jar, {
+    accessToken: issued.accessToken,
+    idToken: issued.idToken,
+    refreshToken: issued.refreshToken,
+    endsAt: Math.floor(Date.now() / 1000) + core.config.sessionMaxAge,
+  });
+  changes.remove.push(...core.transactions.dropChallenge(jar).remove);
+  return changes;
+}

@@ -1,0 +1,152 @@
+import * as oauth from "oauth4webapi";
+import type { CookieJar } from "../cookies/jar.ts";
+import { type CookieChanges, emptyChanges, type SessionCookies } from "../cookies/session-cookies.ts";
+import { Lru } from "../verify/lru.ts";
+
+/** A hosted-UI sign-in in progress, sealed into a short-lived cookie named after its state. */
+export interface Transaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** A path already checked by `safeReturnTo`. */
+  returnTo: string;
+  /** Seconds since the epoch; the oldest transactions give way first. */
+  startedAt: number;
+}
+
+/** A password sign-in waiting for the user to answer a Cognito challenge. */
+export interface PendingChallenge {
+  /** Cognito's challenge name, e.g. `NEW_PASSWORD_REQUIRED`. */
+  name: string;
+  /** The username Cognito expects in the answer (`USER_ID_FOR_SRP`). */
+  username: string;
+  /** Cognito's opaque challenge session; it never leaves the sealed cookie. */
+  session: string;
+  returnTo: string;
+  requiredAttributes: string[];
+}
+
+/** Cognito's longest challenge session (`AuthSessionValidity`); Cognito refuses lapsed ones itself. */
+export const CHALLENGE_TTL = 900;
+
+/** How long a hosted-UI sign-in may take before its transaction cookie lapses. */
+export const TRANSACTION_TTL = 600;
+/** Sign-ins one browser may have in flight (tabs); older ones are dropped beyond this. */
+export const MAX_PENDING = 4;
+/** The first 16 characters of the state name a transaction cookie: enough to keep parallel sign-ins apart. */
+const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
+
+/**
+ * Cookies of sign-ins in progress. Each hosted-UI sign-in has its own transaction
+ * cookie, named after its state, so sign-ins started in parallel tabs do not overwrite
+ * each other. A transaction is single-use: taking it deletes its cookie, and this
+ * instance remembers the state so a replayed cookie is refused without calling Cognito.
+ * A password sign-in waiting on a challenge keeps Cognito's session in one more cookie.
+ */
+export class Transactions {
+  readonly #spent = new Lru<string, true>(10_000);
+
+  constructor(readonly cookies: SessionCookies) {}
+
+  /** The cookie holding the transaction for `state`. */
+  cookieName(state: string): string {
+    return `${this.cookies.transaction}.${state.replace(/[^\w-]/g, "").slice(0, 16)}`;
+  }
+
+  /** Start a transaction; the changes set its cookie and drop the oldest beyond {@link MAX_PENDING}. */
+  async begin(jar: CookieJar, returnTo: string): Promise<{ transaction: Transaction; changes: CookieChanges }> {
+    const transaction: Transaction = {
+      state: oauth.generateRandomState(),
+      nonce: oauth.generateRandomNonce(),
+      codeVerifier: oauth.generateRandomCodeVerifier(),
+      returnTo,
+      startedAt: Date.now() / 1000,
+    };
+    const changes = emptyChanges();
+    const pending: Array<{ name: string; startedAt: number }> = [];
+    for (const name of this.#names(jar)) {
+      const tx = await this.#open(jar, name);
+      // Unreadable or lapsed transactions are only clutter in every request's Cookie header.
+      if (tx) pending.push({ name, startedAt: tx.startedAt });
+      else changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    }
+    // Newest first. Browsers send older cookies first, so on a tie the later one is newer.
+    pending.reverse().sort((a, b) => b.startedAt - a.startedAt);
+    for (const { name } of pending.slice(MAX_PENDING - 1)) {
+      changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    }
+    changes.set.push({
+      name: this.cookieName(transaction.state),
+      value: await this.cookies.sealer.seal(transaction, TRANSACTION_TTL),
+      attributes: this.cookies.attributes(TRANSACTION_TTL),
+    });
+    return { transaction, changes };
+  }
+
+  /**
+   * The transaction for `state`, once. Undefined when its cookie is missing, tampered,
+   * lapsed, made for another state, or already taken here. The changes delete the cookie.
+   */
+  async take(jar: CookieJar, state: string): Promise<{ transaction: Transaction | undefined; changes: CookieChanges }> {
+    const name = this.cookieName(state);
+    const changes = emptyChanges();
+    if (!jar.has(name)) return { transaction: undefined, changes };
+    changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    const tx = await this.#open(jar, name);
+    if (!tx || tx.state !== state || this.#spent.get(state)) return { transaction: undefined, changes };
+    this.#spent.set(state, true);
+    return { transaction: tx, changes };
+  }
+
+  /** The cookie holding a password sign-in's pending challenge. */
+  get challengeCookie(): string {
+    return `${this.cookies.transaction}.pw`;
+  }
+
+  /** Changes that keep `challenge` until the user answers it. */
+  async holdChallenge(challenge: PendingChallenge): Promise<CookieChanges> {
+    const changes = emptyChanges();
+    changes.set.push({
+      name: this.challengeCookie,
+      value: await this.cookies.sealer.seal(challenge, CHALLENGE_TTL),
+      attributes: this.cookies.attributes(CHALLENGE_TTL),
+    });
+    return changes;
+  }
+
+  /** The pending challenge in `jar`; undefined when absent, tampered or lapsed. */
+  readChallenge(jar: CookieJar): Promise<PendingChallenge | undefined> {
+    return this.#open<PendingChallenge>(jar, this.challengeCookie);
+  }
+
+  /** Changes that delete the pending challenge, if `jar` has one. */
+  dropChallenge(jar: CookieJar): CookieChanges {
+    const changes = emptyChanges();
+    if (jar.has(this.challengeCookie)) changes.remove.push({ name: this.challengeCookie, attributes: this.cookies.attributes(0) });
+    return changes;
+  }
+
+  /** Changes that delete every transaction and challenge cookie in `jar` (sign-out). */
+  clear(jar: CookieJar): CookieChanges {
+    const changes = this.dropChallenge(jar);
+    for (const name of this.#names(jar)) changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    return changes;
+  }
+
+  /** Names of the hosted-UI transaction cookies in `jar`. */
+  #names(jar: CookieJar): string[] {
+    const prefix = `${this.cookies.transaction}.`;
+    return [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
+  }
+
+  async #open<T = Transaction>(jar: CookieJar, name: string): Promise<T | undefined> {
+    const values = jar.get(name);
+    // A name sent twice is someone's doing, not ours: refuse it rather than guess.
+    if (!values || values.length !== 1) return undefined;
+    try {
+      return await this.cookies.sealer.unseal<T>(values[0]!);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import { createHash } from "node:crypto";
+import { generateKeyPair } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { MAX_PENDING, TRANSACTION_TTL } from "../src/flows/transactions.ts";
+import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
+import { useFakeCognito } from "./helpers/fake-cognito.ts";
+
+const fake = useFakeCognito();
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** An app against the fake Cognito, with real-Cognito settings (nonce required) unless told. */
+function fakeApp(options: CognitoSessionOptions = {}) {
+  return createCognitoSession({ ...options, env: { ...fake.env(APP_URL), SESSION_SECRET: SECRET } });
+}
+
+/** Start a sign-in; the hosted-UI URL's parameters. */
+async function begin(browser: TestBrowser, returnTo = "/dashboard") {
+  const response = await browser.fetch(`/auth/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
+  expect(response.status).toBe(302);
+  const url = new URL(response.headers.get("location")!);
+  const param = (name: string) => url.searchParams.get(name)!;
+  return { response, url, state: param("state"), nonce: param("nonce"), challenge: param("code_challenge") };
+}
+
+/** Token endpoint answers that carry the nonce of the authorization request. */
+function answerWithNonce(nonceOf: () => string) {
+  fake.onToken = async () => ({ status: 200, body: await fake.tokenSet({ nonce: nonceOf() }) });
+}
+
+/** Session cookies a response sets (deletions aside). */
+const sessionSet = (response: Response) =>
+  response.headers.getSetCookie().filter((line) => /^__Host-ncs\.(at|s)[.=]/.test(line) && !/max-age=0/i.test(line));
+
+const tokenCalls = () => fake.count("/oauth2/token");
+
+describe("hosted-UI sign-in start", () => {
+  it("asks for the authorization code with PKCE S256, state and nonce, and seals them in a short-lived cookie", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { response, url, state, nonce, challenge } = await begin(browser, "/dashboard?tab=1");
+    expect(url.origin + url.pathname).toBe(`${fake.url}/oauth2/authorize`);
+    expect(url.searchParams.get("client_id")).toBe(fake.clientId);
+    expect(url.searchParams.get("response_type")).toBe("code");
+    expect(url.searchParams.get("redirect_uri")).toBe(`${APP_URL}/auth/callback`);
+    expect(url.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(state).toMatch(/^[\w-]{43,}$/);
+    expect(nonce).toMatch(/^[\w-]{43,}$/);
+    expect(challenge).toMatch(/^[\w-]{43}$/);
+
+    const [line] = response.headers.getSetCookie();
+    expect(line).toMatch(new RegExp(`^__Host-ncs\\.tx\\.${state.slice(0, 16)}=`));
+    expect(line).toMatch(/; Max-Age=600;/);
+    expect(line).toMatch(/; HttpOnly/);
+    expect(line).toMatch(/; SameSite=Lax/);
+    // Sealed: nothing of the transaction can be read from the cookie.
+    for (const secret of [state, nonce, "dashboard"]) expect(line!.split(";")[0]).not.toContain(secret);
+
+    answerWithNonce(() => nonce);
+    const callback = await browser.fetch(`/auth/callback?code=the-code&state=${state}`);
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get("location")).toBe(`${APP_URL}/dashboard?tab=1`);
+    // The token endpoint got the verifier whose S256 hash is the challenge sent earlier.
+    const [exchange] = fake.calls.filter((c) => c.path === "/oauth2/token");
+    expect(exchange!.body).toMatchObject({ grant_type: "authorization_code", code: "the-code", redirect_uri: `${APP_URL}/auth/callback` });
+    expect(createHash("sha256").update(exchange!.body.code_verifier).digest("base64url")).toBe(challenge);
+    expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
+  });
+});
+
+describe("callback: bad state calls nothing and sets nothing", () => {
+  async function expectRefused(response: Response) {
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toMatch(/text\/html/);
+    expect(sessionSet(response)).toEqual([]);
+    expect(tokenCalls()).toBe(0);
+  }
+
+  it("refuses a callback without state", async () => {
+    const browser = new TestBrowser(fakeApp());
+    await begin(browser);
+    await expectRefused(await browser.fetch("/auth/callback?code=c"));
+  });
+
+  it("refuses a state that matches no transaction", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state } = await begin(browser);
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${state.slice(0, 16)}${"x".repeat(27)}`));
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${"y".repeat(600)}`));
+  });
+
+  it("refuses a callback whose transaction cookie is missing (another browser started it)", async () => {
+    const app = fakeApp();
+    const { state } = await begin(new TestBrowser(app));
+    await expectRefused(await new TestBrowser(app).fetch(`/auth/callback?code=c&state=${state}`));
+  });
+
+  it("refuses a tampered transaction cookie", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state } = await begin(browser);
+    const name = [...browser.cookies.keys()].find((n) => n.startsWith("__Host-ncs.tx."))!;
+    const value = browser.cookies.get(name)!;
+    browser.cookies.set(name, value.slice(0, 40) + (value[40] === "A" ? "B" : "A") + value.slice(41));
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${state}`));
+  });
+
+  it("refuses a transaction sealed for another state, moved under this state's name", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const first = await begin(browser);
+    const second = await begin(browser);
+    const firstName = `__Host-ncs.tx.${first.state.slice(0, 16)}`;
+    browser.cookies.set(`__Host-ncs.tx.${second.state.slice(0, 16)}`, browser.cookies.get(firstName)!);
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${second.state}`));
+  });
+
+  it("will not hand out a transaction under another state's name, even before oauth4webapi checks the state", async () => {
+    const app = fakeApp();
+    const browser = new TestBrowser(app);
+    const first = await begin(browser);
+    const second = await begin(browser);
+    const jar = new Map([[app.core.transactions.cookieName(second.state), [browser.cookies.get(app.core.transactions.cookieName(first.state))!]]]);
+    expect((await app.core.transactions.take(jar, second.state)).transaction).toBeUndefined();
+    const own = new Map([[app.core.transactions.cookieName(first.state), jar.get(app.core.transactions.cookieName(second.state))!]]);
+    expect((await app.core.transactions.take(own, first.state)).transaction?.nonce).toBe(first.nonce);
+  });
+
+  it("refuses a transaction cookie sent twice", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state } = await begin(browser);
+    const name = `__Host-ncs.tx.${state.slice(0, 16)}`;
+    const cookie = `${name}=${browser.cookies.get(name)}; ${name}=${browser.cookies.get(name)}`;
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${state}`, { headers: { cookie } }));
+  });
+
+  it("refuses a transaction older than its lifetime", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state } = await begin(browser);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + (TRANSACTION_TTL + 5) * 1000 });
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${state}`));
+  });
+
+  it("uses a transaction once: a replayed state (cookie and all) is refused without calling Cognito", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state, nonce } = await begin(browser);
+    const saved = new Map(browser.cookies);
+    answerWithNonce(() => nonce);
+    const first = await browser.fetch(`/auth/callback?code=c&state=${state}`);
+    expect(first.status).toBe(302);
+    expect(tokenCalls()).toBe(1);
+    // The first answer deleted the transaction cookie.
+    expect(first.headers.getSetCookie().some((l) => l.startsWith(`__Host-ncs.tx.${state.slice(0, 16)}=;`) && /Max-Age=0/.test(l))).toBe(true);
+
+    fake.calls.length = 0;
+    const replayer = new TestBrowser(browser.app);
+    for (const [name, value] of saved) replayer.cookies.set(name, value);
+    await expectRefused(await replayer.fetch(`/auth/callback?code=c&state=${state}`));
+    // The same browser, its cookie already gone, is refused as well.
+    await expectRefused(await browser.fetch(`/auth/callback?code=c&state=${state}`));
+  });
+});
+
+describe("callback: error answers", () => {
+  it("shows a cancelled page for access_denied, deletes the transaction and calls nothing", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const { state } = await begin(browser);
+    const response = await browser.fetch(`/auth/callback?error=access_denied&error_description=nope&state=${state}`);
+    expect(response.status).toBe(403);
+    const page = await response.text();
+    expect(page).toContain("Sign-in cancelled");
+    expect(page).toContain('href="/auth/sign-in"');
+    expect(sessionSet(response)).toEqual([]);
+    expect([...browser.cookies.keys()].filter((n) => n.startsWith("__Host-ncs.tx."))).toEqual([]);
+    expect(tokenCalls()).toBe(0);
+  });
+
+  it("names a plain error code and never echoes anything else", async () => {
+    const browser = new TestBrowser(fakeApp());
+    let { state } = await begin(browser);
+    const plain = await browser.fetch(`/auth/callback?error=server_error&state=${state}`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain("server_error");
+
+    ({ state } = await begin(browser));
+    const hostile = await browser.fetch(`/auth/callback?error=${encodeURIComponent("<script>x</script>")}&state=${state}`);
+    expect(hostile.status).toBe(400);
+    const page = await hostile.text();
+    expect(page).not.toContain("<script>");
+    expect(page).toContain("unknown_error");
+    expect(tokenCalls()).toBe(0);
+  });
+});
+
+describe("callback: the code exchange", () => {
+  async function callbackWith(answer: () => Promise<{ status: number; body: unknown }>, options: CognitoSessionOptions = {}) {
+    const browser = new TestBrowser(fakeApp(options));
+    const { state } = await begin(browser);
+    fake.onToken = answer;
+    const response = await browser.fetch(`/auth/callback?code=c&state=${state}`);
+    expect(tokenCalls()).toBe(1);
+    return { response, browser };
+  }
+
+  it("fails cleanly on a code that was already used (invalid_grant)", async () => {
+    const { response, browser } = await callbackWith(async () => ({
+      status: 400,
+      body: { error: "invalid_grant", error_description: "Authorization code expired or invalid" },
+    }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Sign-in failed");
+    expect(sessionSet(response)).toEqual([]);
+    expect([...browser.cookies.keys()]).toEqual([]);
+  });
+
+  it("answers 503 and sets nothing when the token endpoint fails", async () => {
+    const { response } = await callbackWith(async () => ({ status: 502, body: { message: "bad gateway" } }));
+    expect(response.status).toBe(503);
+    expect(sessionSet(response)).toEqual([]);
+  });
+
+  it("checks the nonce: a wrong or missing one sets nothing", async () => {
+    for (const nonce of ["not-the-nonce", undefined]) {
+      fake.calls.length = 0;
+      const { response } = await callbackWith(async () => ({ status: 200, body: await fake.tokenSet({ nonce }) }));
+      expect(response.status).toBe(400);
+      expect(sessionSet(response)).toEqual([]);
+    }
+  });
+
+  it("with dev.allowMissingNonce, accepts an ID token without nonce but still checks one that has it", async () => {
+    const relaxed = { dev: { allowMissingNonce: true } };
+    const missing = await callbackWith(async () => ({ status: 200, body: await fake.tokenSet() }), relaxed);
+    expect(missing.response.status).toBe(302);
+    fake.calls.length = 0;
+    const wrong = await callbackWith(async () => ({ status: 200, body: await fake.tokenSet({ nonce: "forged" }) }), relaxed);
+    expect(wrong.response.status).toBe(400);
+    expect(sessionSet(wrong.response)).toEqual([]);
+  });
+
+  it("verifies the tokens: another key, another audience or another user sets nothing", async () => {
+    const { privateKey: stranger } = await generateKeyPair("RS256");
+    const forged: Array<(nonce: string) => Promise<unknown>> = [
+      // ID token signed with a key the pool's JWKS does not hold.
+      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), id_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "id", aud: fake.clientId, nonce }, stranger as CryptoKey) }),
+      // Access token signed with a stranger's key.
+      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: fake.clientId }, stranger as CryptoKey) }),
+      // Access token issued to another client.
+      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: "otherclient" }) }),
+      // ID token of another user than the access token.
+      async (nonce) => fake.tokenSet({ nonce, idClaims: { sub: "99999999-2222-3333-4444-555555555555" } }),
+    ];
+    for (const body of forged) {
+      fake.calls.length = 0;
+      const browser = new TestBrowser(fakeApp());
+      const { state, nonce } = await begin(browser);
+      fake.onToken = async () => ({ status: 200, body: await body(nonce) });
+      const response = await browser.fetch(`/auth/callback?code=c&state=${state}`);
+      expect(response.status).toBe(400);
+      expect(sessionSet(response)).toEqual([]);
+      expect(tokenCalls()).toBe(1);
+    }
+  });
+});
+
+describe("parallel sign-ins and session fixation", () => {
+  it("lets sign-ins started in parallel tabs finish in any order", async () => {
+    const browser = new TestBrowser(fakeApp());
+    const tabs = [await begin(browser, "/one"), await begin(browser, "/two"), await begin(browser, "/three")];
+    for (const index of [1, 0, 2]) {
+      const tab = tabs[index]!;
+      answerWithNonce(() => tab.nonce);
+      const response = await browser.fetch(`/auth/callback?code=c${index}&state=${tab.state}`);
+      expect(response.status).toBe(302);
+      expect(response.headers.get("location")).toBe(`${APP_URL}${["/one", "/two", "/three"][index]}`);
+    }
+  });
+
+  it(`keeps at most ${MAX_PENDING} sign-ins in flight, dropping the oldest`, async () => {
+    const browser = new TestBrowser(fakeApp());
+    const tabs = [];
+    for (let i = 0; i < MAX_PENDING + 3; i++) tabs.push(await begin(browser));
+    const pending = [...browser.cookies.keys()].filter((n) => n.startsWith("__Host-ncs.tx."));
+    expect(pending).toHaveLength(MAX_PENDING);
+    expect(pending.sort()).toEqual(tabs.slice(-MAX_PENDING).map((t) => `__Host-ncs.tx.${t.state.slice(0, 16)}`).sort());
+    const oldest = await browser.fetch(`/auth/callback?code=c&state=${tabs[0]!.state}`);
+    expect(oldest.status).toBe(400);
+    expect(tokenCalls()).toBe(0);
+  });
+
+  it("drops unreadable transaction cookies when a new sign-in starts", async () => {
+    const browser = new TestBrowser(fakeApp());
+    browser.cookies.set("__Host-ncs.tx.AAAAAAAAAAAAAAAA", "garbage");
+    const { response } = await begin(browser);
+    expect(response.headers.getSetCookie().some((l) => /^__Host-ncs\.tx\.AAAAAAAAAAAAAAAA=;.*Max-Age=0/.test(l))).toBe(true);
+  });
+
+  it("replaces every session cookie present before sign-in (no session fixation)", async () => {
+    const app = fakeApp();
+    const browser = new TestBrowser(app);
+    // A session planted for another user, plus stray chunks of both cookies.
+    const planted = await fake.tokenSet({ sub: "99999999-2222-3333-4444-555555555555" });
+    const changes = await app.core.cookies.write(new Map(), {
+      accessToken: planted.access_token,
+      idToken: planted.id_token,
+      refreshToken: planted.refresh_token,
+      endsAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    for (const { name, value } of changes.set) browser.cookies.set(name, value);
+    browser.cookies.set("__Host-ncs.at.1", "stray");
+    browser.cookies.set("__Host-ncs.s.2", "stray");
+
+    const { state, nonce } = await begin(browser);
+    answerWithNonce(() => nonce);
+    const response = await browser.fetch(`/auth/callback?code=c&state=${state}`);
+    expect(response.status).toBe(302);
+    expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
+    expect(browser.cookies.get("__Host-ncs.at")).not.toBe(changes.set[0]!.value);
+    const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    expect(tokens!.refreshToken).not.toBe(planted.refresh_token);
+    const session = await app.core.reader.fromTokens(tokens!);
+    expect(session.status === "valid" && session.session.user?.sub).toBe("11111111-2222-3333-4444-555555555555");
+  });
+});
