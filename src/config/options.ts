@@ -1,5 +1,8 @@
 import type { AccessRule } from "../session/authorize.ts";
 
+/** How much a sign-out ends; each level includes the ones before it. */
+export type SignOutLevel = "local" | "revoke" | "global";
+
 /** A further user pool whose tokens are accepted (see `pools`). */
 export interface PoolOptions {
   /** User pool id, e.g. `eu-west-1_AbC123`. */
@@ -98,6 +101,30 @@ export interface CognitoSessionOptions {
     name?: string;
     /** Send cookies with `Secure`. Default: true, except for plain-http non-loopback APP_URLs. */
     secure?: boolean;
+  };
+  /** How `POST <basePath>/sign-out` ends a session. */
+  signOut?: {
+    /**
+     * What a sign-out ends when the request does not say: `"local"` clears the cookies,
+     * `"revoke"` also revokes the refresh token (and the access tokens issued with it),
+     * `"global"` also signs the user out of every device (`GlobalSignOut`). Cookies are
+     * cleared at every level, even when Cognito cannot be reached. Default `"revoke"`.
+     */
+    level?: SignOutLevel;
+    /**
+     * Levels a request may ask for with a `level` form field; anything else is refused
+     * with 400. Default `["local", "revoke"]` plus `level`: add `"global"` to offer
+     * "sign out everywhere".
+     */
+    levels?: SignOutLevel[];
+    /**
+     * Also end the hosted-UI (managed login) session: the browser is sent to the domain's
+     * `/logout` with `client_id` and `logout_uri`, which must be one of the app client's
+     * sign-out URLs. Needs `domain`. Default false.
+     */
+    hostedUi?: boolean;
+    /** Where the browser lands after sign-out: a path on `appUrl`. Default `/`. */
+    redirectTo?: string;
   };
   /**
    * Relaxations for a local emulator, each off by default. Real Cognito needs none.

@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import type { AccessRule } from "../session/authorize.ts";
-import type { CognitoSessionOptions, PoolOptions } from "./options.ts";
+import { safeReturnTo } from "../flows/return-to.ts";
+import type { CognitoSessionOptions, PoolOptions, SignOutLevel } from "./options.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
 export interface ResolvedConfig {
@@ -31,6 +32,7 @@ export interface ResolvedConfig {
   clockTolerance: number;
   timeoutMs: number;
   cookies: { name: string; secure: boolean };
+  signOut: { level: SignOutLevel; levels: SignOutLevel[]; hostedUi: boolean; redirectTo: string };
   dev: { allowMissingNonce: boolean };
 }
 
@@ -210,6 +212,26 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     clockTolerance: positive("clockTolerance", options.clockTolerance, 5),
     timeoutMs: positive("timeoutMs", options.timeoutMs, 5000),
     cookies: { name: cookieName, secure: options.cookies?.secure ?? secureDefault },
+    signOut: resolveSignOut(options.signOut, { appUrl, domain }),
     dev: { allowMissingNonce: options.dev?.allowMissingNonce ?? false },
   };
+}
+
+const SIGN_OUT_LEVELS: readonly SignOutLevel[] = ["local", "revoke", "global"];
+
+function resolveSignOut(
+  options: CognitoSessionOptions["signOut"] = {},
+  { appUrl, domain }: { appUrl: URL; domain: URL | undefined },
+): ResolvedConfig["signOut"] {
+  const level = options.level ?? "revoke";
+  if (!SIGN_OUT_LEVELS.includes(level)) throw new ConfigError("signOut.level", `must be one of ${SIGN_OUT_LEVELS.join(", ")}`);
+  const levels = [...new Set([...(options.levels ?? ["local", "revoke"]), level])];
+  if (levels.some((l) => !SIGN_OUT_LEVELS.includes(l))) {
+    throw new ConfigError("signOut.levels", `may list only ${SIGN_OUT_LEVELS.join(", ")}`);
+  }
+  const hostedUi = options.hostedUi ?? false;
+  if (hostedUi && !domain) throw new ConfigError("signOut.hostedUi", "needs COGNITO_DOMAIN");
+  const redirectTo = options.redirectTo ?? "/";
+  if (safeReturnTo(redirectTo, appUrl) !== redirectTo) throw new ConfigError("signOut.redirectTo", "must be a path on APP_URL");
+  return { level, levels, hostedUi, redirectTo };
 }

@@ -1,10 +1,26 @@
 import { callCognito } from "../cognito/api.ts";
+import type { SignOutLevel } from "../config/options.ts";
 import type { Core } from "../core.ts";
-import { parseCookieHeader } from "../cookies/jar.ts";
-import { CognitoSessionError } from "../errors.ts";
+import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
+import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
+import { TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
+import { returnToUrl } from "./return-to.ts";
 
-/** True when the browser says the request came from another site. */
+/** A Cognito step of a sign-out that did not go through; the cookies are cleared regardless. */
+export type SignOutStep = "revoke" | "global";
+
+/** What a sign-out did: the cookie changes to send, and the steps that failed. */
+export interface SignOutOutcome {
+  changes: CookieChanges;
+  /** Empty when everything the level asks for was done. */
+  failed: SignOutStep[];
+}
+
+/** Forms are small; a bigger body is not read for a `level` field. */
+const MAX_FORM_BYTES = 4096;
+
+/** True when the browser says the request came from another site (or a sibling subdomain). */
 export function isCrossSite(request: Request, appUrl: URL): boolean {
   const site = request.headers.get("sec-fetch-site");
   if (site !== null && site !== "same-origin" && site !== "none") return true;
@@ -13,34 +29,94 @@ export function isCrossSite(request: Request, appUrl: URL): boolean {
 }
 
 /**
- * `POST <basePath>/sign-out`: revoke the refresh token and clear the session cookies.
- * The cookies are cleared even when Cognito cannot be reached; the failure is reported in
- * the `x-sign-out-incomplete` response header rather than thrown at the user.
+ * `POST <basePath>/sign-out`: end the session at the configured level, or at the level
+ * the form's `level` field asks for when the config allows it. Refused with 403 (the
+ * session untouched) when `Origin` or `Sec-Fetch-Site` says the request is cross-site.
+ * The cookies are always cleared, with `Clear-Site-Data: "cookies"`; a Cognito step
+ * that failed is named in the `x-sign-out-incomplete` header rather than thrown at the
+ * user. Ends with a 303 to `signOut.redirectTo`, or to the hosted UI's `/logout`.
  */
 export async function signOut(core: Core, request: Request): Promise<Response> {
-  if (request.method !== "POST") {
-    return new Response("Sign-out needs a POST.", { status: 405, headers: { allow: "POST" } });
-  }
-  if (isCrossSite(request, core.config.appUrl)) {
-    return new Response("Cross-site sign-out refused.", { status: 403 });
-  }
-  const jar = parseCookieHeader(request.headers.get("cookie"));
-  const tokens = await core.cookies.read(jar);
-  let incomplete: string | undefined;
-  if (tokens?.refreshToken !== undefined) {
-    try {
+  const text = (status: number, body: string, headers: Record<string, string> = {}) =>
+    new Response(body, { status, headers: { "cache-control": "private, no-store", ...headers } });
+  if (request.method !== "POST") return text(405, "Sign-out needs a POST.", { allow: "POST" });
+  if (isCrossSite(request, core.config.appUrl)) return text(403, "Cross-site sign-out refused.");
+  const level = await requestedLevel(request, core.config.signOut);
+  if (level === undefined) return text(400, "This sign-out level is not offered.");
+
+  const { changes, failed } = await endSession(core, parseCookieHeader(request.headers.get("cookie")), level);
+  const { hostedUi, redirectTo } = core.config.signOut;
+  const landing = returnToUrl(redirectTo, core.config.appUrl);
+  const response = withCookies(redirect(hostedUi ? hostedUiLogoutUrl(core, landing) : landing, 303), changes);
+  response.headers.set("clear-site-data", '"cookies"');
+  if (failed.length > 0) response.headers.set("x-sign-out-incomplete", failed.join(", "));
+  return response;
+}
+
+/**
+ * End the session `jar` carries: the Cognito steps of `level`, never thrown, and the
+ * cookie changes that delete every session, transaction and challenge cookie.
+ */
+export async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
+  const failed: SignOutStep[] = [];
+  const tokens = level === "local" ? null : await core.cookies.read(jar);
+  if (tokens) {
+    let revoked = false;
+    if (level === "global") {
+      // GlobalSignOut also ends every refresh token of the user, this one included.
+      revoked = await signOutEverywhere(core, tokens).then(
+        () => true,
+        () => false,
+      );
+      if (!revoked) failed.push("global");
+    }
+    if (!revoked && tokens.refreshToken !== undefined) {
+      const { clientId, clientSecret } = core.config;
       await callCognito(core.api, "RevokeToken", {
-        ClientId: core.config.clientId,
+        ClientId: clientId,
         Token: tokens.refreshToken,
-        ...(core.config.clientSecret ? { ClientSecret: core.config.clientSecret } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof CognitoSessionError)) throw error;
-      incomplete = "revoke";
+        ...(clientSecret ? { ClientSecret: clientSecret } : {}),
+      }).catch(() => failed.push("revoke"));
     }
   }
-  const response = withCookies(redirect(new URL("/", core.config.appUrl), 303), core.cookies.clear(jar));
-  response.headers.set("clear-site-data", '"cookies"');
-  if (incomplete) response.headers.set("x-sign-out-incomplete", incomplete);
-  return response;
+  const changes = core.cookies.clear(jar);
+  changes.remove.push(...core.transactions.clear(jar).remove);
+  return { changes, failed };
+}
+
+/** `GlobalSignOut` needs a live access token: an expired one is refreshed first. */
+async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void> {
+  let accessToken = tokens.accessToken;
+  try {
+    await core.verifier.verify(accessToken, "access");
+  } catch (error) {
+    if (!(error instanceof TokenExpiredError) || tokens.refreshToken === undefined) throw error;
+    accessToken = (await core.refresher.refresh(tokens)).accessToken;
+  }
+  await callCognito(core.api, "GlobalSignOut", { AccessToken: accessToken });
+}
+
+/** The hosted UI's `/logout`, which ends its own session and sends the browser to `landing`. */
+function hostedUiLogoutUrl(core: Core, landing: URL): URL {
+  // Config validation guarantees a domain whenever hostedUi is on.
+  const url = new URL(`${core.config.domain!.href.replace(/\/$/, "")}/logout`);
+  url.searchParams.set("client_id", core.config.clientId);
+  url.searchParams.set("logout_uri", landing.href);
+  return url;
+}
+
+/** The level the request asks for; the configured one when it asks for none; undefined when refused. */
+async function requestedLevel(request: Request, config: Core["config"]["signOut"]): Promise<SignOutLevel | undefined> {
+  const type = request.headers.get("content-type") ?? "";
+  // Browsers send a Content-Length with every form; a body of unknown size is not read.
+  const length = Number(request.headers.get("content-length") ?? Number.NaN);
+  let asked: FormDataEntryValue | null = null;
+  if (/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type) && length <= MAX_FORM_BYTES) {
+    asked = await request.formData().then(
+      (form) => form.get("level"),
+      () => null,
+    );
+  }
+  if (asked === null || asked === "") return config.level;
+  return config.levels.find((level) => level === asked);
 }
