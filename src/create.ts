@@ -1,12 +1,13 @@
 import type { CognitoSessionOptions } from "./config/options.ts";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
 import { type Core, createCore } from "./core.ts";
+import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
 import { createMiddleware } from "./middleware/middleware.ts";
 import { createServerApi, type ServerApi } from "./server/server-api.ts";
 import type { CustomAttributes, OnlyCustom } from "./session/session.ts";
 
 /** The object an app configures once (`auth.ts`) and uses everywhere. */
-export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom> {
+export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi {
   /** The validated configuration. */
   readonly config: ResolvedConfig;
   /** Export as `middleware` from `middleware.ts`, or as `proxy` from `proxy.ts`. */
@@ -31,5 +32,6 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
     core,
     middleware: createMiddleware(core),
     ...createServerApi<Custom>(core),
+    ...createPasswordApi(core),
   };
 }

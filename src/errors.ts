@@ -71,6 +71,11 @@ export class CognitoRejectedError extends CognitoSessionError {
     /** Cognito's error type, e.g. `NotAuthorizedException` or `invalid_grant`. */
     readonly type: string,
     message: string,
+    /**
+     * Cognito's own message, when it tells cases of one type apart (a lockout is a
+     * `NotAuthorizedException` saying "Password attempts exceeded"). Never shown to users.
+     */
+    readonly detail?: string,
   ) {
     super(message);
   }

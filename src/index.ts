@@ -1,5 +1,13 @@
 export { createCognitoSession, type CognitoSession } from "./create.ts";
-export type { CognitoSessionOptions } from "./config/options.ts";
+export type { CognitoSessionOptions, SignOutLevel } from "./config/options.ts";
+export type {
+  NewPasswordInput,
+  PasswordApi,
+  PasswordFailure,
+  PasswordSignInInput,
+  PasswordSignInResult,
+} from "./flows/password.ts";
+export { safeReturnTo } from "./flows/return-to.ts";
 export type { ResolvedConfig } from "./config/resolve.ts";
 export type { AccessRule, Decision } from "./session/authorize.ts";
 export { authorize } from "./session/authorize.ts";

@@ -42,8 +42,11 @@ export async function callCognito<T>(options: CognitoApiOptions, action: string,
   if (response.status >= 500 || type === "" || type === "InternalErrorException") {
     throw new CognitoUnavailableError(`Cognito ${action} answered ${response.status}`);
   }
-  // Cognito's own message, which names the problem but never echoes a token back.
-  throw new CognitoRejectedError(type, `Cognito ${action} refused: ${type}`);
+  // Cognito's message names the problem and never echoes a token or password back;
+  // it is kept apart from ours all the same, and bounded.
+  const message = parsed.message ?? parsed.Message;
+  const detail = typeof message === "string" ? message.slice(0, 200) : undefined;
+  throw new CognitoRejectedError(type, `Cognito ${action} refused: ${type}`, detail);
 }
 
 /** `SECRET_HASH` for clients with a secret: Base64(HMAC-SHA256(secret, username + clientId)). */
