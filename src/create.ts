@@ -2,7 +2,7 @@ import type { CognitoSessionOptions } from "./config/options.ts";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
 import { type Core, createCore } from "./core.ts";
 import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
-import { createMiddleware } from "./middleware/middleware.ts";
+import { type AuthMiddleware, createMiddleware } from "./middleware/middleware.ts";
 import { createServerApi, type ServerApi } from "./server/server-api.ts";
 import type { CustomAttributes, OnlyCustom } from "./session/session.ts";
 
@@ -10,8 +10,11 @@ import type { CustomAttributes, OnlyCustom } from "./session/session.ts";
 export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi {
   /** The validated configuration. */
   readonly config: ResolvedConfig;
-  /** Export as `middleware` from `middleware.ts`, or as `proxy` from `proxy.ts`. */
-  readonly middleware: ReturnType<typeof createMiddleware>;
+  /**
+   * Export as `middleware` from `middleware.ts`, or as `proxy` from `proxy.ts`; or call it
+   * with a handler of your own to compose: `auth.middleware((request, { session }) => …)`.
+   */
+  readonly middleware: AuthMiddleware<Custom>;
   /** Internals shared by the parts above; for the testing kit and advanced use. */
   readonly core: Core;
 }
@@ -30,7 +33,7 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
   return {
     config: core.config,
     core,
-    middleware: createMiddleware(core),
+    middleware: createMiddleware<Custom>(core),
     ...createServerApi<Custom>(core),
     ...createPasswordApi(core),
   };

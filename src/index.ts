@@ -1,4 +1,5 @@
 export { createCognitoSession, type CognitoSession } from "./create.ts";
+export type { AuthMiddleware, MiddlewareHandler } from "./middleware/middleware.ts";
 export type { CognitoSessionOptions, SignOutLevel } from "./config/options.ts";
 export type {
   NewPasswordInput,

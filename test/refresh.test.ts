@@ -1,9 +1,9 @@
 import { decodeJwt } from "jose";
-import { NextRequest } from "next/server";
+import { NextRequest, NextResponse } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
 import { parseCookieHeader } from "../src/cookies/jar.ts";
-import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { type CognitoSessionOptions, createCognitoSession, type MiddlewareHandler } from "../src/index.ts";
 import { resolveSession } from "../src/session/resolve.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
 import { CountingProxy } from "./helpers/counting-proxy.ts";
@@ -238,5 +238,79 @@ describe("refresh in the middleware", () => {
     } finally {
       proxy.clientSecrets.clear();
     }
+  });
+});
+
+describe("composing the app's own middleware with auth.middleware(handler)", () => {
+  /** Run `handler` behind the middleware with an expired session; returns the response and what the handler saw. */
+  async function compose(handler: MiddlewareHandler, path = "/page") {
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    await expire(app, cookies);
+    const request = new NextRequest(`${APP_URL}${path}`, {
+      headers: { accept: "text/html", cookie: `${cookieHeader(cookies)}; prefs={"theme":"dark"}`, "x-ncs-path": "/forged" },
+    });
+    const response = await app.middleware(handler)(request);
+    return { app, cookies, response, issued: newCookies(response) };
+  }
+
+  const expectRefreshed = ({ app, cookies, response, issued }: Awaited<ReturnType<typeof compose>>) => {
+    const access = issued.get(app.core.cookies.access);
+    expect(access).toBeDefined();
+    expect(access).not.toBe(cookies.get(app.core.cookies.access));
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    return access!;
+  };
+
+  it("puts the refreshed cookies on a redirect the handler returns", async () => {
+    const result = await compose(() => NextResponse.redirect(new URL("/elsewhere", APP_URL)));
+    expect(result.response.status).toBe(307);
+    expectRefreshed(result);
+  });
+
+  it("puts them on a Response.redirect(), whose headers cannot be changed, by answering with a copy", async () => {
+    const result = await compose(() => Response.redirect(new URL("/elsewhere", APP_URL), 302));
+    expect(result.response.status).toBe(302);
+    expect(result.response.headers.get("location")).toBe(`${APP_URL}/elsewhere`);
+    expectRefreshed(result);
+  });
+
+  it.each([
+    ["a rewrite", () => NextResponse.rewrite(new URL("/internal", APP_URL))],
+    ["next()", () => NextResponse.next()],
+    ["nothing", () => undefined],
+  ])("hands the refreshed cookies on to the page when the handler returns %s", async (_, handler) => {
+    const result = await compose(handler);
+    const access = expectRefreshed(result);
+    const forwarded = result.response.headers.get("x-middleware-request-cookie");
+    expect(forwarded).toContain(`${result.app.core.cookies.access}=${access}`);
+    // The app's other cookies go on verbatim, and a forged internal header does not.
+    expect(forwarded).toContain('prefs={"theme":"dark"}');
+    expect(result.response.headers.get("x-middleware-request-x-ncs-path")).toBe("/page");
+  });
+
+  it("shows the handler the session and the refreshed request, and keeps request headers it passes on", async () => {
+    let seen: { email?: string; cookie?: string; forged: string | null } | undefined;
+    const result = await compose((request, { session }) => {
+      seen = { email: session?.user?.email, cookie: request.cookies.get("__Host-ncs.at")?.value, forged: request.headers.get("x-ncs-path") };
+      const headers = new Headers(request.headers);
+      headers.set("x-tenant", "acme");
+      return NextResponse.next({ request: { headers } });
+    });
+    const access = expectRefreshed(result);
+    expect(seen).toEqual({ email: "alice@example.com", cookie: access, forged: "/page" });
+    expect(result.response.headers.get("x-middleware-request-x-tenant")).toBe("acme");
+    expect(result.response.headers.get("x-middleware-request-cookie")).toContain(access);
+  });
+
+  it("runs the handler only for requests the protect rules let through", async () => {
+    const app = appVia();
+    let called = false;
+    const response = await app.middleware(() => {
+      called = true;
+      return NextResponse.next();
+    })(new NextRequest(`${APP_URL}/dashboard`, { headers: { accept: "text/html" } }));
+    expect(response.status).toBe(307);
+    expect(called).toBe(false);
   });
 });

@@ -1,14 +1,37 @@
-import { type NextRequest, NextResponse } from "next/server";
+import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import type { Core } from "../core.ts";
 import { formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
+import type { CookieChanges } from "../cookies/session-cookies.ts";
 import { callback } from "../flows/callback.ts";
 import { signIn } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
 import { bearerError, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorize } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
+import type { CustomAttributes, Session } from "../session/session.ts";
 import { handOffHeaders } from "./handoff.ts";
 import { compileRules, matchRule, wantsPage } from "./rules.ts";
+
+/**
+ * The app's own middleware logic, run after the session is settled and the `protect`
+ * rules have let the request through. `request` already carries the refreshed cookies.
+ * Return a response (a redirect, a rewrite, `NextResponse.next(…)`, another library's
+ * middleware's answer) or nothing to continue; refreshed cookies are put on whatever it is.
+ */
+export type MiddlewareHandler<Custom extends CustomAttributes = CustomAttributes> = (
+  request: NextRequest,
+  context: { session: Session<Custom> | null; event: NextFetchEvent | undefined },
+) => Response | undefined | void | Promise<Response | undefined | void>;
+
+/**
+ * `auth.middleware`: export it as `middleware` (or `proxy`) as it is, or call it with a
+ * {@link MiddlewareHandler} to compose your own logic with it:
+ * `export const middleware = auth.middleware((request, { session }) => …)`.
+ */
+export interface AuthMiddleware<Custom extends CustomAttributes = CustomAttributes> {
+  (request: NextRequest, event?: NextFetchEvent): Promise<Response>;
+  (handler: MiddlewareHandler<Custom>): (request: NextRequest, event?: NextFetchEvent) => Promise<Response>;
+}
 
 /**
  * The middleware (`middleware.ts` on Edge, `proxy.ts` on Node): mounts the sign-in,
@@ -16,12 +39,20 @@ import { compileRules, matchRule, wantsPage } from "./rules.ts";
  * `protect` rules. Server-side reads verify the cookies again on their own, so skipping
  * this function never yields a session.
  */
-export function createMiddleware(core: Core) {
+export function createMiddleware<Custom extends CustomAttributes = CustomAttributes>(core: Core): AuthMiddleware<Custom> {
   const rules = compileRules(core.config.protect);
   const base = core.config.basePath;
   const realm = core.config.appUrl.host;
 
-  return async function middleware(request: NextRequest): Promise<Response> {
+  function middleware(request: NextRequest, event?: NextFetchEvent): Promise<Response>;
+  function middleware(handler: MiddlewareHandler<Custom>): (request: NextRequest, event?: NextFetchEvent) => Promise<Response>;
+  function middleware(arg: NextRequest | MiddlewareHandler<Custom>, event?: NextFetchEvent) {
+    if (typeof arg === "function") return (request: NextRequest, e?: NextFetchEvent) => run(request, e, arg);
+    return run(arg, event, undefined);
+  }
+  return middleware;
+
+  async function run(request: NextRequest, event: NextFetchEvent | undefined, handler: MiddlewareHandler<Custom> | undefined): Promise<Response> {
     const pathname = request.nextUrl.pathname;
     if (pathname === `${base}/sign-in`) return signIn(core, request);
     if (pathname === `${base}/callback`) return callback(core, request);
@@ -29,7 +60,7 @@ export function createMiddleware(core: Core) {
 
     const headers = handOffHeaders(request);
     const jar = parseCookieHeader(request.headers.get("cookie"));
-    const { session, changes, unavailable } = await resolveSession(core, jar);
+    const { session, changes, unavailable } = await resolveSession<Custom>(core, jar);
 
     const matched = matchRule(rules, pathname);
     if (matched) {
@@ -62,6 +93,44 @@ export function createMiddleware(core: Core) {
     }
 
     if (changes.set.length > 0 || changes.remove.length > 0) headers.set("cookie", formatCookieHeader(jar));
-    return withCookies(NextResponse.next({ request: { headers } }), changes);
-  };
+    adopt(request, headers, changes);
+    const response = (handler && (await handler(request, { session, event }))) || NextResponse.next();
+    // What the app's handler changed on the request goes on too.
+    const finish = (r: Response) => withCookies(handOn(r, request.headers), changes);
+    try {
+      return finish(response);
+    } catch (error) {
+      // `Response.redirect()` and friends have immutable headers: finish a copy instead.
+      if (error instanceof TypeError) return finish(new Response(response.body, response));
+      throw error;
+    }
+  }
+}
+
+/**
+ * Give `request` the headers the app is handed (refreshed cookies, internal headers
+ * replaced), keeping `request.cookies` in step, so the app's own middleware logic sees
+ * the request as its pages will.
+ */
+function adopt(request: NextRequest, headers: Headers, changes: CookieChanges): void {
+  for (const { name } of changes.remove) request.cookies.delete(name);
+  for (const { name, value } of changes.set) request.cookies.set(name, value);
+  // Then the headers themselves, the Cookie header verbatim: `request.cookies` re-encodes
+  // every value it writes, which would alter the app's other cookies.
+  for (const name of [...request.headers.keys()]) if (!headers.has(name)) request.headers.delete(name);
+  for (const [name, value] of headers) request.headers.set(name, value);
+}
+
+/**
+ * A response that lets the request continue (`next()` or a rewrite) but names no request
+ * headers would hand on the browser's original ones, stale cookies included: give it
+ * `headers`, the way `NextResponse.next({ request: { headers } })` does.
+ */
+function handOn(response: Response, headers: Headers): Response {
+  const continues = response.headers.has("x-middleware-next") || response.headers.has("x-middleware-rewrite");
+  if (!continues || response.headers.has("x-middleware-override-headers")) return response;
+  NextResponse.next({ request: { headers } }).headers.forEach((value, name) => {
+    if (name.startsWith("x-middleware-") && name !== "x-middleware-next") response.headers.set(name, value);
+  });
+  return response;
 }
