@@ -8,6 +8,7 @@ import { signOut } from "../flows/sign-out.ts";
 import { bearerError, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorize } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
+import { bearerSession } from "../server/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { handOffHeaders } from "./handoff.ts";
 import { compileRules, matchRule, wantsPage } from "./rules.ts";
@@ -60,7 +61,9 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
 
     const headers = handOffHeaders(request);
     const jar = parseCookieHeader(request.headers.get("cookie"));
-    const { session, changes, unavailable } = await resolveSession<Custom>(core, jar);
+    // An API client's Bearer token is judged alone; otherwise the cookie session, refreshed when due.
+    const { session, changes, unavailable } =
+      (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
 
     const matched = matchRule(rules, pathname);
     if (matched) {

@@ -15,17 +15,27 @@ export async function sessionOfRequest<Custom extends CustomAttributes>(
   headers: Headers,
   options: { refresh: boolean },
 ): Promise<Resolution<Custom> & { bearer: boolean }> {
-  const authorization = headers.get("authorization");
-  if (authorization !== null && /^bearer(?:\s|$)/i.test(authorization)) {
-    // A request that names a bearer token is judged by that token alone.
-    try {
-      const session = await core.reader.fromBearer<Custom>(authorization);
-      return { session, changes: emptyChanges(), unavailable: false, bearer: true };
-    } catch (error) {
-      if (error instanceof JwksUnavailableError) return { session: null, changes: emptyChanges(), unavailable: true, bearer: true };
-      throw error;
-    }
-  }
+  const bearer = await bearerSession<Custom>(core, headers);
+  if (bearer) return { ...bearer, bearer: true };
   const jar = parseCookieHeader(headers.get("cookie"));
   return { ...(await resolveSession<Custom>(core, jar, options)), bearer: false };
+}
+
+/**
+ * The session of a request that names an `Authorization: Bearer` token, judged by that
+ * token alone (cookies are not looked at); undefined when the request names none.
+ */
+export async function bearerSession<Custom extends CustomAttributes>(
+  core: Core,
+  headers: Headers,
+): Promise<Resolution<Custom> | undefined> {
+  const authorization = headers.get("authorization");
+  if (authorization === null || !/^bearer(?:\s|$)/i.test(authorization)) return undefined;
+  try {
+    const session = await core.reader.fromBearer<Custom>(authorization);
+    return { session, changes: emptyChanges(), unavailable: false };
+  } catch (error) {
+    if (error instanceof JwksUnavailableError) return { session: null, changes: emptyChanges(), unavailable: true };
+    throw error;
+  }
 }

@@ -1,31 +1,63 @@
 /**
- * A bounded least-recently-used map. A Map keeps insertion order, so the first key
- * is always the oldest; a hit is moved to the end by deleting and re-inserting it.
+ * Characters at the end of a key that index it. The keys here are tokens and seals that
+ * end in a signature or MAC, so their last characters are as good as random.
  */
-export class Lru<K, V> {
-  readonly #map = new Map<K, V>();
+const INDEX_CHARS = 32;
+
+interface Entry<K, V> {
+  key: K;
+  value: V;
+}
+
+/**
+ * A bounded least-recently-used map for long string keys read from requests: JWTs and
+ * sealed cookies, 1–5 KB each, ending in a signature or MAC.
+ *
+ * A Map hashes its whole key, and a key read from a request is a new string every time, so
+ * hashing a 4 KB key on every lookup would cost more than the rest of a session read. Entries
+ * are therefore indexed by the key's last {@link INDEX_CHARS} characters and a hit is
+ * confirmed on the whole key: two keys sharing an ending never answer for each other, and
+ * setting one replaces the other, so keys must end in characters no one can choose. Stored keys are copied, so an entry does not keep alive the Cookie header it
+ * was sliced from.
+ *
+ * A Map keeps insertion order, so the first entry is always the least recently used; a hit
+ * is moved to the end by deleting and re-inserting it.
+ */
+export class Lru<K extends string, V> {
+  readonly #map = new Map<string, Entry<K, V>>();
   constructor(readonly max: number) {}
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    return value;
+    const index = key.slice(-INDEX_CHARS);
+    const entry = this.#map.get(index);
+    if (entry === undefined || entry.key !== key) return undefined;
+    this.#map.delete(index);
+    this.#map.set(index, entry);
+    return entry.value;
   }
 
   set(key: K, value: V): void {
     if (this.max <= 0) return;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
+    const index = own(key.slice(-INDEX_CHARS));
+    this.#map.delete(index);
+    this.#map.set(index, { key: own(key), value });
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value!);
   }
 
   delete(key: K): void {
-    this.#map.delete(key);
+    const index = key.slice(-INDEX_CHARS);
+    if (this.#map.get(index)?.key === key) this.#map.delete(index);
   }
 
   get size(): number {
     return this.#map.size;
   }
+}
+
+/**
+ * A copy of `text` that shares no memory with the string it was cut from. (Engines keep a
+ * slice as a view of its parent; slicing a fresh concatenation views the copy instead.)
+ */
+function own<T extends string>(text: T): T {
+  return (text + " ").slice(0, -1) as T;
 }

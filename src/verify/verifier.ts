@@ -1,4 +1,4 @@
-import { InvalidClaimError, InvalidSignatureError } from "../errors.ts";
+import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../errors.ts";
 import { checkClaims, checkExpiry, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
 import { decodeJwt } from "./jwt.ts";
@@ -68,6 +68,7 @@ export class TokenVerifier {
    * or, when the pool's keys cannot be fetched, `JwksUnavailableError`.
    */
   async verify<U extends TokenUse>(token: string, use: U): Promise<ClaimsFor<U>> {
+    if (typeof token !== "string") throw new MalformedTokenError("not a compact JWS");
     const now = Date.now() / 1000;
     const cached = this.#cache.get(token);
     if (cached !== undefined) {
