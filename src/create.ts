@@ -3,8 +3,9 @@ import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
 import { type Core, createCore } from "./core.ts";
 import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
 import { type AuthMiddleware, createMiddleware } from "./middleware/middleware.ts";
+import { refreshAndPersist, requestCookieJar, writeCookieChanges } from "./server/next-cookies.ts";
 import { createServerApi, type ServerApi } from "./server/server-api.ts";
-import type { CustomAttributes, OnlyCustom } from "./session/session.ts";
+import type { CustomAttributes, OnlyCustom, Session } from "./session/session.ts";
 
 /** The object an app configures once (`auth.ts`) and uses everywhere. */
 export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi {
@@ -15,6 +16,13 @@ export interface CognitoSession<Custom extends CustomAttributes> extends ServerA
    * with a handler of your own to compose: `auth.middleware((request, { session }) => …)`.
    */
   readonly middleware: AuthMiddleware<Custom>;
+  /**
+   * In a server action or route handler, which may set cookies: the current request's
+   * session, refreshed when it is due, the new cookies written through `next/headers`.
+   * The middleware normally refreshes first; this covers requests it did not see. Never
+   * from a server component (Next refuses cookie writes there): use `getServerSession()`.
+   */
+  refreshSession(): Promise<Session<Custom> | null>;
   /** Internals shared by the parts above; for the testing kit and advanced use. */
   readonly core: Core;
 }
@@ -36,5 +44,6 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
     middleware: createMiddleware<Custom>(core),
     ...createServerApi<Custom>(core),
     ...createPasswordApi(core),
+    refreshSession: async () => refreshAndPersist<Custom>(core, await requestCookieJar(), writeCookieChanges),
   };
 }

@@ -3,6 +3,7 @@ import { NextRequest, NextResponse } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
 import { parseCookieHeader } from "../src/cookies/jar.ts";
+import type { CookieChanges } from "../src/cookies/session-cookies.ts";
 import { type CognitoSessionOptions, createCognitoSession, type MiddlewareHandler } from "../src/index.ts";
 import { resolveSession } from "../src/session/resolve.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
@@ -195,6 +196,26 @@ describe("refresh in the middleware", () => {
     expect(proxy.refreshes).toBe(1);
     expect(newCookies(response).get(app.core.cookies.access)).toBeDefined();
     expect(response.headers.get("cache-control")).toBe("private, no-store");
+  });
+
+  it("lets a server action refresh and persist through next/headers, and writes nothing when nothing is due", async () => {
+    const { refreshAndPersist } = await import("../src/server/next-cookies.ts");
+    const app = appVia();
+    const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
+    const writes: CookieChanges[] = [];
+    const write = async (changes: CookieChanges) => void writes.push(changes);
+    const jarOf = (c: Map<string, string>) => parseCookieHeader(cookieHeader(c));
+
+    expect((await refreshAndPersist(app.core, jarOf(cookies), write))?.user?.email).toBe("alice@example.com");
+    expect(writes).toEqual([]);
+
+    await expire(app, cookies);
+    proxy.calls.length = 0;
+    const session = await refreshAndPersist(app.core, jarOf(cookies), write);
+    expect(session?.user?.email).toBe("alice@example.com");
+    expect(proxy.refreshes).toBe(1);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.set.map((c) => c.name)).toContain(app.core.cookies.access);
   });
 
   it("sends the client secret as HTTP Basic to the token endpoint, and as SECRET_HASH / ClientSecret to the API", async () => {

@@ -1,5 +1,8 @@
+import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
+import { resolveSession } from "../session/resolve.ts";
+import type { CustomAttributes, Session } from "../session/session.ts";
 
 // next/headers is loaded lazily: it exists only inside a Next request, and this module is
 // also imported where there is none (the middleware bundle, tests).
@@ -25,4 +28,19 @@ export async function writeCookieChanges(changes: CookieChanges): Promise<void> 
     store.set({ ...attributes, name, value: "", maxAge: 0, expires: new Date(0) });
   }
   for (const { name, value, attributes } of changes.set) store.set({ ...attributes, name, value });
+}
+
+/**
+ * The session of `jar`, refreshed when due, with whatever cookies that changes handed to
+ * `write`. `auth.refreshSession()` is this over the current Next request's cookies and
+ * {@link writeCookieChanges}.
+ */
+export async function refreshAndPersist<Custom extends CustomAttributes>(
+  core: Core,
+  jar: CookieJar,
+  write: (changes: CookieChanges) => Promise<void>,
+): Promise<Session<Custom> | null> {
+  const { session, changes } = await resolveSession<Custom>(core, jar, { refresh: true });
+  if (changes.set.length > 0 || changes.remove.length > 0) await write(changes);
+  return session;
 }
