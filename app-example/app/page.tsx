@@ -11,7 +11,7 @@ export default async function Home() {
         </p>
       ) : (
         <p>
-          <a href="/auth/sign-in?returnTo=/dashboard">Sign in</a>
+          <a href="/auth/sign-in?returnTo=/dashboard">Sign in</a> or <a href="/sign-in?returnTo=/dashboard">use a password</a>
         </p>
       )}
     </main>

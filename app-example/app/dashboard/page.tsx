@@ -19,6 +19,10 @@ export default async function Dashboard() {
       <form method="post" action="/auth/sign-out">
         <button type="submit">Sign out</button>
       </form>
+      <form method="post" action="/auth/sign-out">
+        <input type="hidden" name="level" value="global" />
+        <button type="submit">End every session of this account</button>
+      </form>
     </main>
   );
 }
