@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import type { CognitoSessionOptions } from "../src/index.ts";
 import { MAX_PENDING, TRANSACTION_TTL } from "../src/flows/transactions.ts";
-import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
+import { APP_URL, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 
 const fake = useFakeCognito();
@@ -12,9 +12,7 @@ afterEach(() => {
 });
 
 /** An app against the fake Cognito, with real-Cognito settings (nonce required) unless told. */
-function fakeApp(options: CognitoSessionOptions = {}) {
-  return createCognitoSession({ ...options, env: { ...fake.env(APP_URL), SESSION_SECRET: SECRET } });
-}
+const fakeApp = (options: CognitoSessionOptions = {}) => fake.app(options);
 
 /** Start a sign-in; the hosted-UI URL's parameters. */
 async function begin(browser: TestBrowser, returnTo = "/dashboard") {
@@ -296,16 +294,9 @@ describe("parallel sign-ins and session fixation", () => {
 
   it("replaces every session cookie present before sign-in (no session fixation)", async () => {
     const app = fakeApp();
-    const browser = new TestBrowser(app);
     // A session planted for another user, plus stray chunks of both cookies.
-    const planted = await fake.tokenSet({ sub: "99999999-2222-3333-4444-555555555555" });
-    const changes = await app.core.cookies.write(new Map(), {
-      accessToken: planted.access_token,
-      idToken: planted.id_token,
-      refreshToken: planted.refresh_token,
-      endsAt: Math.floor(Date.now() / 1000) + 3600,
-    });
-    for (const { name, value } of changes.set) browser.cookies.set(name, value);
+    const { browser, tokens: planted } = await fake.signedIn(app, { sub: "99999999-2222-3333-4444-555555555555" });
+    const plantedAccess = browser.cookies.get("__Host-ncs.at");
     browser.cookies.set("__Host-ncs.at.1", "stray");
     browser.cookies.set("__Host-ncs.s.2", "stray");
 
@@ -314,7 +305,7 @@ describe("parallel sign-ins and session fixation", () => {
     const response = await browser.fetch(`/auth/callback?code=c&state=${state}`);
     expect(response.status).toBe(302);
     expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
-    expect(browser.cookies.get("__Host-ncs.at")).not.toBe(changes.set[0]!.value);
+    expect(browser.cookies.get("__Host-ncs.at")).not.toBe(plantedAccess);
     const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.refreshToken).not.toBe(planted.refresh_token);
     const session = await app.core.reader.fromTokens(tokens!);

@@ -5,8 +5,8 @@ import { cognito } from "../scripts/cognito-local.mjs";
 import type { CookieJar } from "../src/cookies/jar.ts";
 import type { CookieChanges } from "../src/cookies/session-cookies.ts";
 import { completeNewPassword, type PasswordStep, passwordSignIn } from "../src/flows/password.ts";
-import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
-import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
+import type { CognitoSessionOptions } from "../src/index.ts";
+import { createTestApp } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 import { freePort } from "./helpers/ports.ts";
 
@@ -125,8 +125,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     vi.restoreAllMocks();
   });
 
-  const appFor = (options: CognitoSessionOptions = {}) =>
-    createCognitoSession({ ...options, env: { ...fake.env(APP_URL), SESSION_SECRET: SECRET } });
+  const appFor = (options: CognitoSessionOptions = {}) => fake.app(options);
   const refuse = (type: string, message?: string) => () => ({ status: 400, body: { __type: type, ...(message ? { message } : {}) } });
   const signedInAnswer = async () => {
     const tokens = await fake.tokenSet();

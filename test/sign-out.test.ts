@@ -160,17 +160,8 @@ describe("sign-out against a Cognito that has every endpoint (local fake)", () =
   const fake = useFakeCognito();
 
   async function fakeSession(options: CognitoSessionOptions = {}, accessLifetime = 3600) {
-    const app = createCognitoSession({ ...options, env: { ...fake.env(APP_URL), SESSION_SECRET: SECRET } });
-    const browser = new TestBrowser(app);
-    const tokens = await fake.tokenSet({ accessLifetime });
-    const changes = await app.core.cookies.write(new Map(), {
-      accessToken: tokens.access_token,
-      idToken: tokens.id_token,
-      refreshToken: tokens.refresh_token,
-      endsAt: Math.floor(Date.now() / 1000) + 3600,
-    });
-    for (const { name, value } of changes.set) browser.cookies.set(name, value);
-    return { app, browser, tokens };
+    const app = fake.app(options);
+    return { app, ...(await fake.signedIn(app, { accessLifetime })) };
   }
 
   it("global calls GlobalSignOut with the session's access token, and needs no revoke after it", async () => {
@@ -240,7 +231,7 @@ describe("sign-out against a Cognito that has every endpoint (local fake)", () =
 });
 
 describe("sign-out configuration", () => {
-  const env = { ...Object.fromEntries(Object.entries({ COGNITO_USER_POOL_ID: "local_Abc1", COGNITO_CLIENT_ID: "client1", APP_URL, SESSION_SECRET: SECRET, COGNITO_ISSUER: "http://127.0.0.1:1/local_Abc1" })) };
+  const env = { COGNITO_USER_POOL_ID: "local_Abc1", COGNITO_CLIENT_ID: "client1", APP_URL, SESSION_SECRET: SECRET };
   it.each<[string, CognitoSessionOptions["signOut"]]>([
     ["signOut.level", { level: "nuke" as never }],
     ["signOut.levels", { levels: ["local", "nuke" as never] }],

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../../src/index.ts";
+import { APP_URL, SECRET, TestBrowser } from "./app.ts";
 import { freePort } from "./ports.ts";
 
 /** One request the fake saw. */
@@ -100,6 +102,25 @@ export class FakeCognito {
       COGNITO_ENDPOINT: `${this.url}/`,
       APP_URL: appUrl,
     };
+  }
+
+  /** An app at `APP_URL` pointed at this fake, with real-Cognito settings unless `options` relax them. */
+  app(options: CognitoSessionOptions = {}): CognitoSession<any> {
+    return createCognitoSession({ ...options, env: { ...this.env(APP_URL), SESSION_SECRET: SECRET } });
+  }
+
+  /** A browser holding the session cookies `app` itself writes for a fresh token set. */
+  async signedIn(app: CognitoSession<any>, options: Parameters<FakeCognito["tokenSet"]>[0] = {}) {
+    const browser = new TestBrowser(app);
+    const tokens = await this.tokenSet(options);
+    const changes = await app.core.cookies.write(new Map(), {
+      accessToken: tokens.access_token,
+      idToken: tokens.id_token,
+      refreshToken: tokens.refresh_token,
+      endsAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    for (const { name, value } of changes.set) browser.cookies.set(name, value);
+    return { browser, tokens };
   }
 
   /** Calls to one path (e.g. `/oauth2/token`) or one API action. */
