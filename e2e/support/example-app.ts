@@ -10,8 +10,12 @@ const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, "../..");
 const nextBin = require.resolve("next/dist/bin/next");
 
-/** `middleware.ts` on Edge (the example as committed) or `proxy.ts` on Node (Next 16). */
-export type Variant = "middleware" | "proxy";
+/**
+ * `middleware.ts` on Edge (the example as committed), `proxy.ts` on Node (Next 16), and for
+ * the benchmarks' baselines `none` (no middleware; pages and handlers still verify) and
+ * `bare` (a middleware.ts that only passes requests on: what Next's middleware costs alone).
+ */
+export type Variant = "middleware" | "proxy" | "none" | "bare";
 
 export interface RunningExample {
   baseURL: string;
@@ -23,6 +27,15 @@ export interface RunningExample {
   stop: () => Promise<void>;
 }
 
+const BARE_SOURCE = `import { NextResponse } from "next/server";
+
+export const middleware = () => NextResponse.next();
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};
+`;
+
 const PROXY_SOURCE = `import { auth } from "./auth";
 
 export const proxy = auth.middleware;
@@ -32,17 +45,22 @@ export const config = {
 };
 `;
 
-/** The app folder for a variant: app-example itself, or a copy with proxy.ts instead of middleware.ts. */
-function appDir(variant: Variant): string {
-  if (variant === "middleware") return join(root, "app-example");
-  const dir = join(root, ".e2e-app-proxy");
+/** Where a variant is built from: app-example itself, or a copy beside it named by `tag`. */
+const sourceDir = (variant: Variant, tag: string) =>
+  variant === "middleware" ? join(root, "app-example") : join(root, `.${tag}-app-${variant}`);
+
+/** The app folder for a variant: app-example itself, or a copy with proxy.ts or no middleware. */
+function appDir(variant: Variant, tag: string): string {
+  const dir = sourceDir(variant, tag);
+  if (variant === "middleware") return dir;
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(root, "app-example"), dir, {
     recursive: true,
     filter: (src) => !/[\\/](\.next[^\\/]*|next-env\.d\.ts)$/.test(src),
   });
   rmSync(join(dir, "middleware.ts"));
-  writeFileSync(join(dir, "proxy.ts"), PROXY_SOURCE);
+  if (variant === "proxy") writeFileSync(join(dir, "proxy.ts"), PROXY_SOURCE);
+  if (variant === "bare") writeFileSync(join(dir, "middleware.ts"), BARE_SOURCE);
   return dir;
 }
 
@@ -57,14 +75,18 @@ const BUILD_ENV = {
   APP_URL: "http://localhost:3000",
 };
 
-const built = new Set<Variant>();
+const built = new Set<string>();
 
-/** Build the variant once per process (`next build`, production mode, its own distDir). */
-export function buildExample(variant: Variant): { dir: string; distDir: string } {
-  const distDir = `.next-e2e-${variant}`;
-  const dir = variant === "middleware" ? join(root, "app-example") : join(root, ".e2e-app-proxy");
-  if (built.has(variant) && existsSync(join(dir, distDir, "BUILD_ID"))) return { dir, distDir };
-  const source = appDir(variant);
+/**
+ * Build the variant once per process (`next build`, production mode, its own distDir).
+ * `tag` names the build's folders (`.next-<tag>-<variant>`), so the e2e run and the
+ * benchmarks never build into each other's.
+ */
+export function buildExample(variant: Variant, tag = "e2e"): { dir: string; distDir: string } {
+  const distDir = `.next-${tag}-${variant}`;
+  const dir = sourceDir(variant, tag);
+  if (built.has(distDir) && existsSync(join(dir, distDir, "BUILD_ID"))) return { dir, distDir };
+  const source = appDir(variant, tag);
   const result = spawnSync(process.execPath, [nextBin, "build", source], {
     cwd: root,
     env: { ...process.env, ...BUILD_ENV, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
@@ -72,7 +94,7 @@ export function buildExample(variant: Variant): { dir: string; distDir: string }
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.status !== 0) throw new Error(`next build (${variant}) failed:\n${result.stdout}\n${result.stderr}`);
-  built.add(variant);
+  built.add(distDir);
   return { dir: source, distDir };
 }
 
@@ -95,10 +117,10 @@ async function waitFor(url: string, child: ChildProcess, log: () => string, ms =
  * Cognito, both on free loopback ports. Stop both by PID with `stop()`.
  */
 export async function startExample(
-  options: { variant?: Variant; accessTokenTtl?: number; env?: Record<string, string> } = {},
+  options: { variant?: Variant; accessTokenTtl?: number; env?: Record<string, string>; tag?: string } = {},
 ): Promise<RunningExample> {
   const variant = options.variant ?? "middleware";
-  const { dir, distDir } = buildExample(variant);
+  const { dir, distDir } = buildExample(variant, options.tag);
   const port = await freePort();
   const baseURL = `http://localhost:${port}`;
   const idp = await startCognitoLocal({
