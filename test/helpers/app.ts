@@ -45,11 +45,11 @@ export class TestBrowser {
     }
   }
 
-  async fetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
+  async fetch(path: string, init: Omit<RequestInit, "headers"> & { headers?: Record<string, string> } = {}): Promise<Response> {
     const url = new URL(path, APP_URL);
     const headers: Record<string, string> = { accept: "text/html", ...init.headers };
     if (this.cookies.size > 0 && !("cookie" in headers)) headers.cookie = this.cookieHeader();
-    const request = new NextRequest(url, { ...init, headers });
+    const request = new NextRequest(url, { ...init, headers } as ConstructorParameters<typeof NextRequest>[1]);
     let response = await this.app.middleware(request);
     if (response.headers.get("x-middleware-next") === "1") {
       const handler = this.routes.get(url.pathname);
