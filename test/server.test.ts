@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { AccessDeniedError, getAccessToken, NotSignedInError, SessionScopeError } from "../src/index.ts";
-import { APP_URL, createTestApp } from "./helpers/app.ts";
+import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
 import { cookieHeader, passwordTokens, signedInCookies } from "./helpers/password-session.ts";
 
 const app = createTestApp();
@@ -104,6 +104,17 @@ describe("withAuth", () => {
     });
     expect((await groupOnly(get("/x", { cookie: bob }), {})).status).toBe(403);
     expect((await groupOnly(get("/x", { cookie: alice }), {})).status).toBe(200);
+  });
+
+  it("adds its cookie writes even to a response with immutable headers (Response.redirect)", async () => {
+    // Cookies sealed with a secret that is no longer the newest are written again by withAuth.
+    const rotated = createTestApp({ secret: ["a-newer-secret-0123456789-abcdefghijkl", SECRET] });
+    const handler = rotated.withAuth({}, () => Response.redirect(`${APP_URL}/done`, 302));
+    const response = await handler(get("/api/go", { cookie: alice }), {});
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(`${APP_URL}/done`);
+    expect(response.headers.getSetCookie().length).toBeGreaterThan(0);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
   });
 
   it("lets other errors from the handler through", async () => {

@@ -52,6 +52,8 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
         else if (error instanceof AccessDeniedError) response = challenge(realm, "forbidden", error.requiredScopes);
         else throw error;
       }
+      // Response.redirect() and fetch() responses have immutable headers: copy one before adding cookies.
+      if (changes.set.length > 0 || changes.remove.length > 0) response = new Response(response.body, response);
       return withCookies(response, changes);
     };
   };
