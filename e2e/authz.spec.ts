@@ -154,6 +154,24 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
       expect(await fromBrowser({ headers: { RSC: "1" } })).toBe(403);
     });
 
+    test("a page that guards itself with requireSession redirects to sign-in and back", async ({ page, authz }) => {
+      const { baseURL } = authz.example;
+      // Forged hand-off headers: the middleware replaces them with the path actually asked for.
+      const gate = await raw(baseURL, "/account?tab=keys", { "x-ncs-path": "/admin", "x-middleware-request-x-ncs-path": "/admin" });
+      expect(gate.status).toBe(307);
+      const location = new URL(gate.headers.location as string, baseURL);
+      expect(location.pathname).toBe("/auth/sign-in");
+      expect(location.searchParams.get("returnTo")).toBe("/account?tab=keys");
+      // In the browser: the page's redirect, the hosted login, and back to the page.
+      await page.goto(`${baseURL}/account`);
+      await expect(page).toHaveURL(/\/oauth2\/authorize\?/);
+      await page.getByLabel("Username").fill("bob@example.com");
+      await page.getByLabel("Password").fill(authz.example.cognito.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${baseURL}/account`);
+      await expect(page.getByTestId("account-email")).toHaveText("bob@example.com");
+    });
+
     test("a machine client's Bearer token with orders/read gets the orders, nothing else", async ({ authz }) => {
       const { baseURL } = authz.example;
       const orders = await raw(baseURL, "/api/orders", { authorization: `Bearer ${authz.machine}` });
