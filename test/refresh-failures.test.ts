@@ -1,7 +1,7 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cognito, envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
-import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { type CognitoSessionOptions, createCognitoSession, InvalidSignatureError } from "../src/index.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
 import { CountingProxy, type Fault } from "./helpers/counting-proxy.ts";
 import { signedInCookies } from "./helpers/password-session.ts";
@@ -138,6 +138,17 @@ describe.each([
     }
     expect(app.core.refresher.calls).toBe(1);
   });
+});
+
+it("never hands out refreshed tokens that fail verification", async () => {
+  const { app, browser } = await lapsed("token endpoint", "expired");
+  const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+  proxy.fault = "tamper";
+  try {
+    await expect(app.core.refresher.refresh(tokens!)).rejects.toBeInstanceOf(InvalidSignatureError);
+  } finally {
+    proxy.fault = undefined;
+  }
 });
 
 describe("a refresh token Cognito has revoked", () => {
