@@ -132,13 +132,13 @@ writeResult({
     },
   ],
   headline: sets.map(([label]) => ({
-    measure: `Cookie header bytes per request, ${label} token set`,
-    ours: `${oursRow(label).cookieHeaderBytes} B`,
-    against: `Amplify adapter: ${amplifyRow(label).cookieHeaderBytes} B${amplifyRow(label).fits ? "" : " (a cookie over 4096 B: dropped by browsers)"}`,
+    measure: `Cookie header bytes per request, tokens: ${label}`,
+    ours: `${fmt(oursRow(label).cookieHeaderBytes)} B`,
+    against: `Amplify adapter: ${fmt(amplifyRow(label).cookieHeaderBytes)} B${amplifyRow(label).fits ? "" : " (a cookie over 4096 B: dropped by browsers)"}`,
     ratio: fmtRatio(amplifyRow(label).cookieHeaderBytes / oursRow(label).cookieHeaderBytes),
   })),
   charts: sets.map(([label]) => ({
-    title: `Cookie header sent on every request, ${label} token set (bytes)`,
+    title: `Cookie header sent on every request, tokens: ${label} (bytes)`,
     unit: "B",
     bars: rows
       .filter((r) => r.tokens === label && !r.refused)

@@ -44,17 +44,16 @@ function load() {
   return results.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
 }
 
-/** A figure with a short unit-aware form for chart labels. */
+/** A figure as a chart label shows it: whole numbers from 100 up, three digits below. */
 function short(value) {
-  if (value >= 10_000) return `${Math.round(value / 1000).toLocaleString("en-US")}k`;
   if (value >= 100) return Math.round(value).toLocaleString("en-US");
   return Number(value.toPrecision(3)).toString();
 }
 
 /** All charts of all results as one SVG: one panel of horizontal bars per chart. */
 function chartSvg(charts) {
-  const width = 860;
-  const labelWidth = 300;
+  const width = 1000;
+  const labelWidth = 390;
   const barArea = width - labelWidth - 110;
   const barHeight = 18;
   const gap = 6;
@@ -126,6 +125,8 @@ function headline(results) {
   const m = results.find((r) => r.machine)?.machine;
   return [
     markdownTable(["measure", "next-cognito-session", "against", "ratio"], rows),
+    "",
+    "Ratio: for costs, times and sizes, the other figure over ours (above 1: ours is smaller); for throughput, ours over the other (below 1: ours serves fewer requests).",
     "",
     ...goals.map((g) => `- ${g.met ? "✅" : "❌"} ${g.goal}: ${g.figure}`),
     ...(goals.length ? [""] : []),

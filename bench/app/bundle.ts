@@ -55,7 +55,7 @@ const builds = [
   { name: `@aws-amplify/adapter-nextjs ${versionOf("@aws-amplify/adapter-nextjs")} + aws-amplify ${versionOf("aws-amplify")}`, size: middlewareBytes(buildPeer("amplify")) },
   { name: `@auth0/nextjs-auth0 ${versionOf("@auth0/nextjs-auth0/server")}`, size: middlewareBytes(buildPeer("auth0")) },
   { name: `next-auth ${versionOf("next-auth")}`, size: middlewareBytes(buildPeer("authjs")) },
-  { name: "Next's do-nothing middleware (NextResponse.next())", baseline: true, size: middlewareBytes(buildExample("bare", TAG)) },
+  { name: "Next alone (do-nothing middleware)", baseline: true, size: middlewareBytes(buildExample("bare", TAG)) },
 ];
 const ours = builds[0]!;
 const bare = builds.at(-1)!;

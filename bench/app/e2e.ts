@@ -7,7 +7,7 @@ import type { RunningExample } from "../../e2e/support/example-app.ts";
 import { browserHeaders, get, sessionCookie, startBenchExample } from "../support/example.ts";
 import { fmt, fmtRatio, fmtSpread, type Spread, summarize, writeResult } from "../support/stats.ts";
 
-const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 4);
 const CONNECTIONS = 10;
 const ROUTES = ["/dashboard", "/api/me"] as const;
@@ -18,7 +18,7 @@ type Route = (typeof ROUTES)[number];
 const MODES = [
   { key: "on", variant: "middleware", label: "middleware.ts (Edge)", ours: true },
   { key: "proxy", variant: "proxy", label: "proxy.ts (Node)", ours: true },
-  { key: "bare", variant: "bare", label: "a middleware that only calls NextResponse.next()", ours: false },
+  { key: "bare", variant: "bare", label: "do-nothing middleware (NextResponse.next())", ours: false },
   { key: "off", variant: "none", label: "no middleware", ours: false },
 ] as const;
 type Mode = (typeof MODES)[number]["key"];
