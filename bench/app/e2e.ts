@@ -25,12 +25,12 @@ type Mode = (typeof MODES)[number]["key"];
 
 const apps = {} as Record<Mode, RunningExample>;
 const cookies = {} as Record<Mode, string>;
-for (const mode of MODES) {
-  apps[mode.key] = await startBenchExample(mode.variant);
-  cookies[mode.key] = await sessionCookie(apps[mode.key]);
-}
-
 try {
+  for (const mode of MODES) {
+    apps[mode.key] = await startBenchExample(mode.variant);
+    cookies[mode.key] = await sessionCookie(apps[mode.key]);
+  }
+
   // Every app must serve the signed-in user on both routes, and ours must guard them.
   for (const { key } of MODES) {
     for (const route of ROUTES) {

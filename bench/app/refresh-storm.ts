@@ -15,15 +15,24 @@ const BURST = 100;
 // token fresh from a refresh must not count as due for another one.
 const TTL = 75;
 
-/** An app whose refresh and API calls go through a counting proxy to its own cognito-local. */
-async function behindProxy(accessTokenTtl?: number): Promise<{ app: RunningExample; proxy: CountingProxy }> {
+/**
+ * An app whose refresh and API calls go through a counting proxy to its own cognito-local;
+ * added to `started` so that whatever happens next, it is stopped.
+ */
+async function behindProxy(accessTokenTtl: number | undefined, started: Array<{ app: RunningExample; proxy: CountingProxy }>) {
   const proxy = await CountingProxy.start();
-  const app = await startBenchExample("middleware", {
-    ...(accessTokenTtl ? { accessTokenTtl } : {}),
-    env: { COGNITO_DOMAIN: proxy.url, COGNITO_ENDPOINT: `${proxy.url}/` },
-  });
-  proxy.upstream = app.cognito.domain;
-  return { app, proxy };
+  try {
+    const app = await startBenchExample("middleware", {
+      ...(accessTokenTtl ? { accessTokenTtl } : {}),
+      env: { COGNITO_DOMAIN: proxy.url, COGNITO_ENDPOINT: `${proxy.url}/` },
+    });
+    proxy.upstream = app.cognito.domain;
+    started.push({ app, proxy });
+    return { app, proxy };
+  } catch (error) {
+    await proxy.stop();
+    throw error;
+  }
 }
 
 /** BURST requests at once with `cookie`, half to the page and half to the API; each one's latency in ms. */
@@ -40,9 +49,10 @@ async function burst(app: RunningExample, cookie: string): Promise<number[]> {
   );
 }
 
-const storm = await behindProxy(TTL);
-const steady = await behindProxy();
+const started: Array<{ app: RunningExample; proxy: CountingProxy }> = [];
 try {
+  const storm = await behindProxy(TTL, started);
+  const steady = await behindProxy(undefined, started);
   const rounds: Array<{ refreshCalls: number; cognitoCalls: number; storm: number[]; steady: number[] }> = [];
   // One session per run, signed in up front; then let every access token lapse, clock tolerance included.
   const sessions = [];
@@ -126,7 +136,7 @@ try {
   });
   console.log(`\nrefresh storm: ${rounds.map((r) => r.refreshCalls).join(", ")} refresh call(s) per run; added p99 ${fmt(figures.p99.added.median)} ms`);
 } finally {
-  for (const { app, proxy } of [storm, steady]) {
+  for (const { app, proxy } of started) {
     await app.stop();
     await proxy.stop();
   }
