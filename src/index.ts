@@ -32,6 +32,7 @@ export {
   InvalidSignatureError,
   InvalidTokenError,
   JwksUnavailableError,
+  MalformedTokenError,
   NotSignedInError,
   SessionScopeError,
   TokenExpiredError,

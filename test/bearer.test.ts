@@ -189,7 +189,8 @@ describe("when the pool's keys cannot be fetched", () => {
     const hung = await startTestIssuer({ userPoolId: "local_hungPool" });
     hung.jwksMode = "hang";
     try {
-      const { browser } = appFor(hung, { timeoutMs: 300 });
+      const { app, browser } = appFor(hung, { timeoutMs: 300 });
+      expect(app.core.jwks.timeoutMs).toBe(300);
       expect((await browser.fetch("/api/me", { headers: bearer(hung.accessToken()) })).status).toBe(503);
     } finally {
       await hung.close();

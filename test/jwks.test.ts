@@ -170,6 +170,11 @@ describe("JWKS URL", () => {
     },
   );
 
+  it("times a fetch out after 5 s unless told otherwise", () => {
+    expect(new JwksCache("https://keys.example.com/jwks.json").timeoutMs).toBe(5000);
+    expect(new JwksCache("https://keys.example.com/jwks.json", { timeoutMs: 300 }).timeoutMs).toBe(300);
+  });
+
   it("is shared process-wide: one cache, so one fetch, per URL", async () => {
     const pool = await issuer();
     const url = new URL(pool.jwksUri);
@@ -182,7 +187,7 @@ const decode = (segment: string) => JSON.parse(Buffer.from(segment, "base64url")
 const claimsOf = (token: string) => decode(token.split(".")[1]!);
 
 /** Check `token`'s signature with `cache` alone, under the kid its header names. */
-function verifyWith(cache: JwksCache, token: string): Promise<boolean> {
+async function verifyWith(cache: JwksCache, token: string): Promise<boolean> {
   const dot = token.lastIndexOf(".");
   return cache.verify(decode(token.split(".")[0]!).kid, token.slice(0, dot), token.slice(dot + 1));
 }

@@ -145,6 +145,15 @@ describe("the pools option", () => {
     await expect(core.verifier.verify(b.machineToken("orders/read"), "access")).resolves.toMatchObject({ scope: "orders/read" });
     expect(core.jwks.uri.href).toBe(a.jwksUri);
   });
+
+  it("sizes the verified-token cache from tokenCacheSize, 10 000 by default", async () => {
+    expect(resolveConfig({ env }).tokenCacheSize).toBe(10_000);
+    const core = createCore(
+      resolveConfig({ userPoolId: a.userPoolId, clientId: a.clientId, issuer: a.issuer, jwksUri: a.jwksUri, secret: SECRET, appUrl: "https://app.example.com", env: {}, tokenCacheSize: 2 }),
+    );
+    for (let i = 0; i < 4; i++) await core.verifier.verify(a.accessToken(), "access");
+    expect(core.verifier.cachedTokens).toBe(2);
+  });
 });
 
 describe("the embedded Cognito", () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   InvalidClaimError,
   InvalidSignatureError,
+  InvalidTokenError,
   JwksUnavailableError,
   MalformedTokenError,
   TokenExpiredError,
@@ -27,8 +28,42 @@ afterAll(async () => {
   await other.close();
 });
 
-it("runs on node:crypto under Node", () => {
-  expect(defaultRuntime().name).toBe("node");
+describe("runtime choice", () => {
+  it("runs on node:crypto under Node", () => {
+    expect(defaultRuntime().name).toBe("node");
+  });
+
+  /** `defaultRuntime` of a fresh copy of the module, loaded while `setup` is in force. */
+  async function runtimeWith(setup: () => () => void): Promise<string> {
+    vi.resetModules();
+    const undo = setup();
+    try {
+      const fresh: typeof import("../src/verify/runtime.ts") = await import("../src/verify/runtime.ts");
+      return fresh.defaultRuntime().name;
+    } finally {
+      undo();
+    }
+  }
+
+  it("uses WebCrypto where EdgeRuntime is defined, as in Next's Edge sandbox", async () => {
+    const holder = globalThis as { EdgeRuntime?: string };
+    const name = await runtimeWith(() => {
+      holder.EdgeRuntime = "edge-runtime";
+      return () => delete holder.EdgeRuntime;
+    });
+    expect(name).toBe("web");
+  });
+
+  it("uses WebCrypto when process.getBuiltinModule throws, as Next's stubbed process does", async () => {
+    const original = process.getBuiltinModule;
+    const name = await runtimeWith(() => {
+      process.getBuiltinModule = (() => {
+        throw new Error("A Node.js API is used which is not supported in the Edge Runtime");
+      }) as typeof original;
+      return () => (process.getBuiltinModule = original);
+    });
+    expect(name).toBe("web");
+  });
 });
 
 describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
@@ -212,19 +247,43 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       ["an empty string", () => ""],
       ["dots only", () => ".."],
       ["an empty payload", () => `${good()[0]}..${good()[2]}`],
-      ["base64 padding", () => `${good()[0]}=.${good()[1]}.${good()[2]}`],
-      ["standard base64 characters", () => `${good()[0]}.${good()[1]}+/.${good()[2]}`],
-      ["whitespace", () => ` ${good().join(".")}`],
-      ["non-ASCII characters", () => good().join(".").replace(/A/, "\u0141")],
+      ["padding in the signature", () => `${good().join(".")}=`],
+      ["standard base64 characters in the signature", () => `${good()[0]}.${good()[1]}.+/${good()[2]}`],
+      ["whitespace in the signature", () => `${good().join(".")} `],
       ["a header that is not JSON", () => `${base64Url("{alg: RS256}")}.${good()[1]}.${good()[2]}`],
       ["a payload that is not JSON", () => `${good()[0]}.${base64Url("not json")}.${good()[2]}`],
       ["a header that is an array", () => `${b64json(["RS256"])}.${good()[1]}.${good()[2]}`],
       ["an impossible base64 length", () => `${good()[0]}.${good()[1]}A.${good()[2]}`],
-      ["more than 32 KB", () => `${good()[0]}.${"A".repeat(33 * 1024)}.${good()[2]}`],
+      ["a validly signed token of more than 32 KB", () => pool.accessToken({ "custom:big": "x".repeat(33 * 1024) })],
       ["not a string", () => 42 as unknown as string],
     ])("refuses %s as malformed", async (_case, make) => {
       const token = make();
       expect(await refusal(setup().verifier.verify(token, "access"), String(token))).toBeInstanceOf(MalformedTokenError);
+    });
+
+    // Header and payload text is not checked character by character: the signature covers
+    // its exact bytes, so any change to what the pool signed fails there.
+    it.each([
+      ["base64 padding in the header", () => `${good()[0]}=.${good()[1]}.${good()[2]}`],
+      ["standard base64 characters in the payload", () => `${good()[0]}.${good()[1]}+/.${good()[2]}`],
+      ["leading whitespace", () => ` ${good().join(".")}`],
+      ["a non-ASCII character in the header", () => good().join(".").replace(/A/, "\u0141")],
+      ["a non-ASCII character in the payload", () => { const [h, p, s] = good(); return `${h}.${p.replace(/A/, "\u0141")}.${s}`; }],
+    ])("refuses %s", async (_case, make) => {
+      const token = make();
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidTokenError);
+    });
+
+    it("checks the signature over the signed text's UTF-8 bytes, so no character can stand in for another", async () => {
+      const { jwks } = setup();
+      const token = pool.accessToken({ name: "A" });
+      const dot = token.lastIndexOf(".");
+      const [input, signature] = [token.slice(0, dot), token.slice(dot + 1)];
+      await expect(Promise.resolve(jwks[0]!.verify(pool.key.kid, input, signature))).resolves.toBe(true);
+      // U+0141 and "A" share their low byte: Latin-1 would make these the same bytes.
+      const lookalike = input.replace(/A/, "\u0141");
+      expect(lookalike).not.toBe(input);
+      await expect(Promise.resolve(jwks[0]!.verify(pool.key.kid, lookalike, signature))).resolves.toBe(false);
     });
 
     it.each([
@@ -428,13 +487,28 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
     });
   });
 
+  it("names every refusal with a stable code", async () => {
+    const { verifier } = setup();
+    const codes = async (token: string, use: "access" | "id" = "access") => {
+      const error = await refusal(verifier.verify(token, use), token);
+      return [error.code, error instanceof InvalidClaimError ? error.claim : undefined];
+    };
+    expect(await codes(pool.accessToken({ exp: now() - 60 }))).toEqual(["ERR_TOKEN_EXPIRED", undefined]);
+    expect(await codes(pool.accessToken({}, { alg: "HS256" }))).toEqual(["ERR_TOKEN_SIGNATURE", undefined]);
+    expect(await codes(pool.accessToken({ client_id: "x" }))).toEqual(["ERR_TOKEN_CLAIM", "client_id"]);
+    expect(await codes("a.b")).toEqual(["ERR_TOKEN_MALFORMED", undefined]);
+    for (const error of [new TokenExpiredError("x"), new MalformedTokenError("x")]) expect(error).toBeInstanceOf(InvalidTokenError);
+  });
+
   it("says JWKS unavailable, not invalid, when the pool's keys cannot be had", async () => {
     const issuer = await startTestIssuer();
     issuer.jwksMode = "down";
     try {
       const token = issuer.accessToken();
       const { verifier } = verifierFor([issuer], runtime);
-      expect(await refusal(verifier.verify(token, "access"), token)).toBeInstanceOf(JwksUnavailableError);
+      const error = await refusal(verifier.verify(token, "access"), token);
+      expect(error).toBeInstanceOf(JwksUnavailableError);
+      expect(error.code).toBe("ERR_JWKS_UNAVAILABLE");
     } finally {
       await issuer.close();
     }

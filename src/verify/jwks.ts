@@ -29,13 +29,14 @@ const MAX_KID_LENGTH = 256;
 export class JwksCache {
   readonly uri: URL;
   readonly runtime: Runtime;
+  /** Fetch timeout in ms. */
+  readonly timeoutMs: number;
   #keys: Map<string, RsaPublicKey> | undefined;
   #loading: Promise<void> | undefined;
   #lastAttempt = -Infinity;
   #lastMissRefetch = -Infinity;
   #loadedAt = -Infinity;
   #lastFailed = false;
-  readonly #timeoutMs: number;
   readonly #cooldownMs: number;
   readonly #retryMs: number;
   readonly #maxAgeMs: number;
@@ -50,7 +51,7 @@ export class JwksCache {
       throw new ConfigError("COGNITO_JWKS_URI", "must use https (plain http is allowed for loopback hosts only)");
     }
     this.runtime = options.runtime ?? defaultRuntime();
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.timeoutMs = options.timeoutMs ?? 5000;
     this.#cooldownMs = options.cooldownMs ?? 30_000;
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
@@ -62,8 +63,10 @@ export class JwksCache {
    * {@link InvalidSignatureError} when the pool has no such key, and
    * {@link JwksUnavailableError} when that cannot be known because the JWKS is unreachable.
    */
-  async verify(kid: string, signingInput: string, signature: string): Promise<boolean> {
-    const key = this.#keys?.get(kid) ?? (await this.#keyAfterFetch(kid));
+  verify(kid: string, signingInput: string, signature: string): boolean | Promise<boolean> {
+    const key = this.#keys?.get(kid);
+    // Synchronous when the key is held (almost always): no promise on the hot path.
+    if (key === undefined) return this.#keyAfterFetch(kid).then((k) => this.runtime.verifyRs256(k, signingInput, signature));
     if (Date.now() - this.#loadedAt >= this.#maxAgeMs) this.#refreshInBackground();
     return this.runtime.verifyRs256(key, signingInput, signature);
   }
@@ -117,7 +120,7 @@ export class JwksCache {
       headers: { accept: "application/json" },
       // A redirect could lead anywhere; the configured URL is the only source of keys.
       redirect: "error",
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
     const body = (await response.json()) as { keys?: unknown } | null;

@@ -24,7 +24,11 @@ export interface Runtime {
    * keys shorter than 2048 bits.
    */
   importRsaKey(n: string, e: string): Promise<RsaPublicKey>;
-  /** Whether `signature` (base64url) is an RS256 signature of `signingInput` (ASCII) by `key`. */
+  /**
+   * Whether `signature` (base64url) is an RS256 signature of the UTF-8 bytes of
+   * `signingInput` by `key`. UTF-8, not Latin-1: Latin-1 would drop the high byte of a
+   * character like U+0141, letting a different string pass for the signed one.
+   */
   verifyRs256(key: RsaPublicKey, signingInput: string, signature: string): boolean | Promise<boolean>;
 }
 
@@ -47,7 +51,7 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
     verifyRs256: (key, signingInput, signature) =>
       crypto.verify(
         "sha256",
-        Buffer.from(signingInput, "latin1"),
+        Buffer.from(signingInput, "utf8"),
         key as unknown as import("node:crypto").KeyObject,
         Buffer.from(signature, "base64url"),
       ),
@@ -56,7 +60,7 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
 
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const ascii = new TextEncoder();
+const utf8Encoder = new TextEncoder();
 
 /** base64url to bytes with only what every runtime has (`atob`). */
 export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> {
@@ -81,7 +85,7 @@ export const webRuntime: Runtime = {
     return key as unknown as RsaPublicKey;
   },
   verifyRs256: (key, signingInput, signature) =>
-    crypto.subtle.verify(RS256, key as unknown as CryptoKey, base64UrlToBytes(signature), ascii.encode(signingInput)),
+    crypto.subtle.verify(RS256, key as unknown as CryptoKey, base64UrlToBytes(signature), utf8Encoder.encode(signingInput)),
 };
 
 function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {

@@ -81,27 +81,30 @@ export class TokenVerifier {
       }
       return cached as ClaimsFor<U>;
     }
-    const claims = await this.#verifyCold(token, use, now);
-    this.#cache.set(token, claims);
-    return claims;
-  }
-
-  async #verifyCold<U extends TokenUse>(token: string, use: U, now: number): Promise<ClaimsFor<U>> {
     const { header, payload, signingInput, signature } = decodeJwt(token, this.#runtime);
-    if (header.alg !== "RS256") throw new InvalidSignatureError("only RS256 is accepted");
-    for (const name of KEY_CARRYING_HEADERS) {
-      if (name in header) throw new InvalidSignatureError("the token header names its own key");
-    }
-    // No extension is understood, so any critical one is refused (RFC 7515 §4.1.11).
-    if ("crit" in header) throw new InvalidSignatureError("the token header has critical extensions");
-    const kid = header.kid;
-    if (typeof kid !== "string" || kid === "") throw new InvalidSignatureError("the token header has no kid");
+    const kid = keyId(header);
     // The issuer only selects among configured pools; keys never come from a URL in the token.
     const pool = typeof payload.iss === "string" ? this.#pools.get(payload.iss) : undefined;
     if (pool === undefined) throw new InvalidClaimError("iss", "the token was issued by another user pool");
     if (!(await pool.jwks.verify(kid, signingInput, signature))) {
       throw new InvalidSignatureError("signature verification failed");
     }
-    return checkClaims(payload, use, pool.clientIds, now, this.options.clockTolerance);
+    // The clock is read again: a JWKS fetch may have taken a while.
+    const claims = checkClaims(payload, use, pool.clientIds, Date.now() / 1000, this.options.clockTolerance);
+    this.#cache.set(token, claims);
+    return claims;
   }
+}
+
+/** The `kid` of an RS256 header that names no key source of its own and no extension. */
+function keyId(header: Readonly<Record<string, unknown>>): string {
+  if (header.alg !== "RS256") throw new InvalidSignatureError("only RS256 is accepted");
+  for (const name of KEY_CARRYING_HEADERS) {
+    if (name in header) throw new InvalidSignatureError("the token header names its own key");
+  }
+  // No extension is understood, so any critical one is refused (RFC 7515 §4.1.11).
+  if ("crit" in header) throw new InvalidSignatureError("the token header has critical extensions");
+  const kid = header.kid;
+  if (typeof kid !== "string" || kid === "") throw new InvalidSignatureError("the token header has no kid");
+  return kid;
 }
