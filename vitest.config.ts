@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^next-cognito-session\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^next-cognito-session\/redis$/, replacement: src("redis/index.ts") },
       { find: /^next-cognito-session$/, replacement: src("index.ts") },
     ],
   },

@@ -3,9 +3,12 @@ import { OAuthClient } from "./cognito/oauth.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
 import { SessionCookies } from "./cookies/session-cookies.ts";
 import { Transactions } from "./flows/transactions.ts";
-import { Refresher } from "./refresh/refresher.ts";
+import { Refresher, refreshDue } from "./refresh/refresher.ts";
 import { refreshSource } from "./refresh/sources.ts";
 import { SessionReader } from "./session/reader.ts";
+import { Denylist } from "./store/denylist.ts";
+import { SharedRefresh } from "./store/shared-refresh.ts";
+import type { SessionStore } from "./store/store.ts";
 import { type JwksCache, sharedJwks } from "./verify/jwks.ts";
 import { TokenVerifier } from "./verify/verifier.ts";
 
@@ -23,6 +26,10 @@ export interface Core {
   api: CognitoApiOptions;
   /** Hosted-UI sign-ins in progress (transaction cookies, single use). */
   transactions: Transactions;
+  /** Shared state: in memory by default, Redis when configured. */
+  store: SessionStore;
+  /** Users signed out everywhere; their older tokens are refused. */
+  denylist: Denylist;
 }
 
 export function createCore(config: ResolvedConfig): Core {
@@ -40,15 +47,26 @@ export function createCore(config: ResolvedConfig): Core {
   const cookies = new SessionCookies(config);
   const oauth = config.domain ? new OAuthClient(config) : undefined;
   const api = { endpoint: config.endpoint, timeoutMs: config.timeoutMs };
+  const denylist = new Denylist(config.store);
+  const refresher = new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin);
+  if (config.store.shared) {
+    // The lock outlives the holder's Cognito call (bounded by timeoutMs) and its verification.
+    refresher.shared = new SharedRefresh(config.store, cookies.sealer, config.timeoutMs + 2_000, refresher.graceMs, async (tokens) => {
+      const access = await verifier.verify(tokens.accessToken, "access").catch(() => undefined);
+      return access !== undefined && !refreshDue(access, config.refresh.margin);
+    });
+  }
   return {
     config,
     cookies,
     jwks,
     verifier,
-    reader: new SessionReader(cookies, verifier, config.refresh.margin),
-    refresher: new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin),
+    reader: new SessionReader(cookies, verifier, config.refresh.margin, denylist),
+    refresher,
     oauth,
     api,
     transactions: new Transactions(cookies),
+    store: config.store,
+    denylist,
   };
 }

@@ -61,7 +61,21 @@ export class JwksUnavailableError extends CognitoSessionError {
 
 /** Cognito could not be reached or answered with a server error; retry later. */
 export class CognitoUnavailableError extends CognitoSessionError {
-  override readonly code = "ERR_COGNITO_UNAVAILABLE";
+  override readonly code: string = "ERR_COGNITO_UNAVAILABLE";
+}
+
+/**
+ * The session store (Redis) could not be reached in time. A subclass of
+ * CognitoUnavailableError on purpose: every path that answers 503 and keeps the cookies
+ * when Cognito is unreachable does the same when the store is.
+ */
+export class StoreUnavailableError extends CognitoUnavailableError {
+  override readonly code = "ERR_STORE_UNAVAILABLE";
+}
+
+/** A server-side session was deleted (signed out) while this request was refreshing it. */
+export class SessionEndedError extends CognitoSessionError {
+  override readonly code = "ERR_SESSION_ENDED";
 }
 
 /** Cognito refused the request (e.g. `NotAuthorizedException`, `invalid_grant`). */

@@ -1,4 +1,5 @@
 import type { AccessRule } from "../session/authorize.ts";
+import type { SessionStore } from "../store/store.ts";
 
 /** How much a sign-out ends; each level includes the ones before it. */
 export type SignOutLevel = "local" | "revoke" | "global";
@@ -133,6 +134,19 @@ export interface CognitoSessionOptions {
     /** Accept an ID token without `nonce` at the callback (the embedded Cognito sends none). */
     allowMissingNonce?: boolean;
   };
+  /**
+   * Where state shared between instances lives: `new RedisStore()` from
+   * `next-cognito-session/redis` on Node (not in Edge `middleware.ts`). With a shared store,
+   * one refresh per session is made across instances and a global sign-out is enforced by
+   * every instance at once. Default: an in-memory store (one process).
+   */
+  store?: SessionStore;
+  /**
+   * `"cookie"`: the tokens live in the browser's cookies, sealed (works on Edge and needs
+   * no server). `"server"`: the browser holds only a sealed session id; the tokens live in
+   * `store`. Default `"server"` when a `store` is given, else `"cookie"`.
+   */
+  sessions?: "cookie" | "server";
   /** Environment to read instead of `process.env` (tests). */
   env?: Record<string, string | undefined>;
 }

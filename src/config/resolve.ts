@@ -2,6 +2,8 @@ import { ConfigError } from "../errors.ts";
 import type { AccessRule } from "../session/authorize.ts";
 import { safeReturnTo } from "../flows/return-to.ts";
 import type { CognitoSessionOptions, PoolOptions, SignOutLevel } from "./options.ts";
+import { MemoryStore } from "../store/memory.ts";
+import type { SessionStore } from "../store/store.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
 export interface ResolvedConfig {
@@ -34,6 +36,10 @@ export interface ResolvedConfig {
   cookies: { name: string; secure: boolean };
   signOut: { level: SignOutLevel; levels: SignOutLevel[]; hostedUi: boolean; redirectTo: string };
   dev: { allowMissingNonce: boolean };
+  /** Shared state; an in-memory store unless one was given. */
+  store: SessionStore;
+  /** Where the tokens live: in cookies, or in `store` behind a sealed id cookie. */
+  sessions: "cookie" | "server";
 }
 
 /** A user pool whose tokens are accepted. */
@@ -214,7 +220,15 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     cookies: { name: cookieName, secure: options.cookies?.secure ?? secureDefault },
     signOut: resolveSignOut(options.signOut, { appUrl, domain }),
     dev: { allowMissingNonce: options.dev?.allowMissingNonce ?? false },
+    store: options.store ?? new MemoryStore(),
+    sessions: resolveSessions(options),
   };
+}
+
+function resolveSessions(options: CognitoSessionOptions): ResolvedConfig["sessions"] {
+  const sessions = options.sessions ?? (options.store ? "server" : "cookie");
+  if (sessions !== "cookie" && sessions !== "server") throw new ConfigError("sessions", 'must be "cookie" or "server"');
+  return sessions;
 }
 
 const SIGN_OUT_LEVELS: readonly SignOutLevel[] = ["local", "revoke", "global"];

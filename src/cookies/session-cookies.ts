@@ -10,6 +10,7 @@ import {
   splitChunks,
 } from "./jar.ts";
 import { Sealer } from "./seal.ts";
+import { ServerSessions } from "./server-sessions.ts";
 
 /** The tokens a session cookie set holds. */
 export interface StoredTokens {
@@ -52,20 +53,30 @@ export function applyToJar(jar: CookieJar, changes: CookieChanges): void {
 /**
  * The session's cookies: the access token as issued (`<name>.at`), and the refresh and
  * ID tokens sealed together (`<name>.s`). Both may be chunked. Reading is strict: any
- * malformed part means no session.
+ * malformed part means no session. With server-side sessions (`sessions: "server"`) the
+ * browser holds only a sealed id (`<name>.id`) and the tokens live in the store.
  */
 export class SessionCookies {
   readonly access: string;
   readonly sealed: string;
   readonly transaction: string;
+  /** The server-side session id cookie. */
+  readonly id: string;
   readonly sealer: Sealer;
+  /** Present when sessions are kept in the store. */
+  readonly server: ServerSessions | undefined;
 
   constructor(readonly config: ResolvedConfig) {
     const prefix = config.cookies.secure ? "__Host-" : "";
     this.access = `${prefix}${config.cookies.name}.at`;
     this.sealed = `${prefix}${config.cookies.name}.s`;
     this.transaction = `${prefix}${config.cookies.name}.tx`;
+    this.id = `${prefix}${config.cookies.name}.id`;
     this.sealer = new Sealer(config.secrets);
+    this.server =
+      config.sessions === "server"
+        ? new ServerSessions(this.id, config.store, this.sealer, config.secrets, (maxAge) => this.attributes(maxAge))
+        : undefined;
   }
 
   /** Attributes of every cookie we write. */
@@ -81,6 +92,7 @@ export class SessionCookies {
 
   /** The stored tokens, or null when there is no usable session cookie set. */
   async read(jar: CookieJar): Promise<StoredTokens | null> {
+    if (this.server) return this.server.read(jar);
     const accessToken = readChunked(jar, this.access);
     if (accessToken === undefined || accessToken === MALFORMED) return null;
     const sealed = readChunked(jar, this.sealed);
@@ -97,12 +109,22 @@ export class SessionCookies {
    * session is written again so an old secret can be retired once sessions have moved on.
    */
   async sealedWithOldSecret(jar: CookieJar): Promise<boolean> {
+    if (this.server) return (await this.server.opened(jar))?.current === false;
     const sealed = readChunked(jar, this.sealed);
     return typeof sealed === "string" && !(await this.sealer.isCurrent(sealed));
   }
 
-  /** Cookie changes that store `tokens`, replacing every session cookie the request carried. */
-  async write(jar: CookieJar, tokens: StoredTokens): Promise<CookieChanges> {
+  /**
+   * Cookie changes that store `tokens`, replacing every session cookie the request carried.
+   * `newSession` (sign-in) gives a server-side session a new id; otherwise it keeps its own.
+   */
+  async write(jar: CookieJar, tokens: StoredTokens, { newSession = false } = {}): Promise<CookieChanges> {
+    if (this.server) {
+      const changes = await this.server.write(jar, tokens, newSession);
+      // Cookies of the other mode (sessions made before the switch) go.
+      for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]) changes.remove.push({ name, attributes: this.attributes(0) });
+      return changes;
+    }
     const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
     const attributes = this.attributes(maxAge);
     const changes = emptyChanges();
@@ -116,7 +138,7 @@ export class SessionCookies {
     add(this.sealed, await this.sealer.seal(part, maxAge));
     // Delete whatever the request had that the new set does not overwrite: stale chunks.
     const written = new Set(changes.set.map((c) => c.name));
-    for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]) {
+    for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed), ...(jar.has(this.id) ? [this.id] : [])]) {
       if (!written.has(name)) changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
@@ -126,9 +148,15 @@ export class SessionCookies {
   clear(jar: CookieJar): CookieChanges {
     const changes = emptyChanges();
     const names = new Set([this.access, this.sealed, ...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]);
+    if (this.server || jar.has(this.id)) names.add(this.id);
     for (const name of names) {
       changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
+  }
+
+  /** End the request's server-side session in the store (a no-op for cookie sessions); pair with {@link clear}. */
+  async end(jar: CookieJar): Promise<void> {
+    await this.server?.forget(jar);
   }
 }

@@ -3,12 +3,17 @@ import type { SignOutLevel } from "../config/options.ts";
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
+import { decodeJwt } from "jose";
 import { TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
 import { returnToUrl } from "./return-to.ts";
 
-/** A Cognito step of a sign-out that did not go through; the cookies are cleared regardless. */
-export type SignOutStep = "revoke" | "global";
+/**
+ * A step of a sign-out that did not go through; the cookies are cleared regardless.
+ * `store`: the session store could not be reached to delete a server-side session or to
+ * tell the other instances of a global sign-out.
+ */
+export type SignOutStep = "revoke" | "global" | "store";
 
 /** What a sign-out did: the cookie changes to send, and the steps that failed. */
 export interface SignOutOutcome {
@@ -59,8 +64,16 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
  */
 export async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
   const failed: SignOutStep[] = [];
-  const tokens = level === "local" ? null : await core.cookies.read(jar);
-  if (tokens) {
+  const tokens = await core.cookies.read(jar).catch(() => {
+    failed.push("store");
+    return null;
+  });
+  if (tokens && level === "global") {
+    // Every instance refuses the user's access tokens issued until now, though they are still within their hour.
+    const user = await verifiedUser(core, tokens.accessToken);
+    if (user) await core.denylist.signOut(user.sub, user.lifetime).catch(() => failed.push("store"));
+  }
+  if (tokens && level !== "local") {
     let revoked = false;
     if (level === "global") {
       // GlobalSignOut also ends every refresh token of the user, this one included.
@@ -79,6 +92,7 @@ export async function endSession(core: Core, jar: CookieJar, level: SignOutLevel
       }).catch(() => failed.push("revoke"));
     }
   }
+  if (!failed.includes("store")) await core.cookies.end(jar).catch(() => failed.push("store"));
   const changes = core.cookies.clear(jar);
   changes.remove.push(...core.transactions.clear(jar).remove);
   return { changes, failed };
@@ -94,6 +108,19 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
     accessToken = (await core.refresher.refresh(tokens)).accessToken;
   }
   await callCognito(core.api, "GlobalSignOut", { AccessToken: accessToken });
+}
+
+/**
+ * The user and access-token lifetime (plus clock tolerance) of a stored access token, if it
+ * verifies. An expired one counts: the verifier checks expiry after the signature and
+ * every other claim. Anything else (a forged `.at` cookie) names no one, so it can never
+ * put another user on the denylist.
+ */
+async function verifiedUser(core: Core, accessToken: string): Promise<{ sub: string; lifetime: number } | undefined> {
+  const claims = await core.verifier.verify(accessToken, "access").catch((error) =>
+    error instanceof TokenExpiredError ? (decodeJwt(accessToken) as { sub: string; iat: number; exp: number }) : undefined,
+  );
+  return claims && { sub: claims.sub, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
 }
 
 /** The hosted UI's `/logout`, which ends its own session and sends the browser to `landing`. */

@@ -16,12 +16,17 @@ export async function startSession(core: Core, jar: CookieJar, issued: IssuedTok
     const id = await core.verifier.verify(issued.idToken, "id");
     if (id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
   }
-  const changes = await core.cookies.write(jar, {
-    accessToken: issued.accessToken,
-    idToken: issued.idToken,
-    refreshToken: issued.refreshToken,
-    endsAt: Math.floor(Date.now() / 1000) + core.config.sessionMaxAge,
-  });
+  const changes = await core.cookies.write(
+    jar,
+    {
+      accessToken: issued.accessToken,
+      idToken: issued.idToken,
+      refreshToken: issued.refreshToken,
+      endsAt: Math.floor(Date.now() / 1000) + core.config.sessionMaxAge,
+    },
+    // A server-side session gets a new id at every sign-in, so a planted one is worth nothing.
+    { newSession: true },
+  );
   changes.remove.push(...core.transactions.dropChallenge(jar).remove);
   return changes;
 }

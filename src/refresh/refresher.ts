@@ -1,6 +1,7 @@
 import type { StoredTokens } from "../cookies/session-cookies.ts";
 import { CognitoRejectedError } from "../errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import type { SharedRefresh } from "../store/shared-refresh.ts";
 import type { RefreshSource } from "./sources.ts";
 
 /**
@@ -41,6 +42,8 @@ export class Refresher {
   readonly #flights = new Map<string, Flight>();
   /** Calls made to Cognito; tests and benchmarks read it. */
   calls = 0;
+  /** Set when a shared store is configured: one refresh per refresh token across instances. */
+  shared: SharedRefresh | undefined;
 
   constructor(
     readonly source: RefreshSource,
@@ -88,12 +91,18 @@ export class Refresher {
   }
 
   async #redeem(current: StoredTokens, refreshToken: string, flight: Flight): Promise<StoredTokens> {
+    const call = () => this.#call(current, refreshToken);
+    const tokens = this.shared ? await this.shared.refresh(refreshToken, call) : await call();
+    flight.access = await this.verifier.verify(tokens.accessToken, "access");
+    return tokens;
+  }
+
+  async #call(current: StoredTokens, refreshToken: string): Promise<StoredTokens> {
     this.calls++;
     const issued = await this.source.redeem(refreshToken, current.accessToken);
     // Verify before storing: a refresh must never turn an unverified token into a session.
-    const access = await this.verifier.verify(issued.accessToken, "access");
+    await this.verifier.verify(issued.accessToken, "access");
     if (issued.idToken !== undefined) await this.verifier.verify(issued.idToken, "id");
-    flight.access = access;
     return {
       accessToken: issued.accessToken,
       idToken: issued.idToken ?? current.idToken,

@@ -1,7 +1,9 @@
 import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
 import type { CookieJar } from "../cookies/jar.ts";
-import { InvalidTokenError, JwksUnavailableError, TokenExpiredError } from "../errors.ts";
+import { decodeJwt } from "jose";
+import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
 import { refreshDue } from "../refresh/refresher.ts";
+import type { Denylist } from "../store/denylist.ts";
 import type { IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, toSession } from "./session.ts";
 
@@ -13,7 +15,7 @@ export type ReadResult<Custom extends CustomAttributes> =
   | { status: "valid"; session: Session<Custom>; tokens: StoredTokens; stale: boolean }
   /** The access token has lapsed; a refresh token is at hand. */
   | { status: "expired"; tokens: StoredTokens }
-  /** Keys could not be fetched: answer 503, neither a session nor a sign-out. */
+  /** Keys (or the server-side session store) could not be reached: answer 503, neither a session nor a sign-out. */
   | { status: "unavailable" };
 
 /** Reads sessions from cookies and from bearer tokens, verifying every token. */
@@ -23,16 +25,28 @@ export class SessionReader {
     readonly verifier: TokenVerifier,
     /** Seconds before expiry at which a session counts as stale and is refreshed (see `refreshDue`). */
     readonly refreshMargin: number,
+    /** Users signed out everywhere: their tokens issued before are refused, cookie or Bearer. */
+    readonly denylist: Denylist,
   ) {}
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
-    const tokens = await this.cookies.read(jar);
+    let tokens: StoredTokens | null;
+    try {
+      tokens = await this.cookies.read(jar);
+    } catch (error) {
+      // Server-side sessions: the store is down or slow. Never a sign-out, never a guess.
+      if (error instanceof StoreUnavailableError) return { status: "unavailable" };
+      throw error;
+    }
     if (!tokens) return { status: "none", tokens: null };
     try {
       return await this.fromTokens<Custom>(tokens);
     } catch (error) {
       if (error instanceof JwksUnavailableError) return { status: "unavailable" };
       if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
+        // The signature was checked before the expiry, so the claims can be read for the denylist.
+        const { sub, iat } = decodeJwt(tokens.accessToken);
+        if (typeof sub === "string" && typeof iat === "number" && this.denylist.refuses(sub, iat)) return { status: "none", tokens };
         return { status: "expired", tokens };
       }
       if (error instanceof InvalidTokenError) return { status: "none", tokens };
@@ -42,7 +56,7 @@ export class SessionReader {
 
   /** Verify a stored token set; throws InvalidTokenError or JwksUnavailableError. */
   async fromTokens<Custom extends CustomAttributes>(tokens: StoredTokens): Promise<ReadResult<Custom>> {
-    const access = await this.verifier.verify(tokens.accessToken, "access");
+    const access = await this.#verifyAccess(tokens.accessToken);
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
       // An ID token that lapsed alongside a still-valid access token is just left out.
@@ -62,11 +76,21 @@ export class SessionReader {
     const match = authorization ? /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim()) : null;
     if (!match) return null;
     try {
-      const access = await this.verifier.verify(match[1]!, "access");
+      const access = await this.#verifyAccess(match[1]!);
       return toSession<Custom>(match[1]!, access, undefined);
     } catch (error) {
       if (error instanceof InvalidTokenError) return null;
       throw error;
     }
+  }
+
+  /** Verify an access token and refuse it if its user signed out everywhere after it was issued. */
+  async #verifyAccess(token: string) {
+    const access = await this.verifier.verify(token, "access");
+    // Only the first read after start waits, until the sign-outs already made are known.
+    const loading = this.denylist.ready();
+    if (loading) await loading;
+    if (this.denylist.refuses(access.sub, access.iat)) throw new InvalidTokenError("the user signed out everywhere");
+    return access;
   }
 }

@@ -1,7 +1,7 @@
 import type { Core } from "../core.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { applyToJar, type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { CognitoSessionError, ConfigError } from "../errors.ts";
+import { CognitoSessionError, ConfigError, SessionEndedError, StoreUnavailableError } from "../errors.ts";
 import { endsSession } from "../refresh/refresher.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
@@ -60,9 +60,15 @@ export async function resolveSession<Custom extends CustomAttributes>(
     Object.assign(changes, await core.cookies.write(jar, tokens));
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
-    if (endsSession(error)) {
+    if (endsSession(error) || error instanceof SessionEndedError) {
+      // A server-side session's tokens are dead: drop them from the store too (best effort, TTL does the rest).
+      await core.cookies.end(jar).catch(() => {});
       Object.assign(changes, core.cookies.clear(jar));
       return done(null);
+    }
+    if (error instanceof StoreUnavailableError) {
+      // The store could not take the refreshed tokens: serve what is still valid, else 503.
+      return done(read.status === "valid" ? read.session : null, read.status !== "valid");
     }
     if (error instanceof CognitoSessionError && !(error instanceof ConfigError)) {
       // Keep every cookie: a still-valid session is served, a lapsed one retries next time.
@@ -74,7 +80,7 @@ export async function resolveSession<Custom extends CustomAttributes>(
 
 function hasSessionCookies(core: Core, jar: CookieJar): boolean {
   for (const name of jar.keys()) {
-    if (name.startsWith(core.cookies.access) || name.startsWith(core.cookies.sealed)) return true;
+    if (name.startsWith(core.cookies.access) || name.startsWith(core.cookies.sealed) || name === core.cookies.id) return true;
   }
   return false;
 }
