@@ -2,10 +2,10 @@
 // Ends with one line, "N passed, N failed", summing both runners.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { join } from "node:path";
 
-const require = createRequire(import.meta.url);
-const bin = (pkg, path) => require.resolve(`${pkg}/${path}`);
+// The packages' own entry scripts, run with this Node (the pinned 24), not a shell shim's.
+const bin = (name) => join(import.meta.dirname, "..", "node_modules", ".bin", name);
 const run = (label, args) => {
   console.log(`\n== ${label}`);
   const started = Date.now();
@@ -18,15 +18,15 @@ const reports = "test-results";
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const ok = [
-  run("type check", [bin("typescript", "bin/tsc"), "--noEmit", "-p", "tsconfig.json"]),
+  run("type check", [bin("tsc"), "--noEmit", "-p", "tsconfig.json"]),
   run("vitest (unit + integration)", [
-    bin("vitest", "vitest.mjs"),
+    bin("vitest"),
     "run",
     "--reporter=default",
     "--reporter=json",
     `--outputFile.json=${reports}/vitest.json`,
   ]),
-  run("playwright (end to end)", [bin("@playwright/test", "cli.js"), "test"]),
+  run("playwright (end to end)", [bin("playwright"), "test"]),
 ];
 
 let passed = 0;
