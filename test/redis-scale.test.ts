@@ -2,7 +2,7 @@ import { decodeJwt } from "jose";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
-import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
 import { RedisStore } from "../src/redis/index.ts";
 import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
 import { CountingProxy } from "./helpers/counting-proxy.ts";
@@ -11,7 +11,7 @@ import { cookieHeader, passwordTokens, signedInCookies } from "./helpers/passwor
 import { freePort } from "./helpers/ports.ts";
 import { RedisServer } from "./helpers/redis.ts";
 
-type App = ReturnType<typeof createCognitoSession>;
+type App = CognitoSession<any>;
 
 let redis: RedisServer;
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,9 +1,10 @@
 import { MalformedTokenError } from "../errors.ts";
 import type { Runtime } from "./runtime.ts";
 
-/** A compact JWS split and decoded. Nothing in it is trusted yet. */
+/** A compact JWS split, its payload decoded. Nothing in it is trusted yet. */
 export interface DecodedJwt {
-  header: Readonly<Record<string, unknown>>;
+  /** The header segment, still base64url: see {@link decodeHeader}. */
+  header: string;
   /** Frozen, with every nested object frozen too. */
   payload: Readonly<Record<string, unknown>>;
   /** `<header>.<payload>`, the bytes the signature covers. */
@@ -30,8 +31,8 @@ const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Split and decode a compact JWS: exactly three non-empty segments, a base64url signature,
- * a header and a payload that are JSON objects, no unsafe keys. Throws
+ * Split a compact JWS and decode its payload: exactly three non-empty segments, a base64url
+ * signature, a payload that is a JSON object with no unsafe keys. Throws
  * {@link MalformedTokenError}.
  *
  * The header and payload are not checked character by character (that would cost a tenth
@@ -46,11 +47,16 @@ export function decodeJwt(token: string, runtime: Runtime): DecodedJwt {
   const signature = token.slice(second + 1);
   if (first < 1 || second < first + 2 || !BASE64URL.test(signature)) throw new MalformedTokenError("not a compact JWS");
   return {
-    header: parseSegment(token.slice(0, first), runtime, "header"),
+    header: token.slice(0, first),
     payload: parseSegment(token.slice(first + 1, second), runtime, "payload"),
     signingInput: token.slice(0, second),
     signature,
   };
+}
+
+/** The JSON object a header segment holds; throws {@link MalformedTokenError}. */
+export function decodeHeader(segment: string, runtime: Runtime): Readonly<Record<string, unknown>> {
+  return parseSegment(segment, runtime, "header");
 }
 
 function parseSegment(segment: string, runtime: Runtime, part: string): Readonly<Record<string, unknown>> {

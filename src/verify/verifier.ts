@@ -1,7 +1,7 @@
 import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../errors.ts";
 import { checkClaims, checkExpiry, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
-import { decodeJwt } from "./jwt.ts";
+import { decodeHeader, decodeJwt } from "./jwt.ts";
 import { Lru } from "./lru.ts";
 import { defaultRuntime, type Runtime } from "./runtime.ts";
 
@@ -28,6 +28,9 @@ export interface VerifierOptions {
   runtime?: Runtime;
 }
 
+/** Most distinct headers remembered; a pool has one per signing key. */
+const MAX_KNOWN_HEADERS = 64;
+
 /** Header parameters that would let a token choose its own key; never honoured. */
 const KEY_CARRYING_HEADERS = ["jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256"] as const;
 
@@ -46,6 +49,12 @@ interface Pool {
 export class TokenVerifier {
   readonly #cache: Lru<string, CommonClaims>;
   readonly #pools = new Map<string, Pool>();
+  /**
+   * `kid`s of headers that verified, by their encoded text. Cognito signs every token of a
+   * key under the same header, so each is decoded and checked once. Only headers of
+   * verified tokens get in, so no one can fill this with their own.
+   */
+  readonly #knownHeaders = new Map<string, string>();
   readonly #runtime: Runtime;
 
   constructor(readonly options: VerifierOptions) {
@@ -82,7 +91,7 @@ export class TokenVerifier {
       return cached as ClaimsFor<U>;
     }
     const { header, payload, signingInput, signature } = decodeJwt(token, this.#runtime);
-    const kid = keyId(header);
+    const kid = this.#knownHeaders.get(header) ?? keyId(decodeHeader(header, this.#runtime));
     // The issuer only selects among configured pools; keys never come from a URL in the token.
     const pool = typeof payload.iss === "string" ? this.#pools.get(payload.iss) : undefined;
     if (pool === undefined) throw new InvalidClaimError("iss", "the token was issued by another user pool");
@@ -90,6 +99,8 @@ export class TokenVerifier {
       throw new InvalidSignatureError("signature verification failed");
     }
     // The clock is read again: a JWKS fetch may have taken a while.
+    if (this.#knownHeaders.size >= MAX_KNOWN_HEADERS) this.#knownHeaders.clear();
+    this.#knownHeaders.set(header, kid);
     const claims = checkClaims(payload, use, pool.clientIds, Date.now() / 1000, this.options.clockTolerance);
     this.#cache.set(token, claims);
     return claims;
