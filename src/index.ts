@@ -34,6 +34,10 @@ export {
   JwksUnavailableError,
   MalformedTokenError,
   NotSignedInError,
+  SessionEndedError,
   SessionScopeError,
+  StoreUnavailableError,
   TokenExpiredError,
 } from "./errors.ts";
+export { MemoryStore } from "./store/memory.ts";
+export type { SessionStore } from "./store/store.ts";

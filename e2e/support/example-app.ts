@@ -117,18 +117,27 @@ async function waitFor(url: string, child: ChildProcess, log: () => string, ms =
  * Cognito, both on free loopback ports. Stop both by PID with `stop()`.
  */
 export async function startExample(
-  options: { variant?: Variant; accessTokenTtl?: number; env?: Record<string, string>; tag?: string } = {},
+  options: {
+    variant?: Variant;
+    accessTokenTtl?: number;
+    env?: Record<string, string>;
+    tag?: string;
+    /** An embedded Cognito already running (several instances of one app); it is left running by `stop()`. */
+    idp?: CognitoLocalInfo;
+  } = {},
 ): Promise<RunningExample> {
   const variant = options.variant ?? "middleware";
   const { dir, distDir } = buildExample(variant, options.tag);
   const port = await freePort();
   const baseURL = `http://localhost:${port}`;
-  const idp = await startCognitoLocal({
-    port: await freePort(),
-    appUrl: baseURL,
-    ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
-  });
-  const secret = randomBytes(32).toString("base64url");
+  const idp = options.idp
+    ? { info: options.idp, dir: "", stop: async () => {} }
+    : await startCognitoLocal({
+        port: await freePort(),
+        appUrl: baseURL,
+        ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+      });
+  const secret = options.env?.SESSION_SECRET ?? randomBytes(32).toString("base64url");
   let output = "";
   const app = spawn(process.execPath, [nextBin, "start", dir, "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,

@@ -1,4 +1,4 @@
-import { createClient, type RedisClientType } from "redis";
+import type { RedisClientType } from "redis";
 import { StoreUnavailableError } from "../errors.ts";
 import type { SessionStore } from "./store.ts";
 
@@ -29,7 +29,8 @@ export class RedisStore implements SessionStore {
   readonly shared = true;
   readonly prefix: string;
   readonly timeoutMs: number;
-  readonly #client: Client;
+  readonly url: string;
+  #client: Promise<Client> | undefined;
   #subscriber: Client | undefined;
   #connected: Promise<unknown> | undefined;
   readonly #watchers: Array<{ prefix: string; listener: (key: string, value: string) => void }> = [];
@@ -39,13 +40,28 @@ export class RedisStore implements SessionStore {
     if (!url) throw new TypeError("RedisStore needs a url (or REDIS_URL)");
     this.prefix = options.prefix ?? "ncs:";
     this.timeoutMs = options.timeoutMs ?? 500;
-    this.#client = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: this.timeoutMs, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-    }) as Client;
-    // node-redis emits connection errors as events; unheard, they would crash the process.
-    this.#client.on("error", () => {});
+    this.url = url;
+  }
+
+  /**
+   * The node-redis client, created on first use. `redis` is imported only then, and hidden
+   * from bundlers, so an app whose Edge middleware shares a module with this store does not
+   * pull node-redis (TCP sockets) into the Edge bundle; Node resolves it at run time.
+   */
+  #clientOf(): Promise<Client> {
+    this.#client ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "redis") as Promise<typeof import("redis")>).then(
+      ({ createClient }) => {
+        const client = createClient({
+          url: this.url,
+          disableOfflineQueue: true,
+          socket: { connectTimeout: this.timeoutMs, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+        }) as Client;
+        // node-redis emits connection errors as events; unheard, they would crash the process.
+        client.on("error", () => {});
+        return client;
+      },
+    );
+    return this.#client;
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -76,7 +92,7 @@ export class RedisStore implements SessionStore {
   async watch(prefix: string, listener: (key: string, value: string) => void): Promise<void> {
     this.#watchers.push({ prefix, listener });
     if (!this.#subscriber) {
-      const subscriber = this.#client.duplicate() as Client;
+      const subscriber = (await this.#clientOf()).duplicate() as Client;
       subscriber.on("error", () => {});
       // Subscriptions are restored on reconnect; what was announced meanwhile is read again.
       let reconnect = false;
@@ -94,7 +110,7 @@ export class RedisStore implements SessionStore {
 
   /** Close both connections. */
   async close(): Promise<void> {
-    for (const client of [this.#client, this.#subscriber]) {
+    for (const client of [this.#client && (await this.#client), this.#subscriber]) {
       if (client?.isOpen) await client.close().catch(() => client.destroy());
       else client?.destroy();
     }
@@ -136,12 +152,13 @@ export class RedisStore implements SessionStore {
   async #run<T>(command: (client: Client) => Promise<T>): Promise<T> {
     return this.#bounded(
       (async () => {
-        this.#connected ??= this.#client.connect().catch((error) => {
+        const client = await this.#clientOf();
+        this.#connected ??= client.connect().catch((error) => {
           this.#connected = undefined;
           throw error;
         });
-        if (!this.#client.isReady) await this.#connected;
-        return command(this.#client);
+        if (!client.isReady) await this.#connected;
+        return command(client);
       })(),
     );
   }
