@@ -1,18 +1,8 @@
 import type { TestProject } from "vitest/node";
-import { startCognitoLocal } from "../../scripts/cognito-local.mjs";
+import { type CognitoLocalInfo, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../helpers/ports.ts";
 
-export interface CognitoLocalInfo {
-  userPoolId: string;
-  clientId: string;
-  issuer: string;
-  jwksUri: string;
-  domain: string;
-  endpoint: string;
-  port: number;
-  pid: number;
-  password: string;
-}
+export type { CognitoLocalInfo };
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,6 +13,6 @@ declare module "vitest" {
 /** One embedded Cognito for the whole run, on a free loopback port; stopped by PID at the end. */
 export default async function setup(project: TestProject) {
   const { info, stop } = await startCognitoLocal({ port: await freePort(), appUrl: "http://localhost:3000" });
-  project.provide("cognito", info as CognitoLocalInfo);
+  project.provide("cognito", info);
   return stop;
 }
