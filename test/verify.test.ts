@@ -245,6 +245,8 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       ["four segments", () => [...good(), "AAAA"].join(".")],
       ["five segments (JWE)", () => [...good(), "AAAA", "AAAA"].join(".")],
       ["an empty string", () => ""],
+      // One segment that would pass for header and payload if segments were not counted.
+      ["a single segment", () => `${b64json({ alg: "RS256", kid: pool.key.kid, iss: pool.issuer, token_use: "access" })}x`],
       ["dots only", () => ".."],
       ["an empty payload", () => `${good()[0]}..${good()[2]}`],
       ["padding in the signature", () => `${good().join(".")}=`],
