@@ -145,9 +145,10 @@ export class JwksCache {
 const REGISTRY = Symbol.for("next-cognito-session.jwks");
 
 /**
- * The process's (or isolate's) cache for `uri`, created on first use. Next loads the
- * middleware and each route from separate bundles; sharing by URL through `globalThis`
- * keeps that to one JWKS fetch per process. Keys are public, so sharing them is safe.
+ * The process's (or isolate's) cache for `uri`, created on first use with that caller's
+ * options. Next loads the middleware and each route from separate bundles; sharing by URL
+ * through `globalThis` keeps that to one JWKS fetch per process. Keys are public, so
+ * sharing them is safe.
  */
 export function sharedJwks(uri: URL, options: JwksOptions): JwksCache {
   const holder = globalThis as { [REGISTRY]?: Map<string, JwksCache> };
