@@ -52,11 +52,11 @@ export function readChunked(jar: CookieJar, name: string): string | undefined | 
   // Later chunks without the first are the remains of a value, not the absence of one.
   if (!first) return jar.has(`${name}.1`) ? MALFORMED : undefined;
   if (first.length !== 1) return MALFORMED;
-  const head = /^([1-9])~(.*)$/s.exec(first[0]!);
-  if (!head) return MALFORMED;
-  const count = Number(head[1]);
-  if (count > MAX_CHUNKS) return MALFORMED;
-  let value = head[2]!;
+  // `<count>~`, count one digit 1–MAX_CHUNKS; checked by character, as a regex over a 4 KB value costs microseconds.
+  const head = first[0]!;
+  const count = head.charCodeAt(0) - 48;
+  if (!(count >= 1 && count <= MAX_CHUNKS) || head.charCodeAt(1) !== 126) return MALFORMED;
+  let value = head.slice(2);
   for (let i = 1; i < count; i++) {
     const part = jar.get(`${name}.${i}`);
     if (!part || part.length !== 1) return MALFORMED;
