@@ -30,6 +30,15 @@ export class Sealer {
     return sealed;
   }
 
+  /**
+   * The value of a seal opened before and not expired, without waiting; undefined when it
+   * is not at hand (call {@link unseal}, which decides). For object values.
+   */
+  peek<T extends object>(sealed: string): T | undefined {
+    const cached = this.#cache.get(sealed) as Envelope<T> | undefined;
+    return cached !== undefined && cached.exp > Date.now() / 1000 ? cached.v : undefined;
+  }
+
   /** The sealed value, or undefined when it is tampered, expired or made with an unknown secret. */
   async unseal<T>(sealed: string): Promise<T | undefined> {
     const now = Date.now() / 1000;

@@ -28,6 +28,8 @@ interface SealedPart {
   e: number;
 }
 
+const stored = (accessToken: string, part: SealedPart): StoredTokens => ({ accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e });
+
 /** Cookies to set and delete; applied both to the response and to the request being served. */
 export interface CookieChanges {
   set: Array<{ name: string; value: string; attributes: CookieAttributes }>;
@@ -93,15 +95,33 @@ export class SessionCookies {
   /** The stored tokens, or null when there is no usable session cookie set. */
   async read(jar: CookieJar): Promise<StoredTokens | null> {
     if (this.server) return this.server.read(jar);
+    const values = this.#values(jar);
+    if (values === null) return null;
+    if (values.sealed === undefined) {
+      return { accessToken: values.accessToken, idToken: undefined, refreshToken: undefined, endsAt: Math.floor(Date.now() / 1000) };
+    }
+    const part = await this.sealer.unseal<SealedPart>(values.sealed);
+    return part ? stored(values.accessToken, part) : null;
+  }
+
+  /**
+   * The stored tokens when they can be read without waiting: cookie sessions whose seal was
+   * opened before and has not expired. Undefined when {@link read} must decide.
+   */
+  peek(jar: CookieJar): StoredTokens | undefined {
+    if (this.server) return undefined;
+    const values = this.#values(jar);
+    if (values === null || values.sealed === undefined) return undefined;
+    const part = this.sealer.peek<SealedPart>(values.sealed);
+    return part && stored(values.accessToken, part);
+  }
+
+  /** The access token and sealed value as sent, or null when either is malformed or there is no access token. */
+  #values(jar: CookieJar): { accessToken: string; sealed: string | undefined } | null {
     const accessToken = readChunked(jar, this.access);
     if (accessToken === undefined || accessToken === MALFORMED) return null;
     const sealed = readChunked(jar, this.sealed);
-    if (sealed === MALFORMED) return null;
-    const now = Math.floor(Date.now() / 1000);
-    if (sealed === undefined) return { accessToken, idToken: undefined, refreshToken: undefined, endsAt: now };
-    const part = await this.sealer.unseal<SealedPart>(sealed);
-    if (!part) return null;
-    return { accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e };
+    return sealed === MALFORMED ? null : { accessToken, sealed };
   }
 
   /**

@@ -4,7 +4,7 @@ import { decodeJwt } from "jose";
 import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
 import { refreshDue } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
-import type { IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, toSession } from "./session.ts";
 
 /** What the request's session cookies amount to. */
@@ -30,6 +30,9 @@ export class SessionReader {
   ) {}
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
+    const cached = this.cookies.peek(jar);
+    const warm = cached && this.#fromCache<Custom>(cached);
+    if (warm) return warm;
     let tokens: StoredTokens | null;
     try {
       tokens = await this.cookies.read(jar);
@@ -56,6 +59,8 @@ export class SessionReader {
 
   /** Verify a stored token set; throws InvalidTokenError or JwksUnavailableError. */
   async fromTokens<Custom extends CustomAttributes>(tokens: StoredTokens): Promise<ReadResult<Custom>> {
+    const warm = this.#fromCache<Custom>(tokens);
+    if (warm) return warm;
     const access = await this.#verifyAccess(tokens.accessToken);
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
@@ -66,6 +71,27 @@ export class SessionReader {
       });
       if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
     }
+    return this.#valid(tokens, access, id);
+  }
+
+  /**
+   * The read answered from caches without waiting: every token verified before and not
+   * expired, the denylist loaded and not refusing the user. Undefined whenever anything is
+   * short of that; the full path then decides, and does every check itself.
+   */
+  #fromCache<Custom extends CustomAttributes>(tokens: StoredTokens): ReadResult<Custom> | undefined {
+    if (this.denylist.ready() !== undefined) return undefined;
+    const access = this.verifier.peek(tokens.accessToken, "access");
+    if (access === undefined || this.denylist.refuses(access.sub, access.iat)) return undefined;
+    let id: IdTokenClaims | undefined;
+    if (tokens.idToken !== undefined) {
+      id = this.verifier.peek(tokens.idToken, "id");
+      if (id === undefined || id.sub !== access.sub) return undefined;
+    }
+    return this.#valid(tokens, access, id);
+  }
+
+  #valid<Custom extends CustomAttributes>(tokens: StoredTokens, access: AccessTokenClaims, id: IdTokenClaims | undefined): ReadResult<Custom> {
     const session = toSession<Custom>(tokens.accessToken, access, id);
     const stale = tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin);
     return { status: "valid", session, tokens, stale };

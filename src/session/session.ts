@@ -84,15 +84,50 @@ const RESERVED_ID_CLAIMS = new Set([
   "cognito:preferred_role", "identities",
 ]);
 
-/** Build the session from verified claims. */
+/** A session's fields but its expiry: frozen, so sessions of the same tokens can share them. */
+type SessionParts = Omit<Session<any>, "expiresAt">;
+
+/**
+ * Parts already built, by the claims they were built from. The verifier caches claims
+ * objects per token and freezes them, so the same tokens give the same objects and a warm
+ * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
+ */
+const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; parts: SessionParts }>();
+
+/**
+ * Build the session from verified claims. Each call returns a new session object (its
+ * `expiresAt` is a Date, which freezing does not make immutable), sharing the frozen rest
+ * with earlier sessions of the same claims.
+ */
 export function toSession<Custom extends CustomAttributes>(
   accessToken: string,
   access: AccessTokenClaims,
   id: IdTokenClaims | undefined,
 ): Session<Custom> {
+  let known = built.get(access);
+  if (known === undefined || known.id !== id) {
+    known = { id, parts: buildParts(access, id) };
+    built.set(access, known);
+  }
+  const { user, scopes, groups, issuer, userPoolId, clientId } = known.parts;
+  // One session object may be shared by every reader of a request: freeze it so none can alter another's view.
+  const session: Session<Custom> = Object.freeze({
+    user: user as SessionUser<Custom> | null,
+    scopes,
+    groups,
+    expiresAt: new Date(access.exp * 1000),
+    issuer,
+    userPoolId,
+    clientId,
+  });
+  accessTokens.set(session, accessToken);
+  return session;
+}
+
+function buildParts(access: AccessTokenClaims, id: IdTokenClaims | undefined): SessionParts {
   const groups: readonly string[] = Object.freeze(access["cognito:groups"] ?? id?.["cognito:groups"] ?? []);
   const username = access.username ?? id?.["cognito:username"];
-  let user: SessionUser<Custom> | null = null;
+  let user: SessionUser | null = null;
   if (username !== undefined) {
     const attributes: Record<string, unknown> = {};
     if (id && id.sub === access.sub) {
@@ -102,18 +137,14 @@ export function toSession<Custom extends CustomAttributes>(
     }
     const email = typeof attributes.email === "string" ? attributes.email : undefined;
     // Our fields last: no attribute can stand in for the verified sub, username or groups.
-    user = Object.freeze({ ...attributes, sub: access.sub, username, email, groups }) as SessionUser<Custom>;
+    user = Object.freeze({ ...attributes, sub: access.sub, username, email, groups }) as SessionUser;
   }
-  // One session object may be shared by every reader of a request: freeze it so none can alter another's view.
-  const session: Session<Custom> = Object.freeze({
+  return {
     user,
     scopes: Object.freeze(access.scope ? access.scope.split(" ").filter(Boolean) : []),
     groups,
-    expiresAt: new Date(access.exp * 1000),
     issuer: access.iss,
     userPoolId: access.iss.slice(access.iss.lastIndexOf("/") + 1),
     clientId: access.client_id,
-  });
-  accessTokens.set(session, accessToken);
-  return session;
+  };
 }

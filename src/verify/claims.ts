@@ -90,5 +90,10 @@ export function checkClaims<U extends TokenUse>(
 
 /** Throws {@link TokenExpiredError} once `exp` is more than `tolerance` seconds past. */
 export function checkExpiry(claims: Pick<CommonClaims, "exp">, nowSeconds: number, tolerance: number): void {
-  if (claims.exp <= nowSeconds - tolerance) throw new TokenExpiredError("token expired");
+  if (expired(claims, nowSeconds, tolerance)) throw new TokenExpiredError("token expired");
+}
+
+/** Whether `exp` is more than `tolerance` seconds past. */
+export function expired(claims: Pick<CommonClaims, "exp">, nowSeconds: number, tolerance: number): boolean {
+  return claims.exp <= nowSeconds - tolerance;
 }

@@ -1,5 +1,5 @@
 import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../errors.ts";
-import { checkClaims, checkExpiry, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
+import { checkClaims, checkExpiry, expired, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
 import { decodeHeader, decodeJwt } from "./jwt.ts";
 import { Lru } from "./lru.ts";
@@ -69,6 +69,17 @@ export class TokenVerifier {
   /** Tokens currently cached. */
   get cachedTokens(): number {
     return this.#cache.size;
+  }
+
+  /**
+   * The claims of `token` if it verified before for the `use` slot and has not expired,
+   * without waiting: a warm read costs no promise. Undefined says nothing about the token
+   * (never seen, evicted, another use, expired): call {@link verify}, which decides.
+   */
+  peek<U extends TokenUse>(token: string, use: U): ClaimsFor<U> | undefined {
+    const cached = this.#cache.get(token);
+    if (cached === undefined || cached.token_use !== use) return undefined;
+    return expired(cached, Date.now() / 1000, this.options.clockTolerance) ? undefined : (cached as ClaimsFor<U>);
   }
 
   /**
