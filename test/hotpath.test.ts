@@ -9,6 +9,7 @@ import { type CookieJar, MALFORMED, readChunked } from "../src/cookies/jar.ts";
 import { Sealer } from "../src/cookies/seal.ts";
 import { getAccessToken, toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
+import { Lru } from "../src/verify/lru.ts";
 
 const SECRET = "hotpath-secret-0123456789-abcdefghijklmnop";
 let pool: TestIssuer;
@@ -195,5 +196,34 @@ describe("Sealer.peek", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
     expect(reader.peek(sealed)).toBeUndefined();
     expect(await reader.unseal(sealed)).toBeUndefined();
+  });
+});
+
+describe("Lru, second chance", () => {
+  const key = (name: string) => `${name}-${"S".repeat(40)}-${name}`;
+
+  it("never drops the entry it is setting, even when every other one was read", () => {
+    const one = new Lru<string, number>(1);
+    one.set(key("a"), 1);
+    one.get(key("a"));
+    one.set(key("b"), 2);
+    expect(one.get(key("b"))).toBe(2);
+    expect(one.get(key("a"))).toBeUndefined();
+    const three = new Lru<string, number>(3);
+    for (const name of ["a", "b", "c"]) three.set(key(name), 1);
+    for (const name of ["a", "b", "c"]) three.get(key(name));
+    three.set(key("d"), 4);
+    expect(three.size).toBe(3);
+    expect(three.get(key("d"))).toBe(4);
+  });
+
+  it("keeps an entry read since it was set over one that was not", () => {
+    const lru = new Lru<string, number>(3);
+    for (const name of ["a", "b", "c"]) lru.set(key(name), 1);
+    lru.get(key("a"));
+    lru.set(key("d"), 4);
+    expect(lru.get(key("a"))).toBe(1);
+    expect(lru.get(key("b"))).toBeUndefined();
+    expect(lru.get(key("c"))).toBe(1);
   });
 });
