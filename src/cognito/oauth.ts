@@ -1,7 +1,8 @@
-import { decodeJwt } from "jose";
 import * as oauth from "oauth4webapi";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { CognitoRejectedError, CognitoSessionError, CognitoUnavailableError, ConfigError } from "../errors.ts";
+import { decodeJwt } from "../verify/jwt.ts";
+import { defaultRuntime } from "../verify/runtime.ts";
 
 /** Tokens as the token endpoint returns them. */
 export interface IssuedTokens {
@@ -142,7 +143,7 @@ function toIssued(result: oauth.TokenEndpointResponse): IssuedTokens {
 async function idTokenHasNonce(response: Response): Promise<boolean> {
   try {
     const body = (await response.json()) as { id_token?: unknown };
-    return typeof body.id_token === "string" && decodeJwt(body.id_token).nonce !== undefined;
+    return typeof body.id_token === "string" && decodeJwt(body.id_token, defaultRuntime()).payload.nonce !== undefined;
   } catch {
     return false;
   }

@@ -3,9 +3,10 @@ import type { SignOutLevel } from "../config/options.ts";
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
-import { decodeJwt } from "jose";
 import { TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
+import { decodeJwt } from "../verify/jwt.ts";
+import { defaultRuntime } from "../verify/runtime.ts";
 import { returnToUrl } from "./return-to.ts";
 
 /**
@@ -118,7 +119,7 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
  */
 async function verifiedUser(core: Core, accessToken: string): Promise<{ sub: string; lifetime: number } | undefined> {
   const claims = await core.verifier.verify(accessToken, "access").catch((error) =>
-    error instanceof TokenExpiredError ? (decodeJwt(accessToken) as { sub: string; iat: number; exp: number }) : undefined,
+    error instanceof TokenExpiredError ? (decodeJwt(accessToken, defaultRuntime()).payload as { sub: string; iat: number; exp: number }) : undefined,
   );
   return claims && { sub: claims.sub, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
 }

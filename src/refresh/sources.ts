@@ -1,8 +1,9 @@
-import { decodeJwt } from "jose";
 import { type CognitoApiOptions, callCognito, secretHash } from "../cognito/api.ts";
 import type { IssuedTokens, OAuthClient } from "../cognito/oauth.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { CognitoUnavailableError } from "../errors.ts";
+import { decodeJwt } from "../verify/jwt.ts";
+import { defaultRuntime } from "../verify/runtime.ts";
 
 /** Where refresh tokens are redeemed: Cognito's token endpoint or its JSON API. */
 export interface RefreshSource {
@@ -46,7 +47,7 @@ async function initiateRefreshAuth(config: ResolvedConfig, api: CognitoApiOption
   if (config.clientSecret) {
     // Cognito hashes the pool's own username here (the access token's `username`), not
     // the email or alias the person signed in with.
-    const claims = decodeJwt(accessToken);
+    const claims = decodeJwt(accessToken, defaultRuntime()).payload;
     const username = typeof claims.username === "string" ? claims.username : String(claims.sub);
     parameters.SECRET_HASH = await secretHash(config.clientSecret, username, config.clientId);
   }

@@ -1,9 +1,10 @@
 import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
 import type { CookieJar } from "../cookies/jar.ts";
-import { decodeJwt } from "jose";
 import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
 import { refreshDue } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
+import { decodeJwt } from "../verify/jwt.ts";
+import { defaultRuntime } from "../verify/runtime.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, toSession } from "./session.ts";
 
@@ -48,7 +49,7 @@ export class SessionReader {
       if (error instanceof JwksUnavailableError) return { status: "unavailable" };
       if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
         // The signature was checked before the expiry, so the claims can be read for the denylist.
-        const { sub, iat } = decodeJwt(tokens.accessToken);
+        const { sub, iat } = decodeJwt(tokens.accessToken, defaultRuntime()).payload;
         if (typeof sub === "string" && typeof iat === "number" && this.denylist.refuses(sub, iat)) return { status: "none", tokens };
         return { status: "expired", tokens };
       }
