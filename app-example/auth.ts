@@ -18,5 +18,6 @@ export const auth = createCognitoSession<{ "custom:tenant"?: string }>({
   signOut: { levels: ["local", "revoke", "global"] },
   // The embedded Cognito puts no `nonce` in its ID tokens; real Cognito does, and is checked.
   dev: { allowMissingNonce: process.env.COGNITO_LOCAL === "1" },
-  ...(process.env.REDIS_URL ? { store: new RedisStore({ url: process.env.REDIS_URL }) } : {}),
+  // The runtime check lets the Edge build leave the Redis store out altogether.
+  ...(process.env.REDIS_URL && process.env.NEXT_RUNTIME !== "edge" ? { store: new RedisStore({ url: process.env.REDIS_URL }) } : {}),
 });
