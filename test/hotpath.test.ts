@@ -2,10 +2,14 @@
 // TokenVerifier.peek, Sealer.peek, the session parts built once per claims). Every refusal
 // must still happen on that path: an expired token, a signed-out user, a foreign ID token,
 // a malformed chunk; and a shared part must never carry one session's data into another.
+// SessionCookies.peek answers the same frozen token set for the same cookies (found by the
+// access token, confirmed on every chunk of the seal, the seal's expiry checked each time),
+// and the reader keeps the claims verified for that set: a hit must never serve other
+// cookies, another token set, or anything expired.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { createCore } from "../src/core.ts";
-import { type CookieJar, MALFORMED, readChunked } from "../src/cookies/jar.ts";
+import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/cookies/jar.ts";
 import { Sealer } from "../src/cookies/seal.ts";
 import { getAccessToken, toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
@@ -36,26 +40,36 @@ function newCore() {
 type Core = ReturnType<typeof newCore>;
 
 /** The jar a browser sends back after `core` wrote these tokens. */
-async function cookiesFor(core: Core, tokens: { accessToken: string; idToken?: string }): Promise<CookieJar> {
+async function cookiesFor(
+  core: Core,
+  tokens: { accessToken: string; idToken?: string },
+  { lifetime = 86_400, refreshToken = "opaque-refresh-token" } = {},
+): Promise<CookieJar> {
   const { set } = await core.cookies.write(new Map(), {
     accessToken: tokens.accessToken,
     idToken: tokens.idToken,
-    refreshToken: "opaque-refresh-token",
-    endsAt: Math.floor(Date.now() / 1000) + 86_400,
+    refreshToken,
+    endsAt: Math.floor(Date.now() / 1000) + lifetime,
   });
   return new Map(set.map((c) => [c.name, [c.value]]));
 }
 
-const signIn = (sub = crypto.randomUUID()) => ({ accessToken: pool.accessToken({ sub }), idToken: pool.idToken({ sub }) });
+/** What SessionCookies.peek gives for the cookies of `jar`. */
+function peek(core: Core, jar: CookieJar) {
+  const sent = core.cookies.sent(jar);
+  return sent ? core.cookies.peek(sent) : undefined;
+}
+
+const signIn = (sub = crypto.randomUUID()) => ({ sub, accessToken: pool.accessToken({ sub }), idToken: pool.idToken({ sub }) });
 
 describe("warm session read", () => {
   it("is answered from caches once the tokens were read, and equals the full read", async () => {
     const core = newCore();
     const jar = await cookiesFor(newCore(), signIn()); // written by another instance: nothing cached here
-    expect(core.cookies.peek(jar)).toBeUndefined();
+    expect(peek(core, jar)).toBeUndefined();
     const first = await core.reader.fromCookies(jar);
     expect(first.status).toBe("valid");
-    const tokens = core.cookies.peek(jar)!;
+    const tokens = peek(core, jar)!;
     expect(tokens.accessToken).toBe(jar.get(core.cookies.access)![0]);
     expect(core.verifier.peek(tokens.accessToken, "access")).toBeDefined();
     expect(core.verifier.peek(tokens.idToken!, "id")).toBeDefined();
@@ -75,7 +89,7 @@ describe("warm session read", () => {
     expect(core.verifier.peek(accessToken, "access")).toBeUndefined();
     const read = await core.reader.fromCookies(jar);
     expect(read.status).toBe("expired");
-    expect(await core.reader.fromTokens(core.cookies.peek(jar)!).catch((error: Error) => error.name)).toBe("TokenExpiredError");
+    expect(await core.reader.fromTokens(peek(core, jar)!).catch((error: Error) => error.name)).toBe("TokenExpiredError");
   });
 
   it("never peeks a token for the other use", async () => {
@@ -106,7 +120,7 @@ describe("warm session read", () => {
     expect((await core.reader.fromCookies(await cookiesFor(core, mallory))).status).toBe("valid");
     const mixed = await cookiesFor(core, { accessToken: alice.accessToken, idToken: mallory.idToken });
     await core.reader.fromCookies(mixed);
-    expect(core.cookies.peek(mixed)).toBeDefined(); // every part is cached: the fast path is the one refusing
+    expect(peek(core, mixed)).toBeDefined(); // every part is cached: the fast path is the one refusing
     expect((await core.reader.fromCookies(mixed)).status).toBe("none");
   });
 
@@ -131,7 +145,7 @@ describe("warm session read", () => {
     expect((await core.reader.fromCookies(jar)).status).toBe("valid");
     const duplicated: CookieJar = new Map(jar);
     duplicated.set(core.cookies.access, [...jar.get(core.cookies.access)!, jar.get(core.cookies.access)![0]!]);
-    expect(core.cookies.peek(duplicated)).toBeUndefined();
+    expect(core.cookies.sent(duplicated)).toBeNull();
     expect((await core.reader.fromCookies(duplicated)).status).toBe("none");
   });
 });
@@ -188,11 +202,11 @@ describe("Sealer.peek", () => {
   it("answers only for a seal opened or made here and not expired", async () => {
     const maker = new Sealer([SECRET]);
     const sealed = await maker.seal({ a: 1 }, 60);
-    expect(maker.peek(sealed)).toEqual({ a: 1 });
+    expect(maker.peek(sealed)?.v).toEqual({ a: 1 });
     const reader = new Sealer([SECRET]);
     expect(reader.peek(sealed)).toBeUndefined();
     expect(await reader.unseal(sealed)).toEqual({ a: 1 });
-    expect(reader.peek(sealed)).toEqual({ a: 1 });
+    expect(reader.peek(sealed)?.v).toEqual({ a: 1 });
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
     expect(reader.peek(sealed)).toBeUndefined();
     expect(await reader.unseal(sealed)).toBeUndefined();
@@ -225,5 +239,176 @@ describe("Lru, second chance", () => {
     expect(lru.get(key("a"))).toBe(1);
     expect(lru.get(key("b"))).toBeUndefined();
     expect(lru.get(key("c"))).toBe(1);
+  });
+});
+
+/** A refresh token long enough that the seal is chunked. */
+const CHUNKED_REFRESH = `opaque-refresh-token-${"r".repeat(2_000)}`;
+
+async function subOf(core: Core, jar: CookieJar): Promise<string | undefined> {
+  const read = await core.reader.fromCookies(jar);
+  return read.status === "valid" ? read.session.user?.sub : read.status;
+}
+
+/** `jar` with the seal's chunks of `other` in place of its own. */
+function withSealOf(core: Core, jar: CookieJar, other: CookieJar): CookieJar {
+  const mixed: CookieJar = new Map([...jar].filter(([name]) => !name.startsWith(core.cookies.sealed)));
+  for (const [name, values] of other) if (name.startsWith(core.cookies.sealed)) mixed.set(name, values);
+  return mixed;
+}
+
+describe("SessionCookies.peek: one frozen token set per cookies", () => {
+  it("gives the same frozen object for the same cookies, sent again as new strings", async () => {
+    const core = newCore();
+    const jar = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
+    expect(jar.has(`${core.cookies.sealed}.1`)).toBe(true); // the seal is chunked
+    const first = peek(core, jar)!;
+    expect(Object.isFrozen(first)).toBe(true);
+    const again = new Map([...jar].map(([name, [value]]) => [name, [` ${value}`.slice(1)]]));
+    expect(peek(core, again)).toBe(first);
+  });
+
+  it("confirms every chunk of the seal: another valid seal or one altered chunk is not served from the entry", async () => {
+    const core = newCore();
+    const alice = signIn();
+    const jar = await cookiesFor(core, alice, { refreshToken: CHUNKED_REFRESH });
+    expect(await subOf(core, jar)).toBe(alice.sub);
+    expect(await subOf(core, jar)).toBe(alice.sub); // now from the entry
+    // Alice's access token sent with a seal of Mallory's ID token: the full path refuses it.
+    const mallory = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
+    expect(await subOf(core, withSealOf(core, jar, mallory))).toBe("none");
+    const tampered: CookieJar = new Map(jar);
+    const last = `${core.cookies.sealed}.1`;
+    const chunk = jar.get(last)![0]!;
+    tampered.set(last, [`${chunk.slice(0, 40)}${chunk[40] === "A" ? "B" : "A"}${chunk.slice(41)}`]);
+    expect(peek(core, tampered)).toBeUndefined();
+    expect(await subOf(core, tampered)).toBe("none");
+    expect(await subOf(core, jar)).toBe(alice.sub);
+  });
+
+  it("re-checks the seal's own expiry on every hit", async () => {
+    const core = newCore();
+    const alice = signIn();
+    const jar = await cookiesFor(core, alice, { lifetime: 60, refreshToken: CHUNKED_REFRESH }); // the seal lapses before the access token
+    expect(await subOf(core, jar)).toBe(alice.sub);
+    expect(peek(core, jar)).toBeDefined();
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
+    expect(peek(core, jar)).toBeUndefined();
+    expect(await subOf(core, jar)).toBe("none");
+  });
+
+  it("keeps two users' cookies apart, each read after the other", async () => {
+    const core = newCore();
+    const [alice, bob] = [signIn(), signIn()];
+    const [aliceJar, bobJar] = [await cookiesFor(core, alice), await cookiesFor(core, bob)];
+    for (let i = 0; i < 3; i++) {
+      expect(await subOf(core, aliceJar)).toBe(alice.sub);
+      expect(await subOf(core, bobJar)).toBe(bob.sub);
+    }
+    expect(peek(core, aliceJar)).not.toBe(peek(core, bobJar));
+  });
+});
+
+describe("the reader's claims per token set", () => {
+  it("re-checks the access token's expiry on every read answered from them", async () => {
+    const core = newCore();
+    const alice = signIn();
+    // The ID token outlives the access token, so only the access token's check can refuse.
+    const jar = await cookiesFor(core, { accessToken: alice.accessToken, idToken: pool.idToken({ sub: alice.sub, exp: Math.floor(Date.now() / 1000) + 1_200 }) });
+    for (let i = 0; i < 3; i++) expect(await subOf(core, jar)).toBe(alice.sub); // the last ones from the kept claims
+    const { exp } = await core.verifier.verify(alice.accessToken, "access");
+    vi.useFakeTimers({ toFake: ["Date"], now: (exp + core.config.clockTolerance) * 1000 });
+    expect(await subOf(core, jar)).toBe("expired");
+  });
+
+  it("re-checks the ID token's expiry on every read answered from them: the session goes on without its attributes", async () => {
+    const core = newCore();
+    const sub = crypto.randomUUID();
+    const jar = await cookiesFor(core, { accessToken: pool.accessToken({ sub }), idToken: pool.idToken({ sub, exp: Math.floor(Date.now() / 1000) + 60 }) });
+    for (let i = 0; i < 3; i++) {
+      const read = await core.reader.fromCookies(jar);
+      expect(read.status === "valid" && read.session.user?.email).toBe(`${sub}@example.com`);
+    }
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + (60 + core.config.clockTolerance) * 1000 });
+    const later = await core.reader.fromCookies(jar);
+    expect(later.status === "valid" && later.session.user?.email).toBeUndefined();
+  });
+
+  it("re-checks the denylist on every read answered from them", async () => {
+    const core = newCore();
+    const alice = signIn();
+    const jar = await cookiesFor(core, alice);
+    for (let i = 0; i < 3; i++) expect(await subOf(core, jar)).toBe(alice.sub);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2_000 }); // past the sign-out's second
+    await core.denylist.signOut(alice.sub, 600);
+    expect(await subOf(core, jar)).toBe("none");
+  });
+
+  it("are bound to the token strings, not to the object: a token set changed after a read is verified as it now is", async () => {
+    const core = newCore();
+    const [alice, bob] = [signIn(), signIn()];
+    await core.verifier.verify(bob.accessToken, "access");
+    await core.verifier.verify(bob.idToken, "id");
+    const tokens = { accessToken: alice.accessToken, idToken: alice.idToken, refreshToken: "r", endsAt: Math.floor(Date.now() / 1000) + 600 };
+    const first = await core.reader.fromTokens(tokens);
+    if (first.status !== "valid") throw new Error("not valid");
+    expect(first.session.user?.sub).toBe(alice.sub);
+    expect((await core.reader.fromTokens(tokens)).status).toBe("valid"); // answered from the kept claims
+    Object.assign(tokens, { accessToken: bob.accessToken, idToken: bob.idToken });
+    const second = await core.reader.fromTokens(tokens);
+    if (second.status !== "valid") throw new Error("not valid");
+    expect(second.session.user?.sub).toBe(bob.sub);
+    expect(getAccessToken(second.session)).toBe(bob.accessToken);
+  });
+});
+
+/** The parser before it scanned by index: the reference the new one must match. */
+function splitParse(header: string): CookieJar {
+  const jar: CookieJar = new Map();
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1) continue;
+    const name = pair.slice(0, eq).trim();
+    if (name === "") continue;
+    const value = pair.slice(eq + 1).trim();
+    const values = jar.get(name);
+    if (values) values.push(value);
+    else jar.set(name, [value]);
+  }
+  return jar;
+}
+
+describe("parseCookieHeader, scanned by index", () => {
+  it.each([
+    ["a=1; b=2", "plain"],
+    ["a=1;b=2;;; c = 3 ;", "blanks, empty pairs, a trailing separator"],
+    ["noequals; a=1; alsonone", "pairs without ="],
+    ["=1; a=; ==; a==2", "empty names and values, = in a value"],
+    ["a=1; a=2; a=1", "a name sent three times"],
+    ["\ta=1\t;\u00a0b=2\u00a0; \u2028c=\ufeff3", "tabs and Unicode blanks, trimmed as String.trim does"],
+    [" ; ;=;", "nothing but separators"],
+    ["a=x;y=z", "values next to the separator"],
+    ["a", "one name, no value"],
+  ])("matches the split-based parser on %j (%s)", (header) => {
+    expect(parseCookieHeader(header)).toEqual(splitParse(header));
+  });
+
+  it("matches it on random headers of separators, blanks and names", () => {
+    const alphabet = ["a", "b", "=", ";", " ", "\t", "\u00a0", "x"];
+    for (let n = 0; n < 2_000; n++) {
+      const header = Array.from({ length: Math.floor(Math.random() * 24) }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join("");
+      expect(parseCookieHeader(header), JSON.stringify(header)).toEqual(splitParse(header));
+    }
+  });
+});
+
+describe("readChunks", () => {
+  it("gives the chunks as sent, which join to readChunked's value", () => {
+    const jar: CookieJar = new Map([["c.0", ["3~ab"]], ["c.1", ["cd"]], ["c.2", ["e"]]]);
+    expect(readChunks(jar, chunkNames("c"))).toEqual(["ab", "cd", "e"]);
+    expect(readChunked(jar, "c")).toBe("abcde");
+    expect(readChunks(new Map([["c", ["whole"]]]), chunkNames("c"))).toEqual(["whole"]);
+    expect(readChunks(new Map(), chunkNames("c"))).toBeUndefined();
+    expect(readChunks(new Map([["c.0", ["3~ab"]], ["c.1", ["cd"]]]), chunkNames("c"))).toBe(MALFORMED);
   });
 });

@@ -15,21 +15,45 @@ export const MALFORMED = Symbol("malformed cookie");
 /** The request's cookies by name; a name sent twice keeps every value. */
 export type CookieJar = Map<string, string[]>;
 
-/** Parse a `Cookie` header. Values are kept as sent: ours are URL-safe and never decoded. */
+/**
+ * Parse a `Cookie` header: `;`-separated `name=value` pairs, each trimmed, pairs without
+ * `=` or with an empty name skipped. Values are kept as sent: ours are URL-safe and never
+ * decoded. Scanned by index rather than split, as every request pays for it.
+ */
 export function parseCookieHeader(header: string | null | undefined): CookieJar {
   const jar: CookieJar = new Map();
   if (!header) return jar;
-  for (const pair of header.split(";")) {
-    const eq = pair.indexOf("=");
-    if (eq === -1) continue;
-    const name = pair.slice(0, eq).trim();
-    if (name === "") continue;
-    const value = pair.slice(eq + 1).trim();
-    const values = jar.get(name);
-    if (values) values.push(value);
-    else jar.set(name, [value]);
+  const length = header.length;
+  for (let start = 0; start < length; ) {
+    // The name runs to the first "=" of the pair; a pair without one is skipped. Each character is looked at once.
+    let eq = start;
+    let c = 0;
+    while (eq < length && (c = header.charCodeAt(eq)) !== 61 && c !== 59) eq++;
+    if (c !== 61) {
+      start = eq + 1;
+      continue;
+    }
+    let end = header.indexOf(";", eq + 1);
+    if (end === -1) end = length;
+    const name = trimmed(header, start, eq);
+    if (name !== "") {
+      const value = trimmed(header, eq + 1, end);
+      const values = jar.get(name);
+      if (values) values.push(value);
+      else jar.set(name, [value]);
+    }
+    start = end + 1;
   }
   return jar;
+}
+
+/** `text.slice(from, to).trim()`, without the second copy when neither end is blank (ASCII checked; anything else goes to trim). */
+function trimmed(text: string, from: number, to: number): string {
+  while (from < to && text.charCodeAt(from) === 32) from++;
+  const first = text.charCodeAt(from);
+  const last = text.charCodeAt(to - 1);
+  const plain = from >= to || (first > 32 && first < 127 && last > 32 && last < 127);
+  return plain ? text.slice(from, to) : text.slice(from, to).trim();
 }
 
 /** Serialize a jar back to a `Cookie` header (for rewriting the request). */
@@ -39,30 +63,42 @@ export function formatCookieHeader(jar: CookieJar): string {
   return parts.join("; ");
 }
 
+/** A cookie's name and the names of its chunks, `name.0` … `name.<MAX_CHUNKS - 1>`: made once per cookie, not per read. */
+export type ChunkNames = readonly [whole: string, ...chunks: string[]];
+
+export const chunkNames = (name: string): ChunkNames => [name, ...Array.from({ length: MAX_CHUNKS }, (_, i) => `${name}.${i}`)];
+
 /**
- * Read a value that may be split across chunks. Unchunked: `name=value`. Chunked:
- * `name.0=<count>~<part>`, `name.1=<part>`, … A duplicate, a missing chunk, or both
- * forms at once reads as {@link MALFORMED}, never as a partial value.
+ * The parts of a value that may be split across chunks, as sent and not joined (joining
+ * copies kilobytes that a cache lookup can compare part by part). Unchunked: `name=value`,
+ * one part. Chunked: `name.0=<count>~<part>`, `name.1=<part>`, … A duplicate, a missing
+ * chunk, or both forms at once reads as {@link MALFORMED}, never as a partial value.
  */
-export function readChunked(jar: CookieJar, name: string): string | undefined | typeof MALFORMED {
-  const whole = jar.get(name);
-  const first = jar.get(`${name}.0`);
+export function readChunks(jar: CookieJar, names: ChunkNames): readonly string[] | undefined | typeof MALFORMED {
+  const whole = jar.get(names[0]);
+  const first = jar.get(names[1]!);
   if (whole && first) return MALFORMED;
-  if (whole) return whole.length === 1 ? whole[0] : MALFORMED;
+  if (whole) return whole.length === 1 ? whole : MALFORMED;
   // Later chunks without the first are the remains of a value, not the absence of one.
-  if (!first) return jar.has(`${name}.1`) ? MALFORMED : undefined;
+  if (!first) return jar.has(names[2]!) ? MALFORMED : undefined;
   if (first.length !== 1) return MALFORMED;
   // `<count>~`, count one digit 1–MAX_CHUNKS; checked by character, as a regex over a 4 KB value costs microseconds.
   const head = first[0]!;
   const count = head.charCodeAt(0) - 48;
   if (!(count >= 1 && count <= MAX_CHUNKS) || head.charCodeAt(1) !== 126) return MALFORMED;
-  let value = head.slice(2);
+  const parts = [head.slice(2)];
   for (let i = 1; i < count; i++) {
-    const part = jar.get(`${name}.${i}`);
+    const part = jar.get(names[i + 1]!);
     if (!part || part.length !== 1) return MALFORMED;
-    value += part[0];
+    parts.push(part[0]!);
   }
-  return value;
+  return parts;
+}
+
+/** The value {@link readChunks} reads, joined. */
+export function readChunked(jar: CookieJar, name: string): string | undefined | typeof MALFORMED {
+  const parts = readChunks(jar, chunkNames(name));
+  return typeof parts === "object" ? parts.join("") : parts;
 }
 
 /**

@@ -4,8 +4,10 @@ import { Lru } from "../verify/lru.ts";
 type Passwords = { seal: Record<number, string>; unseal: Record<number, string> };
 
 /** Sealed data carries its own expiry (seconds since the epoch) so a cached unseal can honour it. */
-interface Envelope<T> {
+export interface Envelope<T> {
+  /** The value. */
   v: T;
+  /** Seconds since the epoch; the seal is refused from then on. */
   exp: number;
 }
 
@@ -31,12 +33,12 @@ export class Sealer {
   }
 
   /**
-   * The value of a seal opened before and not expired, without waiting; undefined when it
-   * is not at hand (call {@link unseal}, which decides). For object values.
+   * The value of a seal opened (or made) here before and not expired, with that expiry,
+   * without waiting; undefined when it is not at hand (call {@link unseal}, which decides).
    */
-  peek<T extends object>(sealed: string): T | undefined {
+  peek<T>(sealed: string): Readonly<Envelope<T>> | undefined {
     const cached = this.#cache.get(sealed) as Envelope<T> | undefined;
-    return cached !== undefined && cached.exp > Date.now() / 1000 ? cached.v : undefined;
+    return cached !== undefined && cached.exp > Date.now() / 1000 ? cached : undefined;
   }
 
   /** The sealed value, or undefined when it is tampered, expired or made with an unknown secret. */

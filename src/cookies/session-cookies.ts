@@ -1,11 +1,15 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
+import { Lru, own } from "../verify/lru.ts";
 import {
+  type ChunkNames,
+  chunkNames,
   type CookieAttributes,
   type CookieJar,
   deleteCookie,
   MALFORMED,
   namesOf,
   readChunked,
+  readChunks,
   setCookie,
   splitChunks,
 } from "./jar.ts";
@@ -29,6 +33,29 @@ interface SealedPart {
 }
 
 const stored = (accessToken: string, part: SealedPart): StoredTokens => ({ accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e });
+
+/** A cookie session's cookies as the request sent them: the access token, and the sealed value's chunks unjoined. */
+export interface SentCookies {
+  accessToken: string;
+  sealed: readonly string[] | undefined;
+}
+
+/** A seal opened before, with the cookies it was sent as. */
+interface Opened {
+  /** The sealed value's chunks, copied. */
+  sealed: readonly string[];
+  /** Frozen: the same object answers every read of these cookies. */
+  tokens: StoredTokens;
+  /** The seal's own expiry (seconds since the epoch). */
+  exp: number;
+}
+
+/** Whether two chunk lists are the same chunks; equal parts mean equal values (the converse need not hold: a miss, never a wrong hit). */
+function sameParts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Cookies to set and delete; applied both to the response and to the request being served. */
 export interface CookieChanges {
@@ -67,6 +94,13 @@ export class SessionCookies {
   readonly sealer: Sealer;
   /** Present when sessions are kept in the store. */
   readonly server: ServerSessions | undefined;
+  readonly #accessNames: ChunkNames;
+  readonly #sealedNames: ChunkNames;
+  /**
+   * Seals opened before, by the access token sent with them and confirmed on every chunk of
+   * the seal: a warm read compares the cookies once instead of joining 4 KB to look it up.
+   */
+  readonly #opened = new Lru<string, Opened>(5_000);
 
   constructor(readonly config: ResolvedConfig) {
     const prefix = config.cookies.secure ? "__Host-" : "";
@@ -74,6 +108,8 @@ export class SessionCookies {
     this.sealed = `${prefix}${config.cookies.name}.s`;
     this.transaction = `${prefix}${config.cookies.name}.tx`;
     this.id = `${prefix}${config.cookies.name}.id`;
+    this.#accessNames = chunkNames(this.access);
+    this.#sealedNames = chunkNames(this.sealed);
     this.sealer = new Sealer(config.secrets);
     this.server =
       config.sessions === "server"
@@ -95,33 +131,42 @@ export class SessionCookies {
   /** The stored tokens, or null when there is no usable session cookie set. */
   async read(jar: CookieJar): Promise<StoredTokens | null> {
     if (this.server) return this.server.read(jar);
-    const values = this.#values(jar);
-    if (values === null) return null;
-    if (values.sealed === undefined) {
-      return { accessToken: values.accessToken, idToken: undefined, refreshToken: undefined, endsAt: Math.floor(Date.now() / 1000) };
+    const sent = this.sent(jar);
+    if (sent === null) return null;
+    if (sent.sealed === undefined) {
+      return { accessToken: sent.accessToken, idToken: undefined, refreshToken: undefined, endsAt: Math.floor(Date.now() / 1000) };
     }
-    const part = await this.sealer.unseal<SealedPart>(values.sealed);
-    return part ? stored(values.accessToken, part) : null;
+    const part = await this.sealer.unseal<SealedPart>(sent.sealed.join(""));
+    return part ? stored(sent.accessToken, part) : null;
   }
 
   /**
-   * The stored tokens when they can be read without waiting: cookie sessions whose seal was
-   * opened before and has not expired. Undefined when {@link read} must decide.
+   * A cookie session's cookies as sent, or null when there is none to read: server-side
+   * sessions, no access token, or a malformed (duplicated, missing) chunk of either cookie.
    */
-  peek(jar: CookieJar): StoredTokens | undefined {
-    if (this.server) return undefined;
-    const values = this.#values(jar);
-    if (values === null || values.sealed === undefined) return undefined;
-    const part = this.sealer.peek<SealedPart>(values.sealed);
-    return part && stored(values.accessToken, part);
+  sent(jar: CookieJar): SentCookies | null {
+    if (this.server) return null;
+    const access = readChunks(jar, this.#accessNames);
+    if (access === undefined || access === MALFORMED) return null;
+    const sealed = readChunks(jar, this.#sealedNames);
+    if (sealed === MALFORMED) return null;
+    return { accessToken: access.length === 1 ? access[0]! : access.join(""), sealed };
   }
 
-  /** The access token and sealed value as sent, or null when either is malformed or there is no access token. */
-  #values(jar: CookieJar): { accessToken: string; sealed: string | undefined } | null {
-    const accessToken = readChunked(jar, this.access);
-    if (accessToken === undefined || accessToken === MALFORMED) return null;
-    const sealed = readChunked(jar, this.sealed);
-    return sealed === MALFORMED ? null : { accessToken, sealed };
+  /**
+   * The stored tokens when they can be read without waiting: a seal opened before and not
+   * expired. The same frozen object answers every read of the same cookies, so what was
+   * verified of it can be found by identity. Undefined when {@link read} must decide.
+   */
+  peek(sent: SentCookies): StoredTokens | undefined {
+    if (sent.sealed === undefined) return undefined;
+    const known = this.#opened.get(sent.accessToken);
+    if (known !== undefined && sameParts(known.sealed, sent.sealed)) return known.exp > Date.now() / 1000 ? known.tokens : undefined;
+    const envelope = this.sealer.peek<SealedPart>(sent.sealed.join(""));
+    if (envelope === undefined) return undefined;
+    const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));
+    this.#opened.set(tokens.accessToken, { sealed: sent.sealed.map(own), tokens, exp: envelope.exp });
+    return tokens;
   }
 
   /**

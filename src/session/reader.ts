@@ -19,8 +19,23 @@ export type ReadResult<Custom extends CustomAttributes> =
   /** Keys (or the server-side session store) could not be reached: answer 503, neither a session nor a sign-out. */
   | { status: "unavailable" };
 
+/** A token set's verified claims, with the tokens they came from. */
+interface VerifiedTokens {
+  accessToken: string;
+  idToken: string | undefined;
+  access: AccessTokenClaims;
+  id: IdTokenClaims | undefined;
+}
+
 /** Reads sessions from cookies and from bearer tokens, verifying every token. */
 export class SessionReader {
+  /**
+   * Claims of token sets read before, by the set: {@link SessionCookies.peek} gives the same
+   * frozen object for the same cookies, so a warm read finds them without comparing tokens.
+   * Expiry and the denylist are still checked on every read.
+   */
+  readonly #verified = new WeakMap<StoredTokens, VerifiedTokens>();
+
   constructor(
     readonly cookies: SessionCookies,
     readonly verifier: TokenVerifier,
@@ -31,7 +46,8 @@ export class SessionReader {
   ) {}
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
-    const cached = this.cookies.peek(jar);
+    const sent = this.cookies.sent(jar);
+    const cached = sent && this.cookies.peek(sent);
     const warm = cached && this.#fromCache<Custom>(cached);
     if (warm) return warm;
     let tokens: StoredTokens | null;
@@ -82,14 +98,29 @@ export class SessionReader {
    */
   #fromCache<Custom extends CustomAttributes>(tokens: StoredTokens): ReadResult<Custom> | undefined {
     if (this.denylist.ready() !== undefined) return undefined;
+    let claims = this.#verified.get(tokens);
+    // Bound to the very token strings they were verified from, whatever becomes of the object.
+    const same = claims !== undefined && claims.accessToken === tokens.accessToken && claims.idToken === tokens.idToken;
+    if (!same || !this.verifier.unexpired(claims!.access) || (claims!.id !== undefined && !this.verifier.unexpired(claims!.id))) {
+      claims = this.#peekClaims(tokens);
+      if (claims === undefined) return undefined;
+      this.#verified.set(tokens, claims);
+    }
+    const { access, id } = claims!;
+    if (this.denylist.refuses(access.sub, access.iat)) return undefined;
+    return this.#valid(tokens, access, id);
+  }
+
+  /** The claims of a token set whose every token the verifier holds, unexpired, and whose ID token is the same user's. */
+  #peekClaims(tokens: StoredTokens): VerifiedTokens | undefined {
     const access = this.verifier.peek(tokens.accessToken, "access");
-    if (access === undefined || this.denylist.refuses(access.sub, access.iat)) return undefined;
+    if (access === undefined) return undefined;
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
       id = this.verifier.peek(tokens.idToken, "id");
       if (id === undefined || id.sub !== access.sub) return undefined;
     }
-    return this.#valid(tokens, access, id);
+    return { accessToken: tokens.accessToken, idToken: tokens.idToken, access, id };
   }
 
   #valid<Custom extends CustomAttributes>(tokens: StoredTokens, access: AccessTokenClaims, id: IdTokenClaims | undefined): ReadResult<Custom> {

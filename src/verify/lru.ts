@@ -70,6 +70,6 @@ export class Lru<K extends string, V> {
  * A copy of `text` that shares no memory with the string it was cut from. (Engines keep a
  * slice as a view of its parent; slicing a fresh concatenation views the copy instead.)
  */
-function own<T extends string>(text: T): T {
+export function own<T extends string>(text: T): T {
   return (text + " ").slice(0, -1) as T;
 }

@@ -79,7 +79,12 @@ export class TokenVerifier {
   peek<U extends TokenUse>(token: string, use: U): ClaimsFor<U> | undefined {
     const cached = this.#cache.get(token);
     if (cached === undefined || cached.token_use !== use) return undefined;
-    return expired(cached, Date.now() / 1000, this.options.clockTolerance) ? undefined : (cached as ClaimsFor<U>);
+    return this.unexpired(cached) ? (cached as ClaimsFor<U>) : undefined;
+  }
+
+  /** Whether claims this verifier gave have not expired yet (clock tolerance included): for claims kept elsewhere, checked at every use. */
+  unexpired(claims: CommonClaims): boolean {
+    return !expired(claims, Date.now() / 1000, this.options.clockTolerance);
   }
 
   /**
