@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^next-cognito-session\/testing$/, replacement: src("testing/index.ts") },
       { find: /^next-cognito-session\/redis$/, replacement: src("redis/index.ts") },
+      { find: /^next-cognito-session\/middleware$/, replacement: src("middleware/index.ts") },
       { find: /^next-cognito-session$/, replacement: src("index.ts") },
     ],
   },

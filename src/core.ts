@@ -1,6 +1,7 @@
 import type { CognitoApiOptions } from "./cognito/api.ts";
 import { OAuthClient } from "./cognito/oauth.ts";
-import type { ResolvedConfig } from "./config/resolve.ts";
+import type { CognitoSessionOptions } from "./config/options.ts";
+import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
 import { SessionCookies } from "./cookies/session-cookies.ts";
 import { Transactions } from "./flows/transactions.ts";
 import { Refresher, refreshDue } from "./refresh/refresher.ts";
@@ -30,6 +31,14 @@ export interface Core {
   store: SessionStore;
   /** Users signed out everywhere; their older tokens are refused. */
   denylist: Denylist;
+}
+
+/**
+ * Validate `options` (the environment fills what they leave out) and build the core: where
+ * both entry points, `createCognitoSession` and `createCognitoMiddleware`, start.
+ */
+export function configureCore(options: CognitoSessionOptions = {}): Core {
+  return createCore(resolveConfig(options));
 }
 
 export function createCore(config: ResolvedConfig): Core {

@@ -1,6 +1,6 @@
 import type { CognitoSessionOptions } from "./config/options.ts";
-import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
-import { type Core, createCore } from "./core.ts";
+import type { ResolvedConfig } from "./config/resolve.ts";
+import { type Core, configureCore } from "./core.ts";
 import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
 import { type AuthMiddleware, createMiddleware } from "./middleware/middleware.ts";
 import { refreshAndPersist, requestCookieJar, writeCookieChanges } from "./server/next-cookies.ts";
@@ -14,6 +14,8 @@ export interface CognitoSession<Custom extends CustomAttributes> extends ServerA
   /**
    * Export as `middleware` from `middleware.ts`, or as `proxy` from `proxy.ts`; or call it
    * with a handler of your own to compose: `auth.middleware((request, { session }) => …)`.
+   * For Edge `middleware.ts`, `createCognitoMiddleware` from `next-cognito-session/middleware`
+   * builds the same middleware without the server APIs, for a smaller bundle.
    */
   readonly middleware: AuthMiddleware<Custom>;
   /**
@@ -37,7 +39,7 @@ export interface CognitoSession<Custom extends CustomAttributes> extends ServerA
 export function createCognitoSession<Custom extends CustomAttributes & OnlyCustom<Custom> = CustomAttributes>(
   options: CognitoSessionOptions = {},
 ): CognitoSession<Custom> {
-  const core = createCore(resolveConfig(options));
+  const core = configureCore(options);
   return {
     config: core.config,
     core,

@@ -6,15 +6,20 @@ import { type CognitoSessionOptions, createCognitoSession } from "../../src/inde
 export const APP_URL = "http://localhost:3000";
 export const SECRET = "test-secret-0123456789-abcdefghijklmnop";
 
-/** An app configured against the run's embedded Cognito, as the example app is. */
-export function createTestApp(options: CognitoSessionOptions = {}) {
+/** The options of an app configured against the run's embedded Cognito, as the example app is. */
+export function testAppOptions(options: CognitoSessionOptions = {}): CognitoSessionOptions {
   const info = inject("cognito");
-  return createCognitoSession({
+  return {
     protect: { "/dashboard/:path*": {}, "/admin/:path*": { groups: ["admins"] } },
     dev: { allowMissingNonce: true },
     ...options,
     env: { ...envFor(info as never, APP_URL), SESSION_SECRET: SECRET, ...options.env },
-  });
+  };
+}
+
+/** An app configured against the run's embedded Cognito, as the example app is. */
+export function createTestApp(options: CognitoSessionOptions = {}) {
+  return createCognitoSession(testAppOptions(options));
 }
 
 type App = ReturnType<typeof createTestApp>;
@@ -25,11 +30,12 @@ type Handler = (request: Request, context: unknown) => Response | Promise<Respon
  * middleware lets a request through, to the route handler registered for the path, with
  * the request headers the middleware handed on, exactly as Next does.
  */
-export class TestBrowser {
+export class TestBrowser<A extends { middleware: (request: NextRequest) => Promise<Response> } = App> {
   readonly cookies = new Map<string, string>();
   readonly routes = new Map<string, Handler>();
 
-  constructor(readonly app: App) {}
+  /** Only `middleware` is used: `createCognitoMiddleware`'s result, composed or not, fits as `{ middleware }`. */
+  constructor(readonly app: A) {}
 
   cookieHeader(): string {
     return [...this.cookies].map(([n, v]) => `${n}=${v}`).join("; ");
