@@ -151,20 +151,37 @@ describe("warm session read", () => {
 });
 
 describe("sessions built from cached claims", () => {
-  it("are new frozen objects each time, each mapped to its own access token", async () => {
+  it("are one frozen object per token set, with a new expiresAt Date at every read", async () => {
     const core = newCore();
     const token = pool.accessToken();
     const access = await core.verifier.verify(token, "access");
     const a = toSession(token, access, undefined);
     const b = toSession(token, access, undefined);
-    expect(b).not.toBe(a);
-    expect(b.expiresAt).not.toBe(a.expiresAt); // a Date is mutable even when its holder is frozen
+    expect(b).toBe(a);
     expect(Object.isFrozen(b)).toBe(true);
+    expect(Object.isFrozen(b.user)).toBe(true);
+    expect(Object.isFrozen(b.scopes)).toBe(true);
+    // A Date is mutable even when its holder is frozen: one reader's change must not reach another.
+    expect(b.expiresAt).not.toBe(a.expiresAt);
+    a.expiresAt.setTime(0);
+    expect(b.expiresAt.getTime()).toBe(access.exp * 1000);
+    expect(JSON.parse(JSON.stringify(b)).expiresAt).toBe(new Date(access.exp * 1000).toISOString());
     expect(getAccessToken(b)).toBe(token);
     const other = pool.accessToken();
     const c = toSession(other, await core.verifier.verify(other, "access"), undefined);
     expect(getAccessToken(c)).toBe(other);
     expect(c.user?.sub).not.toBe(a.user?.sub);
+  });
+
+  it("are never shared between different access token strings, even for the same claims", async () => {
+    const core = newCore();
+    const token = pool.accessToken();
+    const access = await core.verifier.verify(token, "access");
+    const a = toSession(token, access, undefined);
+    const b = toSession("another.access.token", access, undefined);
+    expect(b).not.toBe(a);
+    expect(getAccessToken(b)).toBe("another.access.token");
+    expect(getAccessToken(a)).toBe(token);
   });
 
   it("never reuse the attributes of another ID token for the same access token", async () => {

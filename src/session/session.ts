@@ -84,43 +84,44 @@ const RESERVED_ID_CLAIMS = new Set([
   "cognito:preferred_role", "identities",
 ]);
 
-/** A session's fields but its expiry: frozen, so sessions of the same tokens can share them. */
+/** A session's fields but its expiry, built once per claims. */
 type SessionParts = Omit<Session<any>, "expiresAt">;
 
 /**
- * Parts already built, by the claims they were built from. The verifier caches claims
+ * Sessions already built, by the claims they were built from. The verifier caches claims
  * objects per token and freezes them, so the same tokens give the same objects and a warm
  * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
  */
-const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; parts: SessionParts }>();
+const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; token: string; session: Session<any> }>();
 
 /**
- * Build the session from verified claims. Each call returns a new session object (its
- * `expiresAt` is a Date, which freezing does not make immutable), sharing the frozen rest
- * with earlier sessions of the same claims.
+ * Build the session from verified claims. Sessions of the same tokens are one object,
+ * which nothing can alter: it is frozen, its parts are frozen, and `expiresAt` is a getter
+ * that makes a new Date at every read (freezing a Date does not stop `setTime`), so no
+ * reader can change what another sees.
  */
 export function toSession<Custom extends CustomAttributes>(
   accessToken: string,
   access: AccessTokenClaims,
   id: IdTokenClaims | undefined,
 ): Session<Custom> {
-  let known = built.get(access);
-  if (known === undefined || known.id !== id) {
-    known = { id, parts: buildParts(access, id) };
-    built.set(access, known);
-  }
-  const { user, scopes, groups, issuer, userPoolId, clientId } = known.parts;
-  // One session object may be shared by every reader of a request: freeze it so none can alter another's view.
+  const known = built.get(access);
+  if (known !== undefined && known.id === id && known.token === accessToken) return known.session as Session<Custom>;
+  const { user, scopes, groups, issuer, userPoolId, clientId } = buildParts(access, id);
+  const exp = access.exp;
   const session: Session<Custom> = Object.freeze({
     user: user as SessionUser<Custom> | null,
     scopes,
     groups,
-    expiresAt: new Date(access.exp * 1000),
+    get expiresAt() {
+      return new Date(exp * 1000);
+    },
     issuer,
     userPoolId,
     clientId,
   });
   accessTokens.set(session, accessToken);
+  built.set(access, { id, token: accessToken, session });
   return session;
 }
 

@@ -111,9 +111,10 @@ export class TokenVerifier {
     // The issuer only selects among configured pools; keys never come from a URL in the token.
     const pool = typeof payload.iss === "string" ? this.#pools.get(payload.iss) : undefined;
     if (pool === undefined) throw new InvalidClaimError("iss", "the token was issued by another user pool");
-    if (!(await pool.jwks.verify(kid, signingInput, signature))) {
-      throw new InvalidSignatureError("signature verification failed");
-    }
+    // Awaited only when the key had to be fetched: a held key answers without a microtask.
+    let verified = pool.jwks.verify(kid, signingInput, signature);
+    if (typeof verified !== "boolean") verified = await verified;
+    if (!verified) throw new InvalidSignatureError("signature verification failed");
     // The clock is read again: a JWKS fetch may have taken a while.
     if (this.#knownHeaders.size >= MAX_KNOWN_HEADERS) this.#knownHeaders.clear();
     this.#knownHeaders.set(header, kid);
