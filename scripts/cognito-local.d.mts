@@ -21,3 +21,4 @@ export function startCognitoLocal(options?: {
   log?: string;
 }): Promise<{ info: CognitoLocalInfo; stop: () => Promise<void>; child: import("node:child_process").ChildProcess; dir: string }>;
 export function envFor(info: CognitoLocalInfo, appUrl: string): Record<string, string>;
+export function stopTogether(child: import("node:child_process").ChildProcess, stop: () => Promise<void>): void;

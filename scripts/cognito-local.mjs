@@ -148,3 +148,21 @@ export function envFor(info, appUrl) {
     APP_URL: appUrl,
   };
 }
+
+/**
+ * Keep this process alive while `child` (the Next server) runs: Ctrl-C or SIGTERM stops the
+ * child and then `stop` (the embedded Cognito); the child exiting on its own stops it too.
+ */
+export function stopTogether(child, stop) {
+  const shutdown = async () => {
+    child.kill("SIGTERM");
+    await stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  child.on("exit", async (code) => {
+    await stop();
+    process.exit(code ?? 0);
+  });
+}

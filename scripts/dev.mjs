@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { envFor, startCognitoLocal } from "./cognito-local.mjs";
+import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 
 const require = createRequire(import.meta.url);
 const port = Number(process.env.PORT ?? 3000);
@@ -21,14 +21,4 @@ const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "de
     NEXT_TELEMETRY_DISABLED: "1",
   },
 });
-const shutdown = async () => {
-  next.kill("SIGTERM");
-  await stop();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
-next.on("exit", async (code) => {
-  await stop();
-  process.exit(code ?? 0);
-});
+stopTogether(next, stop);

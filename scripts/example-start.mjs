@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { envFor, startCognitoLocal } from "./cognito-local.mjs";
+import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
@@ -25,14 +25,4 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 const app = spawn(process.execPath, [nextBin, "start", "app-example", "-p", String(port), "-H", process.env.HOST ?? "127.0.0.1"], { stdio: "inherit", env });
-const shutdown = async () => {
-  app.kill("SIGTERM");
-  await stopIdp();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
-app.on("exit", async (code) => {
-  await stopIdp();
-  process.exit(code ?? 0);
-});
+stopTogether(app, stopIdp);
