@@ -43,7 +43,8 @@ export class Lru<K extends string, V> {
 
   set(key: K, value: V): void {
     if (this.max <= 0) return;
-    const index = own(key.slice(-INDEX_CHARS));
+    // Already a copy: V8 copies slices shorter than 13 characters rather than viewing the key.
+    const index = key.slice(-INDEX_CHARS);
     this.#map.delete(index);
     // Make room before inserting, so the new entry is never the one dropped.
     while (this.#map.size >= this.max) {
