@@ -318,6 +318,21 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
     });
 
+    it("refuses arrays nested too deeply, as it does objects", async () => {
+      let deep: unknown = "x";
+      for (let i = 0; i < 20; i++) deep = [deep];
+      const token = pool.accessToken({ deep: deep as never });
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+    });
+
+    it("freezes objects held in arrays of verified claims", async () => {
+      const token = pool.accessToken({ "custom:list": [{ role: "user" }] as never });
+      const claims = await setup().verifier.verify(token, "access");
+      const list = claims["custom:list"] as { role: string }[];
+      expect(Object.isFrozen(list)).toBe(true);
+      expect(Object.isFrozen(list[0])).toBe(true);
+    });
+
     it("freezes verified claims, nested ones too, so one reader cannot change them for the next", async () => {
       const { verifier } = setup();
       const token = pool.accessToken({ "cognito:groups": ["users"], address: { formatted: "1 Main St" } });
@@ -351,6 +366,8 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       ["username", 42],
       ["cognito:groups", "admins"],
       ["cognito:groups", [1]],
+      ["jti", 42],
+      ["cognito:username", ["alice"]],
     ])("refuses %s of the wrong type (%j)", async (claim, value) => {
       const token = pool.accessToken({ [claim]: value as never });
       const error = await refusal(setup().verifier.verify(token, "access"), token);

@@ -78,6 +78,12 @@ function parseSegment(segment: string, runtime: Runtime, part: string): Readonly
 /** Refuse unsafe keys and deep nesting, and freeze, so cached claims cannot be altered by one caller for another. */
 function harden(value: object, depth: number, part: string): void {
   if (depth > MAX_DEPTH) throw new MalformedTokenError(`the ${part} is nested too deeply`);
+  if (Array.isArray(value)) {
+    // By index: Object.keys would make a string of every index.
+    for (const child of value) if (child !== null && typeof child === "object") harden(child, depth + 1, part);
+    Object.freeze(value);
+    return;
+  }
   for (const key of Object.keys(value)) {
     if (UNSAFE_KEYS.has(key)) throw new MalformedTokenError(`the ${part} has a forbidden key`);
     const child = (value as Record<string, unknown>)[key];
