@@ -1,4 +1,5 @@
 import { CognitoRejectedError, CognitoUnavailableError } from "../errors.ts";
+import type { IssuedTokens } from "./oauth.ts";
 
 export interface CognitoApiOptions {
   endpoint: URL;
@@ -59,4 +60,21 @@ export async function secretHash(clientSecret: string, username: string, clientI
   let binary = "";
   for (const byte of mac) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+/** The tokens of a JSON API answer (InitiateAuth, RespondToAuthChallenge, GetTokensFromRefreshToken, …). */
+export interface AuthenticationResult {
+  AccessToken?: string;
+  IdToken?: string;
+  RefreshToken?: string;
+}
+
+/** The tokens in `result`, or undefined when it holds no access token (a challenge, or nothing). */
+export function issuedTokens(result: AuthenticationResult | undefined): IssuedTokens | undefined {
+  if (typeof result?.AccessToken !== "string") return undefined;
+  return {
+    accessToken: result.AccessToken,
+    idToken: typeof result.IdToken === "string" ? result.IdToken : undefined,
+    refreshToken: typeof result.RefreshToken === "string" ? result.RefreshToken : undefined,
+  };
 }

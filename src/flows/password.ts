@@ -1,4 +1,4 @@
-import { callCognito, secretHash } from "../cognito/api.ts";
+import { type AuthenticationResult, callCognito, issuedTokens, secretHash } from "../cognito/api.ts";
 import type { Core } from "../core.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
@@ -82,7 +82,7 @@ export interface PasswordStep {
 
 /** Cognito's answer to InitiateAuth / RespondToAuthChallenge. */
 interface AuthResponse {
-  AuthenticationResult?: { AccessToken?: string; IdToken?: string; RefreshToken?: string };
+  AuthenticationResult?: AuthenticationResult;
   ChallengeName?: string;
   ChallengeParameters?: Record<string, string>;
   Session?: string;
@@ -162,13 +162,9 @@ async function answer(
 ): Promise<PasswordStep> {
   try {
     const response = await call();
-    const tokens = response.AuthenticationResult;
-    if (tokens?.AccessToken) {
-      const changes = await startSession(core, jar, {
-        accessToken: tokens.AccessToken,
-        idToken: tokens.IdToken,
-        refreshToken: tokens.RefreshToken,
-      });
+    const tokens = issuedTokens(response.AuthenticationResult);
+    if (tokens) {
+      const changes = await startSession(core, jar, tokens);
       return { result: { status: "signed-in", returnTo }, changes };
     }
     const name = response.ChallengeName;

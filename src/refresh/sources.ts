@@ -1,4 +1,4 @@
-import { type CognitoApiOptions, callCognito, secretHash } from "../cognito/api.ts";
+import { type AuthenticationResult, type CognitoApiOptions, callCognito, issuedTokens, secretHash } from "../cognito/api.ts";
 import type { IssuedTokens, OAuthClient } from "../cognito/oauth.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { CognitoUnavailableError } from "../errors.ts";
@@ -29,12 +29,6 @@ export function refreshSource(config: ResolvedConfig, oauth: OAuthClient | undef
   };
 }
 
-interface AuthenticationResult {
-  AccessToken?: string;
-  IdToken?: string;
-  RefreshToken?: string;
-}
-
 async function getTokensFromRefreshToken(config: ResolvedConfig, api: CognitoApiOptions, refreshToken: string) {
   const body: Record<string, string> = { ClientId: config.clientId, RefreshToken: refreshToken };
   if (config.clientSecret) body.ClientSecret = config.clientSecret;
@@ -60,11 +54,8 @@ async function initiateRefreshAuth(config: ResolvedConfig, api: CognitoApiOption
 }
 
 function issued(result: AuthenticationResult | undefined, action: string): IssuedTokens {
+  const tokens = issuedTokens(result);
   // A challenge or an empty answer is no refresh; the cookies stay for a later try.
-  if (typeof result?.AccessToken !== "string") throw new CognitoUnavailableError(`Cognito ${action} returned no tokens`);
-  return {
-    accessToken: result.AccessToken,
-    idToken: typeof result.IdToken === "string" ? result.IdToken : undefined,
-    refreshToken: typeof result.RefreshToken === "string" ? result.RefreshToken : undefined,
-  };
+  if (!tokens) throw new CognitoUnavailableError(`Cognito ${action} returned no tokens`);
+  return tokens;
 }
