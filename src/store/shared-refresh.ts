@@ -45,6 +45,10 @@ export class SharedRefresh {
       throw error;
     }
     try {
+      // The holder before us may have stored its result and let go between our last look and
+      // our taking the lock: look once more, or both of us would spend the refresh token.
+      const landed = await this.#landed(done).catch(() => undefined);
+      if (landed) return landed;
       const tokens = await redeem();
       const sealed = await this.sealer.seal(tokens, Math.ceil(this.graceMs / 1000));
       await this.store.set(done, sealed, this.graceMs).catch(() => {});
