@@ -66,6 +66,25 @@ describe("runtime choice", () => {
   });
 });
 
+// The Node runtime decodes into a scratch buffer up to a size and allocates past it; inputs
+// far past it (no valid token is: the verifier refuses tokens over 32 KB first) still get
+// the exact answer, on both runtimes.
+describe.each(RUNTIMES)("runtime primitives past any token's size (%s runtime)", (_name, runtime) => {
+  it("decodes a 100 KB base64url segment whole", () => {
+    const text = `{"a":"${"€".repeat(40_000)}"}`;
+    expect(runtime.decodeText(base64Url(text))).toBe(text);
+  });
+
+  it("verifies RS256 over the UTF-8 bytes of a 40 000-character non-ASCII input, and refuses it changed", async () => {
+    const { n, e } = pool.key.publicJwk as { n: string; e: string };
+    const key = await runtime.importRsaKey(n, e);
+    const input = `${"€".repeat(40_000)}.x`;
+    const signature = sign("sha256", Buffer.from(input, "utf8"), pool.key.privateKey).toString("base64url");
+    expect(await runtime.verifyRs256(key, input, signature)).toBe(true);
+    expect(await runtime.verifyRs256(key, `${input.slice(0, -1)}y`, signature)).toBe(false);
+  });
+});
+
 describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
   const setup = (options?: Parameters<typeof verifierFor>[2]) => verifierFor([pool], runtime, options);
 
@@ -286,6 +305,28 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       const lookalike = input.replace(/A/, "\u0141");
       expect(lookalike).not.toBe(input);
       await expect(Promise.resolve(jwks[0]!.verify(pool.key.kid, lookalike, signature))).resolves.toBe(false);
+    });
+
+    // The Node runtime decodes into a scratch buffer up to a size and allocates past it:
+    // tokens on both sides of that line, one after the other, each over its own bytes only.
+    it("verifies tokens near the 32 KB cap and small ones after them, refusing either tampered", async () => {
+      const { verifier } = setup();
+      const big = pool.accessToken({ "custom:big": "x".repeat(23_300) });
+      expect(big.length).toBeGreaterThan(31_500);
+      expect(big.length).toBeLessThanOrEqual(32 * 1024);
+      const small = pool.accessToken({ name: "Łukasz Żółć" });
+      for (let round = 0; round < 2; round++) {
+        await expect(verifier.verify(big, "access")).resolves.toMatchObject({ "custom:big": "x".repeat(23_300) });
+        await expect(verifier.verify(small, "access")).resolves.toMatchObject({ name: "Łukasz Żółć" });
+      }
+      // One character of the payload changed, halfway through it.
+      const tampered = (token: string) => {
+        const at = token.indexOf(".") + Math.floor(token.split(".")[1]!.length / 2);
+        return `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
+      };
+      for (const token of [tampered(big), tampered(small)]) {
+        expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidTokenError);
+      }
     });
 
     it.each([

@@ -2,7 +2,7 @@ import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from ".
 import { checkClaims, checkExpiry, expired, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
 import { decodeHeader, decodeJwt } from "./jwt.ts";
-import { Lru } from "./lru.ts";
+import { Lru, own } from "./lru.ts";
 import { defaultRuntime, type Runtime } from "./runtime.ts";
 
 export type { AccessTokenClaims, ClaimsFor, CommonClaims, IdTokenClaims, TokenUse } from "./claims.ts";
@@ -76,15 +76,19 @@ export class TokenVerifier {
    * without waiting: a warm read costs no promise. Undefined says nothing about the token
    * (never seen, evicted, another use, expired): call {@link verify}, which decides.
    */
-  peek<U extends TokenUse>(token: string, use: U): ClaimsFor<U> | undefined {
+  peek<U extends TokenUse>(token: string, use: U, nowSeconds = Date.now() / 1000): ClaimsFor<U> | undefined {
     const cached = this.#cache.get(token);
     if (cached === undefined || cached.token_use !== use) return undefined;
-    return this.unexpired(cached) ? (cached as ClaimsFor<U>) : undefined;
+    return this.unexpired(cached, nowSeconds) ? (cached as ClaimsFor<U>) : undefined;
   }
 
-  /** Whether claims this verifier gave have not expired yet (clock tolerance included): for claims kept elsewhere, checked at every use. */
-  unexpired(claims: CommonClaims): boolean {
-    return !expired(claims, Date.now() / 1000, this.options.clockTolerance);
+  /**
+   * Whether claims this verifier gave have not expired yet (clock tolerance included): for
+   * claims kept elsewhere, checked at every use. `nowSeconds` lets a caller making several
+   * checks read the clock once.
+   */
+  unexpired(claims: Pick<CommonClaims, "exp">, nowSeconds = Date.now() / 1000): boolean {
+    return !expired(claims, nowSeconds, this.options.clockTolerance);
   }
 
   /**
@@ -94,12 +98,11 @@ export class TokenVerifier {
    */
   async verify<U extends TokenUse>(token: string, use: U): Promise<ClaimsFor<U>> {
     if (typeof token !== "string") throw new MalformedTokenError("not a compact JWS");
-    const now = Date.now() / 1000;
     const cached = this.#cache.get(token);
     if (cached !== undefined) {
       if (cached.token_use !== use) throw new InvalidClaimError("token_use", `expected a ${use} token`);
       try {
-        checkExpiry(cached, now, this.options.clockTolerance);
+        checkExpiry(cached, Date.now() / 1000, this.options.clockTolerance);
       } catch (error) {
         this.#cache.delete(token);
         throw error;
@@ -107,7 +110,8 @@ export class TokenVerifier {
       return cached as ClaimsFor<U>;
     }
     const { header, payload, signingInput, signature } = decodeJwt(token, this.#runtime);
-    const kid = this.#knownHeaders.get(header) ?? keyId(decodeHeader(header, this.#runtime));
+    const knownKid = this.#knownHeaders.get(header);
+    const kid = knownKid ?? keyId(decodeHeader(header, this.#runtime));
     // The issuer only selects among configured pools; keys never come from a URL in the token.
     const pool = typeof payload.iss === "string" ? this.#pools.get(payload.iss) : undefined;
     if (pool === undefined) throw new InvalidClaimError("iss", "the token was issued by another user pool");
@@ -115,9 +119,12 @@ export class TokenVerifier {
     let verified = pool.jwks.verify(kid, signingInput, signature);
     if (typeof verified !== "boolean") verified = await verified;
     if (!verified) throw new InvalidSignatureError("signature verification failed");
-    // The clock is read again: a JWKS fetch may have taken a while.
-    if (this.#knownHeaders.size >= MAX_KNOWN_HEADERS) this.#knownHeaders.clear();
-    this.#knownHeaders.set(header, kid);
+    if (knownKid === undefined) {
+      if (this.#knownHeaders.size >= MAX_KNOWN_HEADERS) this.#knownHeaders.clear();
+      // A copy: the header is a slice of the token, which may be a slice of a whole Cookie header.
+      this.#knownHeaders.set(own(header), kid);
+    }
+    // The clock is read after the signature check: a JWKS fetch may have taken a while.
     const claims = checkClaims(payload, use, pool.clientIds, Date.now() / 1000, this.options.clockTolerance);
     this.#cache.set(token, claims);
     return claims;
