@@ -92,6 +92,30 @@ describe("warm session read", () => {
     expect(await core.reader.fromTokens(peek(core, jar)!).catch((error: Error) => error.name)).toBe("TokenExpiredError");
   });
 
+  it("turns stale once the refresh margin is reached, when there is a refresh token to refresh with", async () => {
+    const core = newCore();
+    const { accessToken, idToken } = signIn();
+    const withRefresh = await cookiesFor(core, { accessToken, idToken });
+    const { set } = await core.cookies.write(new Map(), { accessToken, idToken, refreshToken: undefined, endsAt: Math.floor(Date.now() / 1000) + 86_400 });
+    const withoutRefresh: CookieJar = new Map(set.map((c) => [c.name, [c.value]]));
+    const read = async (jar: CookieJar) => {
+      const result = await core.reader.fromCookies(jar);
+      if (result.status !== "valid") throw new Error(`not valid: ${result.status}`);
+      return result.stale;
+    };
+    expect(await read(withRefresh)).toBe(false);
+    expect(await read(withRefresh)).toBe(false); // answered warm
+    const { exp, iat } = await core.verifier.verify(accessToken, "access");
+    const lead = Math.min(core.config.refresh.margin, (exp - iat) / 2);
+    vi.useFakeTimers({ toFake: ["Date"], now: (exp - lead - 1) * 1000 });
+    expect(await read(withRefresh)).toBe(false);
+    vi.setSystemTime((exp - lead + 1) * 1000);
+    expect(peek(core, withRefresh)).toBeDefined(); // the warm path is the one answering
+    expect(await read(withRefresh)).toBe(true);
+    expect(await read(withoutRefresh)).toBe(false);
+    expect(await read(withoutRefresh)).toBe(false);
+  });
+
   it("never peeks a token for the other use", async () => {
     const core = newCore();
     const { accessToken, idToken } = signIn();

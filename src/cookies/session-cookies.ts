@@ -158,10 +158,10 @@ export class SessionCookies {
    * expired. The same frozen object answers every read of the same cookies, so what was
    * verified of it can be found by identity. Undefined when {@link read} must decide.
    */
-  peek(sent: SentCookies): StoredTokens | undefined {
+  peek(sent: SentCookies, nowSeconds = Date.now() / 1000): StoredTokens | undefined {
     if (sent.sealed === undefined) return undefined;
     const known = this.#opened.get(sent.accessToken);
-    if (known !== undefined && sameParts(known.sealed, sent.sealed)) return known.exp > Date.now() / 1000 ? known.tokens : undefined;
+    if (known !== undefined && sameParts(known.sealed, sent.sealed)) return known.exp > nowSeconds ? known.tokens : undefined;
     const envelope = this.sealer.peek<SealedPart>(sent.sealed.join(""));
     if (envelope === undefined) return undefined;
     const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));

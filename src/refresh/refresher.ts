@@ -10,8 +10,12 @@ import type { RefreshSource } from "./sources.ts";
  * emulator's, or an app client set to minutes) are not refreshed on every request.
  */
 export function refreshDue(claims: { exp: number; iat: number }, margin: number, now = Date.now() / 1000): boolean {
-  const lead = Math.min(margin, Math.max(0, claims.exp - claims.iat) / 2);
-  return claims.exp - now <= lead;
+  return now >= refreshTime(claims, margin);
+}
+
+/** The moment (seconds since the epoch) from which {@link refreshDue} holds for these claims. */
+export function refreshTime(claims: { exp: number; iat: number }, margin: number): number {
+  return claims.exp - Math.min(margin, Math.max(0, claims.exp - claims.iat) / 2);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
-import { refreshDue } from "../refresh/refresher.ts";
+import { refreshDue, refreshTime } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
 import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
@@ -19,12 +19,22 @@ export type ReadResult<Custom extends CustomAttributes> =
   /** Keys (or the server-side session store) could not be reached: answer 503, neither a session nor a sign-out. */
   | { status: "unavailable" };
 
-/** A token set's verified claims, with the tokens they came from. */
+/**
+ * What a warm read needs of a token set verified before, in one object: the tokens it was
+ * verified from, the session they make, and the figures its checks compare, so the read
+ * looks up nothing else and touches no claims object.
+ */
 interface VerifiedTokens {
   accessToken: string;
   idToken: string | undefined;
-  access: AccessTokenClaims;
-  id: IdTokenClaims | undefined;
+  session: Session<any>;
+  /** The access token's, for the denylist. */
+  sub: string;
+  iat: number;
+  /** The earliest `exp` of the set's tokens. */
+  exp: number;
+  /** When the session becomes due for a refresh (see `refreshTime`). */
+  refreshAt: number;
 }
 
 /** Reads sessions from cookies and from bearer tokens, verifying every token. */
@@ -47,9 +57,13 @@ export class SessionReader {
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
     const sent = this.cookies.sent(jar);
-    const cached = sent && this.cookies.peek(sent);
-    const warm = cached && this.#fromCache<Custom>(cached);
-    if (warm) return warm;
+    if (sent) {
+      // One clock reading for every check of the warm path.
+      const now = Date.now() / 1000;
+      const cached = this.cookies.peek(sent, now);
+      const warm = cached && this.#fromCache<Custom>(cached, now);
+      if (warm) return warm;
+    }
     let tokens: StoredTokens | null;
     try {
       tokens = await this.cookies.read(jar);
@@ -76,7 +90,7 @@ export class SessionReader {
 
   /** Verify a stored token set; throws InvalidTokenError or JwksUnavailableError. */
   async fromTokens<Custom extends CustomAttributes>(tokens: StoredTokens): Promise<ReadResult<Custom>> {
-    const warm = this.#fromCache<Custom>(tokens);
+    const warm = this.#fromCache<Custom>(tokens, Date.now() / 1000);
     if (warm) return warm;
     const access = await this.#verifyAccess(tokens.accessToken);
     let id: IdTokenClaims | undefined;
@@ -96,35 +110,44 @@ export class SessionReader {
    * expired, the denylist loaded and not refusing the user. Undefined whenever anything is
    * short of that; the full path then decides, and does every check itself.
    */
-  #fromCache<Custom extends CustomAttributes>(tokens: StoredTokens): ReadResult<Custom> | undefined {
+  #fromCache<Custom extends CustomAttributes>(tokens: StoredTokens, now: number): ReadResult<Custom> | undefined {
     if (this.denylist.ready() !== undefined) return undefined;
-    let claims = this.#verified.get(tokens);
+    let known = this.#verified.get(tokens);
     // Bound to the very token strings they were verified from, whatever becomes of the object.
-    const same = claims !== undefined && claims.accessToken === tokens.accessToken && claims.idToken === tokens.idToken;
-    if (!same || !this.verifier.unexpired(claims!.access) || (claims!.id !== undefined && !this.verifier.unexpired(claims!.id))) {
-      claims = this.#peekClaims(tokens);
-      if (claims === undefined) return undefined;
-      this.#verified.set(tokens, claims);
+    const same = known !== undefined && known.accessToken === tokens.accessToken && known.idToken === tokens.idToken;
+    if (!same || !this.verifier.unexpired(known!, now)) {
+      known = this.#peekClaims(tokens, now);
+      if (known === undefined) return undefined;
+      this.#verified.set(tokens, known);
     }
-    const { access, id } = claims!;
-    if (this.denylist.refuses(access.sub, access.iat)) return undefined;
-    return this.#valid(tokens, access, id);
+    const { session, sub, iat, refreshAt } = known!;
+    if (this.denylist.refuses(sub, iat)) return undefined;
+    return { status: "valid", session: session as Session<Custom>, tokens, stale: tokens.refreshToken !== undefined && now >= refreshAt };
   }
 
-  /** The claims of a token set whose every token the verifier holds, unexpired, and whose ID token is the same user's. */
-  #peekClaims(tokens: StoredTokens): VerifiedTokens | undefined {
-    const access = this.verifier.peek(tokens.accessToken, "access");
+  /** A token set whose every token the verifier holds, unexpired, and whose ID token is the same user's. */
+  #peekClaims(tokens: StoredTokens, now: number): VerifiedTokens | undefined {
+    const access = this.verifier.peek(tokens.accessToken, "access", now);
     if (access === undefined) return undefined;
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
-      id = this.verifier.peek(tokens.idToken, "id");
+      id = this.verifier.peek(tokens.idToken, "id", now);
       if (id === undefined || id.sub !== access.sub) return undefined;
     }
-    return { accessToken: tokens.accessToken, idToken: tokens.idToken, access, id };
+    return {
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      session: toSession(tokens.accessToken, access, id),
+      sub: access.sub,
+      iat: access.iat,
+      exp: id === undefined ? access.exp : Math.min(access.exp, id.exp),
+      refreshAt: refreshTime(access, this.refreshMargin),
+    };
   }
 
   #valid<Custom extends CustomAttributes>(tokens: StoredTokens, access: AccessTokenClaims, id: IdTokenClaims | undefined): ReadResult<Custom> {
     const session = toSession<Custom>(tokens.accessToken, access, id);
+    // Stale only when there is a refresh token to refresh with.
     const stale = tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin);
     return { status: "valid", session, tokens, stale };
   }
