@@ -97,7 +97,10 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
 
     if (changes.set.length > 0 || changes.remove.length > 0) headers.set("cookie", formatCookieHeader(jar));
     adopt(request, headers, changes);
-    const response = (handler && (await handler(request, { session, event }))) || NextResponse.next();
+    // Made with the request's headers from the start: handing them on to a bare next() later
+    // would copy every header (the Cookie header's kilobytes too, checked character by
+    // character by Headers) a second time.
+    const response = (handler && (await handler(request, { session, event }))) || NextResponse.next({ request: { headers: request.headers } });
     // What the app's handler changed on the request goes on too.
     const finish = (r: Response) => withCookies(handOn(r, request.headers), changes);
     try {
@@ -121,7 +124,9 @@ function adopt(request: NextRequest, headers: Headers, changes: CookieChanges): 
   // Then the headers themselves, the Cookie header verbatim: `request.cookies` re-encodes
   // every value it writes, which would alter the app's other cookies.
   for (const name of [...request.headers.keys()]) if (!headers.has(name)) request.headers.delete(name);
-  for (const [name, value] of headers) request.headers.set(name, value);
+  // Only what differs: setting a header checks its value character by character, and the
+  // Cookie header, unchanged on most requests, is kilobytes long.
+  for (const [name, value] of headers) if (request.headers.get(name) !== value) request.headers.set(name, value);
 }
 
 /**
