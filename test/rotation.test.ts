@@ -1,4 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
+import { resolveConfig } from "../src/config/resolve.ts";
+import { SessionCookies } from "../src/cookies/session-cookies.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
 
@@ -66,5 +68,18 @@ describe("SESSION_SECRET rotation", () => {
     const read = await resolveSession(app.core, jar, { refresh: false });
     expect(read.session?.user?.email).toBe("alice@example.com");
     expect(read.changes).toEqual({ set: [], remove: [] });
+  });
+
+  it("tells a chunked seal's secret from its first chunk", async () => {
+    const cookiesWith = (...secrets: string[]) =>
+      new SessionCookies(resolveConfig({ userPoolId: "local_rotation", clientId: "client", secret: secrets, appUrl: "https://app.example", env: {} }));
+    const tokens = { accessToken: "a.b.c", idToken: `x.${"y".repeat(6_000)}.z`, refreshToken: "r".repeat(1_800), endsAt: Math.floor(Date.now() / 1000) + 3_600 };
+    const jarOf = async (cookies: SessionCookies) => new Map((await cookies.write(new Map(), tokens)).set.map((c) => [c.name, [c.value]]));
+    const rotated = cookiesWith(NEW, OLD);
+    const oldJar = await jarOf(cookiesWith(OLD));
+    const newJar = await jarOf(rotated);
+    expect(oldJar.has(`${rotated.sealed}.1`)).toBe(true); // chunked
+    expect(await rotated.sealedWithOldSecret(oldJar)).toBe(true);
+    expect(await rotated.sealedWithOldSecret(newJar)).toBe(false);
   });
 });

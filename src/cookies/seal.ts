@@ -54,7 +54,10 @@ export class Sealer {
     return envelope.exp > now ? envelope.v : undefined;
   }
 
-  /** Whether `sealed` was made with the current (first) secret; older seals get re-sealed. */
+  /**
+   * Whether `sealed` was made with the current (first) secret; older seals get re-sealed.
+   * Only the seal's start is read, so the first chunk of a chunked seal will do.
+   */
   async isCurrent(sealed: string): Promise<boolean> {
     const { seal } = await this.#ids();
     const [id] = Object.keys(seal);

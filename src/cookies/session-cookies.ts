@@ -8,7 +8,6 @@ import {
   deleteCookie,
   MALFORMED,
   namesOf,
-  readChunked,
   readChunks,
   setCookie,
   splitChunks,
@@ -175,8 +174,9 @@ export class SessionCookies {
    */
   async sealedWithOldSecret(jar: CookieJar): Promise<boolean> {
     if (this.server) return (await this.server.opened(jar))?.current === false;
-    const sealed = readChunked(jar, this.sealed);
-    return typeof sealed === "string" && !(await this.sealer.isCurrent(sealed));
+    // The secret's id is at the start of the seal: the first chunk tells, with no 4 KB join.
+    const parts = readChunks(jar, this.#sealedNames);
+    return typeof parts === "object" && !(await this.sealer.isCurrent(parts[0]!));
   }
 
   /**
