@@ -84,10 +84,8 @@ function harden(value: object, depth: number, part: string): void {
     Object.freeze(value);
     return;
   }
-  // for-in rather than Object.keys: no array of names. JSON.parse makes plain objects, so
-  // every name is the object's own (unless Object.prototype was polluted, and then any
-  // unsafe name it adds is refused all the same).
-  for (const key in value) {
+  // Object.keys, not for-in: for-in would also walk anything added to Object.prototype.
+  for (const key of Object.keys(value)) {
     if (UNSAFE_KEYS.has(key)) throw new MalformedTokenError(`the ${part} has a forbidden key`);
     const child = (value as Record<string, unknown>)[key];
     if (child !== null && typeof child === "object") harden(child, depth + 1, part);
