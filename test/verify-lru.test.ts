@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Lru } from "../src/verify/lru.ts";
+import { Lru, own } from "../src/verify/lru.ts";
 
 const tail = "S".repeat(40);
 
@@ -39,5 +39,22 @@ describe("Lru", () => {
     lru.set("short", 1);
     lru.delete("short");
     expect(lru.get("short")).toBeUndefined();
+  });
+});
+
+describe("own", () => {
+  it("copies every string exactly: any length, one-byte and two-byte, a surrogate pair cut at the half", () => {
+    const samples: string[] = [];
+    for (let length = 0; length <= 30; length++) {
+      samples.push("x".repeat(length), "é".repeat(length), "€".repeat(length));
+    }
+    // 14 characters: the half falls between the two halves of the emoji's surrogate pair.
+    samples.push(`abcdef😀ghijkl`, `${"a".repeat(1_000)}😀`, "\u0000".repeat(20));
+    for (const text of samples) {
+      const parent = `[${text}]`;
+      const copy = own(parent.slice(1, -1));
+      expect(copy).toBe(text);
+      expect(copy.length).toBe(text.length);
+    }
   });
 });

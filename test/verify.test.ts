@@ -66,22 +66,39 @@ describe("runtime choice", () => {
   });
 });
 
-// The Node runtime decodes into a scratch buffer up to a size and allocates past it; inputs
-// far past it (no valid token is: the verifier refuses tokens over 32 KB first) still get
-// the exact answer, on both runtimes.
-describe.each(RUNTIMES)("runtime primitives past any token's size (%s runtime)", (_name, runtime) => {
+// The Node runtime decodes into a scratch buffer with room for the UTF-8 of a 32 768-character
+// text (3 bytes a character at most) and a signature after it, and allocates past that.
+// Inputs at the edge and beyond it (no valid token is: the verifier refuses tokens over
+// 32 KB first) still get the exact answer, on both runtimes.
+describe.each(RUNTIMES)("runtime primitives at and past any token's size (%s runtime)", (_name, runtime) => {
   it("decodes a 100 KB base64url segment whole", () => {
     const text = `{"a":"${"€".repeat(40_000)}"}`;
     expect(runtime.decodeText(base64Url(text))).toBe(text);
   });
 
-  it("verifies RS256 over the UTF-8 bytes of a 40 000-character non-ASCII input, and refuses it changed", async () => {
+  it.each([32_767, 32_768, 40_000])(
+    "verifies RS256 over the UTF-8 bytes of %i three-byte characters, and refuses them changed",
+    async (length) => {
+      const { n, e } = pool.key.publicJwk as { n: string; e: string };
+      const key = await runtime.importRsaKey(n, e);
+      // Ends in "x", so the text fills the scratch room exactly at 32 768 characters and
+      // a signature written over its end would change what is verified.
+      const input = `${"€".repeat(length - 1)}x`;
+      const signature = sign("sha256", Buffer.from(input, "utf8"), pool.key.privateKey).toString("base64url");
+      expect(await runtime.verifyRs256(key, input, signature)).toBe(true);
+      expect(await runtime.verifyRs256(key, `${input.slice(0, -1)}y`, signature)).toBe(false);
+      // A small input after the large one, over its own bytes only.
+      const small = "a.b";
+      const smallSignature = sign("sha256", Buffer.from(small), pool.key.privateKey).toString("base64url");
+      expect(await runtime.verifyRs256(key, small, smallSignature)).toBe(true);
+    },
+  );
+
+  it("refuses a signature longer than any key's, without a crash", async () => {
     const { n, e } = pool.key.publicJwk as { n: string; e: string };
     const key = await runtime.importRsaKey(n, e);
-    const input = `${"€".repeat(40_000)}.x`;
-    const signature = sign("sha256", Buffer.from(input, "utf8"), pool.key.privateKey).toString("base64url");
-    expect(await runtime.verifyRs256(key, input, signature)).toBe(true);
-    expect(await runtime.verifyRs256(key, `${input.slice(0, -1)}y`, signature)).toBe(false);
+    const long = "A".repeat(3_000);
+    expect(await Promise.resolve(runtime.verifyRs256(key, "a.b", long)).catch(() => false)).toBe(false);
   });
 });
 
@@ -307,8 +324,8 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       await expect(Promise.resolve(jwks[0]!.verify(pool.key.kid, lookalike, signature))).resolves.toBe(false);
     });
 
-    // The Node runtime decodes into a scratch buffer up to a size and allocates past it:
-    // tokens on both sides of that line, one after the other, each over its own bytes only.
+    // The Node runtime decodes every token into one reused buffer: a large token and a small
+    // one after it, each verified over its own bytes only.
     it("verifies tokens near the 32 KB cap and small ones after them, refusing either tampered", async () => {
       const { verifier } = setup();
       const big = pool.accessToken({ "custom:big": "x".repeat(23_300) });
@@ -327,6 +344,27 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       for (const token of [tampered(big), tampered(small)]) {
         expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidTokenError);
       }
+    });
+
+    it("still verifies when something has added an object to Object.prototype", async () => {
+      const proto = Object.prototype as Record<string, unknown>;
+      proto.appConfig = { nested: {} };
+      try {
+        await expect(setup().verifier.verify(pool.accessToken(), "access")).resolves.toMatchObject({ token_use: "access" });
+      } finally {
+        delete proto.appConfig;
+      }
+    });
+
+    it("decodes each distinct header once, then knows it by its text", async () => {
+      let decoded = 0;
+      const counting: typeof runtime = { ...runtime, decodeText: (segment) => (decoded++, runtime.decodeText(segment)) };
+      const { verifier } = verifierFor([pool], counting);
+      await verifier.verify(pool.accessToken(), "access");
+      expect(decoded).toBe(2); // the header and the payload
+      await verifier.verify(pool.accessToken(), "access");
+      await verifier.verify(pool.idToken(), "id");
+      expect(decoded).toBe(4); // the payloads only: the same header
     });
 
     it.each([
