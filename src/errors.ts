@@ -1,3 +1,5 @@
+import type { CommonClaims } from "./verify/claims.ts";
+
 /**
  * Errors thrown by next-cognito-session. Each has a stable `code` to branch on;
  * messages never contain a token, a cookie value or a secret.
@@ -36,6 +38,19 @@ export class MalformedTokenError extends InvalidTokenError {
 /** The token is well formed and correctly signed, but past its `exp`. */
 export class TokenExpiredError extends InvalidTokenError {
   override readonly code = "ERR_TOKEN_EXPIRED";
+  readonly #claims: CommonClaims | undefined;
+  constructor(message: string, claims?: CommonClaims) {
+    super(message);
+    this.#claims = claims;
+  }
+  /**
+   * The expired token's claims, checked in every way but expiry (the last check made), for
+   * what may still be read of an expired token: whose it was. A getter, so logging or
+   * serializing the error shows none of them.
+   */
+  get claims(): CommonClaims | undefined {
+    return this.#claims;
+  }
 }
 
 /** The signature does not verify, or the header asks for anything but RS256 with a known key. */

@@ -5,8 +5,6 @@ import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
 import { TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
-import { decodeJwt } from "../verify/jwt.ts";
-import { defaultRuntime } from "../verify/runtime.ts";
 import { returnToUrl } from "./return-to.ts";
 
 /**
@@ -118,9 +116,9 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
  * put another user on the denylist.
  */
 async function verifiedUser(core: Core, accessToken: string): Promise<{ sub: string; lifetime: number } | undefined> {
-  const claims = await core.verifier.verify(accessToken, "access").catch((error) =>
-    error instanceof TokenExpiredError ? (decodeJwt(accessToken, defaultRuntime()).payload as { sub: string; iat: number; exp: number }) : undefined,
-  );
+  const claims = await core.verifier
+    .verify(accessToken, "access")
+    .catch((error) => (error instanceof TokenExpiredError ? error.claims : undefined));
   return claims && { sub: claims.sub, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
 }
 

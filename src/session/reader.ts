@@ -3,8 +3,6 @@ import type { CookieJar } from "../cookies/jar.ts";
 import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
 import { refreshDue, refreshTime } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
-import { decodeJwt } from "../verify/jwt.ts";
-import { defaultRuntime } from "../verify/runtime.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, toSession } from "./session.ts";
 
@@ -57,16 +55,18 @@ export class SessionReader {
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
     const sent = this.cookies.sent(jar);
+    let cached: StoredTokens | undefined;
     if (sent) {
       // One clock reading for every check of the warm path.
       const now = Date.now() / 1000;
-      const cached = this.cookies.peek(sent, now);
+      cached = this.cookies.peek(sent, now);
       const warm = cached && this.#fromCache<Custom>(cached, now);
       if (warm) return warm;
     }
     let tokens: StoredTokens | null;
     try {
-      tokens = await this.cookies.read(jar);
+      // A seal opened before needs no second opening when only the claims must be looked at again.
+      tokens = cached ?? (await this.cookies.read(jar));
     } catch (error) {
       // Server-side sessions: the store is down or slow. Never a sign-out, never a guess.
       if (error instanceof StoreUnavailableError) return { status: "unavailable" };
@@ -78,9 +78,9 @@ export class SessionReader {
     } catch (error) {
       if (error instanceof JwksUnavailableError) return { status: "unavailable" };
       if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
-        // The signature was checked before the expiry, so the claims can be read for the denylist.
-        const { sub, iat } = decodeJwt(tokens.accessToken, defaultRuntime()).payload;
-        if (typeof sub === "string" && typeof iat === "number" && this.denylist.refuses(sub, iat)) return { status: "none", tokens };
+        // Expiry is checked last, so the error's claims passed every other check.
+        const claims = error.claims;
+        if (claims !== undefined && this.denylist.refuses(claims.sub, claims.iat)) return { status: "none", tokens };
         return { status: "expired", tokens };
       }
       if (error instanceof InvalidTokenError) return { status: "none", tokens };

@@ -98,8 +98,8 @@ export function checkClaims<U extends TokenUse>(
 }
 
 /** Throws {@link TokenExpiredError} once `exp` is more than `tolerance` seconds past. */
-export function checkExpiry(claims: Pick<CommonClaims, "exp">, nowSeconds: number, tolerance: number): void {
-  if (expired(claims, nowSeconds, tolerance)) throw new TokenExpiredError("token expired");
+export function checkExpiry(claims: CommonClaims, nowSeconds: number, tolerance: number): void {
+  if (expired(claims, nowSeconds, tolerance)) throw new TokenExpiredError("token expired", claims);
 }
 
 /** Whether `exp` is more than `tolerance` seconds past. */
