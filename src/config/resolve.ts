@@ -57,6 +57,11 @@ export interface ResolvedPool {
 const DAY = 24 * 60 * 60;
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[0-9A-Za-z]+$/;
 
+/** Whether `url` is https, or http on a loopback host: the URLs the library will talk to. */
+export function isAllowedScheme(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+}
+
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts allowed over plain http. */
 export function isLoopbackHost(hostname: string): boolean {
   return (
@@ -73,7 +78,7 @@ function url(setting: string, value: string, { allowPath = true } = {}): URL {
   } catch {
     throw new ConfigError(setting, "is not an absolute URL");
   }
-  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname))) {
+  if (!isAllowedScheme(parsed)) {
     throw new ConfigError(setting, "must use https (plain http is allowed for loopback hosts only)");
   }
   if (parsed.username || parsed.password || parsed.search || parsed.hash) {

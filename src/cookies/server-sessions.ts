@@ -3,14 +3,11 @@ import type { SessionStore } from "../store/store.ts";
 import type { CookieAttributes, CookieJar } from "./jar.ts";
 import type { Sealer } from "./seal.ts";
 import { type OpenedId, SessionIds } from "./session-id.ts";
-import { type CookieChanges, emptyChanges, type StoredTokens } from "./session-cookies.ts";
+import { type CookieChanges, emptyChanges, type SealedPart, sealedPart, type StoredTokens, stored } from "./session-cookies.ts";
 
-/** What is sealed into the store for one session. */
-interface StoredPart {
+/** What is sealed into the store for one session: the whole token set. */
+interface StoredPart extends SealedPart {
   a: string;
-  i?: string;
-  r?: string;
-  e: number;
 }
 
 /**
@@ -47,7 +44,7 @@ export class ServerSessions {
     if (sealed === undefined) return null;
     const part = await this.sealer.unseal<StoredPart>(sealed).catch(() => undefined);
     if (!part || typeof part.a !== "string") return null;
-    return { accessToken: part.a, idToken: part.i, refreshToken: part.r, endsAt: part.e };
+    return stored(part.a, part);
   }
 
   /**
@@ -58,9 +55,7 @@ export class ServerSessions {
    */
   async write(jar: CookieJar, tokens: StoredTokens, newSession: boolean): Promise<CookieChanges> {
     const ttl = tokens.endsAt - Math.floor(Date.now() / 1000);
-    const part: StoredPart = { a: tokens.accessToken, e: tokens.endsAt };
-    if (tokens.idToken !== undefined) part.i = tokens.idToken;
-    if (tokens.refreshToken !== undefined) part.r = tokens.refreshToken;
+    const part: StoredPart = { a: tokens.accessToken, ...sealedPart(tokens) };
     const sealed = await this.sealer.seal(part, ttl);
     const changes = emptyChanges();
     const current = await this.opened(jar);

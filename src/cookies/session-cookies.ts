@@ -24,14 +24,23 @@ export interface StoredTokens {
   endsAt: number;
 }
 
-/** What was sealed next to the access token. */
-interface SealedPart {
+/** What is sealed of a token set besides the access token. */
+export interface SealedPart {
   r?: string;
   i?: string;
   e: number;
 }
 
-const stored = (accessToken: string, part: SealedPart): StoredTokens => ({ accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e });
+/** The token set of an access token and what was sealed with it. */
+export const stored = (accessToken: string, part: SealedPart): StoredTokens => ({ accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e });
+
+/** What of `tokens` is sealed besides the access token; absent tokens are left out, not stored as undefined. */
+export function sealedPart(tokens: StoredTokens): SealedPart {
+  const part: SealedPart = { e: tokens.endsAt };
+  if (tokens.refreshToken !== undefined) part.r = tokens.refreshToken;
+  if (tokens.idToken !== undefined) part.i = tokens.idToken;
+  return part;
+}
 
 /** A cookie session's cookies as the request sent them: the access token, and the sealed value's chunks unjoined. */
 export interface SentCookies {
@@ -197,10 +206,7 @@ export class SessionCookies {
       for (const [chunk, part] of splitChunks(name, value, attributes)) changes.set.push({ name: chunk, value: part, attributes });
     };
     add(this.access, tokens.accessToken);
-    const part: SealedPart = { e: tokens.endsAt };
-    if (tokens.refreshToken !== undefined) part.r = tokens.refreshToken;
-    if (tokens.idToken !== undefined) part.i = tokens.idToken;
-    add(this.sealed, await this.sealer.seal(part, maxAge));
+    add(this.sealed, await this.sealer.seal(sealedPart(tokens), maxAge));
     // Delete whatever the request had that the new set does not overwrite: stale chunks.
     const written = new Set(changes.set.map((c) => c.name));
     for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed), ...(jar.has(this.id) ? [this.id] : [])]) {

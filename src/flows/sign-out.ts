@@ -124,8 +124,8 @@ async function verifiedUser(core: Core, accessToken: string): Promise<{ sub: str
 
 /** The hosted UI's `/logout`, which ends its own session and sends the browser to `landing`. */
 function hostedUiLogoutUrl(core: Core, landing: URL): URL {
-  // Config validation guarantees a domain whenever hostedUi is on.
-  const url = new URL(`${core.config.domain!.href.replace(/\/$/, "")}/logout`);
+  // Config validation guarantees a domain, and so the OAuth client, whenever hostedUi is on.
+  const url = new URL(core.oauth!.server.end_session_endpoint!);
   url.searchParams.set("client_id", core.config.clientId);
   url.searchParams.set("logout_uri", landing.href);
   return url;

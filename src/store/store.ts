@@ -1,3 +1,5 @@
+import { base64UrlToBytes } from "../verify/runtime.ts";
+
 /**
  * Where sessions and cross-instance state live. The library keeps to a handful of
  * operations, so any key-value server with expiry and publish/subscribe can back it; the
@@ -44,10 +46,7 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** The bytes of a base64url string, or undefined when it has any other character. */
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[\w-]*$/.test(text)) return undefined;
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return /^[\w-]*$/.test(text) ? base64UrlToBytes(text) : undefined;
 }

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from "../config/resolve.ts";
+import { isAllowedScheme } from "../config/resolve.ts";
 import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../errors.ts";
 import { defaultRuntime, type RsaPublicKey, type Runtime } from "./runtime.ts";
 
@@ -47,7 +47,7 @@ export class JwksCache {
   /** Throws {@link ConfigError} unless `uri` is https, or http on a loopback host. */
   constructor(uri: URL | string, options: JwksOptions = {}) {
     this.uri = new URL(uri);
-    if (this.uri.protocol !== "https:" && !(this.uri.protocol === "http:" && isLoopbackHost(this.uri.hostname))) {
+    if (!isAllowedScheme(this.uri)) {
       throw new ConfigError("COGNITO_JWKS_URI", "must use https (plain http is allowed for loopback hosts only)");
     }
     this.runtime = options.runtime ?? defaultRuntime();

@@ -86,9 +86,12 @@ const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+/** base64url to a "binary string" (one character a byte) with only what every runtime has. */
+const atobUrl = (segment: string): string => atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+
 /** base64url to bytes with only what every runtime has (`atob`). */
 export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+  const binary = atobUrl(segment);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -98,7 +101,7 @@ export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> {
 export const webRuntime: Runtime = {
   name: "web",
   decodeText(segment) {
-    const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+    const binary = atobUrl(segment);
     // Cognito's JSON is almost always ASCII, which needs no UTF-8 decoding.
     if (!/[^\x00-\x7f]/.test(binary)) return binary;
     return utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
