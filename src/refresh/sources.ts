@@ -21,12 +21,8 @@ export interface RefreshSource {
  */
 export function refreshSource(config: ResolvedConfig, oauth: OAuthClient | undefined, api: CognitoApiOptions): RefreshSource {
   if (oauth) return { redeem: (refreshToken) => oauth.refresh(refreshToken) };
-  return {
-    redeem: (refreshToken, accessToken) =>
-      config.refresh.rotation
-        ? getTokensFromRefreshToken(config, api, refreshToken)
-        : initiateRefreshAuth(config, api, refreshToken, accessToken),
-  };
+  if (config.refresh.rotation) return { redeem: (refreshToken) => getTokensFromRefreshToken(config, api, refreshToken) };
+  return { redeem: (refreshToken, accessToken) => initiateRefreshAuth(config, api, refreshToken, accessToken) };
 }
 
 async function getTokensFromRefreshToken(config: ResolvedConfig, api: CognitoApiOptions, refreshToken: string) {

@@ -14,11 +14,8 @@ export async function sessionOfRequest<Custom extends CustomAttributes>(
   core: Core,
   headers: Headers,
   options: { refresh: boolean },
-): Promise<Resolution<Custom> & { bearer: boolean }> {
-  const bearer = await bearerSession<Custom>(core, headers);
-  if (bearer) return { ...bearer, bearer: true };
-  const jar = parseCookieHeader(headers.get("cookie"));
-  return { ...(await resolveSession<Custom>(core, jar, options)), bearer: false };
+): Promise<Resolution<Custom>> {
+  return (await bearerSession<Custom>(core, headers)) ?? resolveSession<Custom>(core, parseCookieHeader(headers.get("cookie")), options);
 }
 
 /**
