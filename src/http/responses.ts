@@ -44,3 +44,12 @@ export function bearerError(
     },
   );
 }
+
+/**
+ * The RFC 6750 answer to a refused request: 401 `invalid_token` without a (valid) session,
+ * 403 `insufficient_scope` naming the scopes asked for when the session falls short.
+ */
+export function challenge(realm: string, reason: "unauthenticated" | "forbidden", scopes: readonly string[] = []): Response {
+  if (reason === "unauthenticated") return bearerError(401, realm, "invalid_token");
+  return bearerError(403, realm, "insufficient_scope", scopes.length > 0 ? { scope: scopes.join(" ") } : {});
+}

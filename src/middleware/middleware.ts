@@ -1,16 +1,16 @@
 import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import type { Core } from "../core.ts";
-import { formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
+import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
 import { callback } from "../flows/callback.ts";
 import { signIn } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
-import { bearerError, errorPage, redirect, withCookies } from "../http/responses.ts";
+import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorize } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../server/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { handOffHeaders } from "./handoff.ts";
+import { handOff } from "./handoff.ts";
 import { compileRules, matchRule, wantsPage } from "./rules.ts";
 
 /**
@@ -59,7 +59,6 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     if (pathname === `${base}/callback`) return callback(core, request);
     if (pathname === `${base}/sign-out`) return signOut(core, request);
 
-    const headers = handOffHeaders(request);
     const jar = parseCookieHeader(request.headers.get("cookie"));
     // An API client's Bearer token is judged alone; otherwise the cookie session, refreshed when due.
     const { session, changes, unavailable } =
@@ -77,26 +76,18 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       }
       const decision = authorize(session, matched.rule);
       if (!decision.allowed) {
+        if (!page) return withCookies(challenge(realm, decision.reason, matched.rule.scopes), changes);
         if (decision.reason === "unauthenticated") {
-          if (page) {
-            const signInUrl = new URL(`${base}/sign-in`, core.config.appUrl);
-            signInUrl.searchParams.set("returnTo", `${pathname}${request.nextUrl.search}`);
-            return withCookies(redirect(signInUrl, 307), changes);
-          }
-          return withCookies(bearerError(401, realm, "invalid_token"), changes);
+          const signInUrl = new URL(`${base}/sign-in`, core.config.appUrl);
+          signInUrl.searchParams.set("returnTo", `${pathname}${request.nextUrl.search}`);
+          return withCookies(redirect(signInUrl, 307), changes);
         }
-        const scope = [...(matched.rule.scopes ?? [])].join(" ");
-        return withCookies(
-          page
-            ? errorPage(403, "Forbidden", "Your account may not open this page.", `${base}/sign-in`)
-            : bearerError(403, realm, "insufficient_scope", scope ? { scope } : {}),
-          changes,
-        );
+        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", `${base}/sign-in`), changes);
       }
     }
 
-    if (changes.set.length > 0 || changes.remove.length > 0) headers.set("cookie", formatCookieHeader(jar));
-    adopt(request, headers, changes);
+    handOff(request);
+    adoptCookies(request, jar, changes);
     // Made with the request's headers from the start: handing them on to a bare next() later
     // would copy every header (the Cookie header's kilobytes too, checked character by
     // character by Headers) a second time.
@@ -114,19 +105,16 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
 }
 
 /**
- * Give `request` the headers the app is handed (refreshed cookies, internal headers
- * replaced), keeping `request.cookies` in step, so the app's own middleware logic sees
- * the request as its pages will.
+ * Give `request` the refreshed cookies, keeping `request.cookies` in step, so the app's own
+ * middleware logic sees the request as its pages will. Nothing to do on most requests.
  */
-function adopt(request: NextRequest, headers: Headers, changes: CookieChanges): void {
+function adoptCookies(request: NextRequest, jar: CookieJar, changes: CookieChanges): void {
+  if (changes.set.length === 0 && changes.remove.length === 0) return;
   for (const { name } of changes.remove) request.cookies.delete(name);
   for (const { name, value } of changes.set) request.cookies.set(name, value);
-  // Then the headers themselves, the Cookie header verbatim: `request.cookies` re-encodes
-  // every value it writes, which would alter the app's other cookies.
-  for (const name of [...request.headers.keys()]) if (!headers.has(name)) request.headers.delete(name);
-  // Only what differs: setting a header checks its value character by character, and the
-  // Cookie header, unchanged on most requests, is kilobytes long.
-  for (const [name, value] of headers) if (request.headers.get(name) !== value) request.headers.set(name, value);
+  // Then the Cookie header itself, verbatim: `request.cookies` re-encodes every value it
+  // writes, which would alter the app's other cookies.
+  request.headers.set("cookie", formatCookieHeader(jar));
 }
 
 /**

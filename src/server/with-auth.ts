@@ -1,6 +1,6 @@
 import type { Core } from "../core.ts";
 import { AccessDeniedError, NotSignedInError } from "../errors.ts";
-import { bearerError, withCookies } from "../http/responses.ts";
+import { challenge, withCookies } from "../http/responses.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "./request-session.ts";
@@ -14,15 +14,6 @@ export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (
   request: Request,
   context: AuthContext<Custom, Ctx>,
 ) => Response | Promise<Response>;
-
-/**
- * The RFC 6750 answer to a refused request: 401 `invalid_token` without a (valid) session,
- * 403 `insufficient_scope` naming the scopes asked for when the session falls short.
- */
-export function challenge(realm: string, reason: "unauthenticated" | "forbidden", scopes: readonly string[] = []): Response {
-  if (reason === "unauthenticated") return bearerError(401, realm, "invalid_token");
-  return bearerError(403, realm, "insufficient_scope", scopes.length > 0 ? { scope: scopes.join(" ") } : {});
-}
 
 /**
  * Wrap a route handler so it runs only with a session meeting `rule`: the cookie session
