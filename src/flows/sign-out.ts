@@ -12,10 +12,10 @@ import { returnToUrl } from "./return-to.ts";
  * `store`: the session store could not be reached to delete a server-side session or to
  * tell the other instances of a global sign-out.
  */
-export type SignOutStep = "revoke" | "global" | "store";
+type SignOutStep = "revoke" | "global" | "store";
 
 /** What a sign-out did: the cookie changes to send, and the steps that failed. */
-export interface SignOutOutcome {
+interface SignOutOutcome {
   changes: CookieChanges;
   /** Empty when everything the level asks for was done. */
   failed: SignOutStep[];
@@ -25,7 +25,7 @@ export interface SignOutOutcome {
 const MAX_FORM_BYTES = 4096;
 
 /** True when the browser says the request came from another site (or a sibling subdomain). */
-export function isCrossSite(request: Request, appUrl: URL): boolean {
+function isCrossSite(request: Request, appUrl: URL): boolean {
   const site = request.headers.get("sec-fetch-site");
   if (site !== null && site !== "same-origin" && site !== "none") return true;
   const origin = request.headers.get("origin");
@@ -61,7 +61,7 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
  * End the session `jar` carries: the Cognito steps of `level`, never thrown, and the
  * cookie changes that delete every session, transaction and challenge cookie.
  */
-export async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
+async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
   const failed: SignOutStep[] = [];
   const tokens = await core.cookies.read(jar).catch(() => {
     failed.push("store");

@@ -27,7 +27,7 @@ export interface PendingChallenge {
 }
 
 /** Cognito's longest challenge session (`AuthSessionValidity`); Cognito refuses lapsed ones itself. */
-export const CHALLENGE_TTL = 900;
+const CHALLENGE_TTL = 900;
 
 /** How long a hosted-UI sign-in may take before its transaction cookie lapses. */
 export const TRANSACTION_TTL = 600;
