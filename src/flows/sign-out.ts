@@ -5,12 +5,13 @@ import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
 import { TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
+import type { AccessTokenClaims } from "../verify/verifier.ts";
 import { returnToUrl } from "./return-to.ts";
 
 /**
  * A step of a sign-out that did not go through; the cookies are cleared regardless.
  * `store`: the session store could not be reached to delete a server-side session or to
- * tell the other instances of a global sign-out.
+ * tell the other instances of the sign-out (this instance refuses the tokens regardless).
  */
 type SignOutStep = "revoke" | "global" | "store";
 
@@ -62,39 +63,54 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
  * cookie changes that delete every session, transaction and challenge cookie.
  */
 async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
-  const failed: SignOutStep[] = [];
+  const failed = new Set<SignOutStep>();
   const tokens = await core.cookies.read(jar).catch(() => {
-    failed.push("store");
+    failed.add("store");
     return null;
   });
-  if (tokens && level === "global") {
-    // Every instance refuses the user's access tokens issued until now, though they are still within their hour.
-    const user = await verifiedUser(core, tokens.accessToken);
-    if (user) await core.denylist.signOut(user.sub, user.lifetime).catch(() => failed.push("store"));
-  }
   if (tokens && level !== "local") {
-    let revoked = false;
-    if (level === "global") {
-      // GlobalSignOut also ends every refresh token of the user, this one included.
-      revoked = await signOutEverywhere(core, tokens).then(
-        () => true,
-        () => false,
-      );
-      if (!revoked) failed.push("global");
-    }
-    if (!revoked && tokens.refreshToken !== undefined) {
-      const { clientId, clientSecret } = core.config;
-      await callCognito(core.api, "RevokeToken", {
-        ClientId: clientId,
-        Token: tokens.refreshToken,
-        ...(clientSecret ? { ClientSecret: clientSecret } : {}),
-      }).catch(() => failed.push("revoke"));
-    }
+    // Refused from before Cognito is called until an access-token lifetime after it answered:
+    // a token the refresh token (stolen, or this one) yields while the calls are in flight
+    // is refused too, whichever of them Cognito handles first.
+    const user = await verifiedUser(core, tokens.accessToken);
+    const deny = async () => {
+      if (!user) return;
+      await Promise.all([
+        // The access tokens of this session: every one its refresh token issued, cookie or Bearer.
+        core.denylist.revoke(user.claims, user.lifetime).catch(() => failed.add("store")),
+        // Every instance refuses the user's access tokens issued until now, though they are still within their hour.
+        level === "global" && core.denylist.signOut(user.claims.sub, user.lifetime).catch(() => failed.add("store")),
+      ]);
+    };
+    await deny();
+    await endAtCognito(core, tokens, level, failed);
+    await deny();
   }
-  if (!failed.includes("store")) await core.cookies.end(jar).catch(() => failed.push("store"));
+  if (!failed.has("store")) await core.cookies.end(jar).catch(() => failed.add("store"));
   const changes = core.cookies.clear(jar);
   changes.remove.push(...core.transactions.clear(jar).remove);
-  return { changes, failed };
+  return { changes, failed: [...failed] };
+}
+
+/** The Cognito steps of `level` ("revoke" or "global"); each one that fails is added to `failed`. */
+async function endAtCognito(core: Core, tokens: StoredTokens, level: SignOutLevel, failed: Set<SignOutStep>): Promise<void> {
+  let revoked = false;
+  if (level === "global") {
+    // GlobalSignOut also ends every refresh token of the user, this one included.
+    revoked = await signOutEverywhere(core, tokens).then(
+      () => true,
+      () => false,
+    );
+    if (!revoked) failed.add("global");
+  }
+  if (!revoked && tokens.refreshToken !== undefined) {
+    const { clientId, clientSecret } = core.config;
+    await callCognito(core.api, "RevokeToken", {
+      ClientId: clientId,
+      Token: tokens.refreshToken,
+      ...(clientSecret ? { ClientSecret: clientSecret } : {}),
+    }).catch(() => failed.add("revoke"));
+  }
 }
 
 /** `GlobalSignOut` needs a live access token: an expired one is refreshed first. */
@@ -110,16 +126,16 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
 }
 
 /**
- * The user and access-token lifetime (plus clock tolerance) of a stored access token, if it
- * verifies. An expired one counts: the verifier checks expiry after the signature and
- * every other claim. Anything else (a forged `.at` cookie) names no one, so it can never
- * put another user on the denylist.
+ * The claims and lifetime (plus clock tolerance) of a stored access token, if it verifies.
+ * An expired one counts: the verifier checks expiry after the signature and every other
+ * claim. Anything else (a forged `.at` cookie) names no one, so it can never put another
+ * user or session on the denylist.
  */
-async function verifiedUser(core: Core, accessToken: string): Promise<{ sub: string; lifetime: number } | undefined> {
+async function verifiedUser(core: Core, accessToken: string): Promise<{ claims: AccessTokenClaims; lifetime: number } | undefined> {
   const claims = await core.verifier
     .verify(accessToken, "access")
-    .catch((error) => (error instanceof TokenExpiredError ? error.claims : undefined));
-  return claims && { sub: claims.sub, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
+    .catch((error) => (error instanceof TokenExpiredError ? (error.claims as AccessTokenClaims | undefined) : undefined));
+  return claims && { claims, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
 }
 
 /** The hosted UI's `/logout`, which ends its own session and sends the browser to `landing`. */

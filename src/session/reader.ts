@@ -29,6 +29,8 @@ interface VerifiedTokens {
   /** The access token's, for the denylist. */
   sub: string;
   iat: number;
+  jti: string | undefined;
+  origin_jti: string | undefined;
   /** The earliest `exp` of the set's tokens. */
   exp: number;
   /** When the session becomes due for a refresh (see `refreshTime`). */
@@ -49,7 +51,7 @@ export class SessionReader {
     readonly verifier: TokenVerifier,
     /** Seconds before expiry at which a session counts as stale and is refreshed (see `refreshDue`). */
     readonly refreshMargin: number,
-    /** Users signed out everywhere: their tokens issued before are refused, cookie or Bearer. */
+    /** Sessions signed out and users signed out everywhere: their tokens are refused, cookie or Bearer. */
     readonly denylist: Denylist,
   ) {}
 
@@ -80,7 +82,7 @@ export class SessionReader {
       if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
         // Expiry is checked last, so the error's claims passed every other check.
         const claims = error.claims;
-        if (claims !== undefined && this.denylist.refuses(claims.sub, claims.iat)) return { status: "none", tokens };
+        if (claims !== undefined && this.denylist.refuses(claims)) return { status: "none", tokens };
         return { status: "expired", tokens };
       }
       if (error instanceof InvalidTokenError) return { status: "none", tokens };
@@ -120,8 +122,8 @@ export class SessionReader {
       if (known === undefined) return undefined;
       this.#verified.set(tokens, known);
     }
-    const { session, sub, iat, refreshAt } = known!;
-    if (this.denylist.refuses(sub, iat)) return undefined;
+    if (this.denylist.refuses(known!)) return undefined;
+    const { session, refreshAt } = known!;
     return { status: "valid", session: session as Session<Custom>, tokens, stale: tokens.refreshToken !== undefined && now >= refreshAt };
   }
 
@@ -140,6 +142,8 @@ export class SessionReader {
       session: toSession(tokens.accessToken, access, id),
       sub: access.sub,
       iat: access.iat,
+      jti: access.jti,
+      origin_jti: access.origin_jti,
       exp: id === undefined ? access.exp : Math.min(access.exp, id.exp),
       refreshAt: refreshTime(access, this.refreshMargin),
     };
@@ -165,13 +169,13 @@ export class SessionReader {
     }
   }
 
-  /** Verify an access token and refuse it if its user signed out everywhere after it was issued. */
+  /** Verify an access token and refuse it if its session was signed out, or its user everywhere, after it was issued. */
   async #verifyAccess(token: string) {
     const access = await this.verifier.verify(token, "access");
     // Only the first read after start waits, until the sign-outs already made are known.
     const loading = this.denylist.ready();
     if (loading) await loading;
-    if (this.denylist.refuses(access.sub, access.iat)) throw new InvalidTokenError("the user signed out everywhere");
+    if (this.denylist.refuses(access)) throw new InvalidTokenError("the session was signed out");
     return access;
   }
 }

@@ -136,13 +136,19 @@ export class FakeCognito {
       .sign(key);
   }
 
-  /** An access and ID token pair for `sub`, and an opaque refresh token. */
+  /**
+   * An access and ID token pair for `sub`, and an opaque refresh token. Both tokens carry
+   * `origin_jti` as real Cognito's do: `originJti` to continue a sign-in (a refresh keeps
+   * it), a new one by default, `null` for none (as cognito-local issues them).
+   */
   async tokenSet(
-    options: { sub?: string; nonce?: string; idClaims?: Record<string, unknown>; accessLifetime?: number } = {},
+    options: { sub?: string; nonce?: string; idClaims?: Record<string, unknown>; accessLifetime?: number; originJti?: string | null } = {},
   ): Promise<{ access_token: string; id_token: string; refresh_token: string; token_type: string; expires_in: number }> {
     const sub = options.sub ?? "11111111-2222-3333-4444-555555555555";
+    const originJti = options.originJti === undefined ? randomUUID() : options.originJti;
+    const origin = originJti === null ? {} : { origin_jti: originJti };
     const access = await this.sign(
-      { sub, token_use: "access", client_id: this.clientId, username: "alice", scope: "openid email", jti: randomUUID() },
+      { sub, token_use: "access", client_id: this.clientId, username: "alice", scope: "openid email", jti: randomUUID(), ...origin },
       this.#privateKey,
       options.accessLifetime,
     );
@@ -152,6 +158,8 @@ export class FakeCognito {
       aud: this.clientId,
       "cognito:username": "alice",
       email: "alice@example.com",
+      jti: randomUUID(),
+      ...origin,
       ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
       ...options.idClaims,
     });
