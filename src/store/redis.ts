@@ -16,7 +16,10 @@ export interface RedisStoreOptions {
 }
 
 type Client = RedisClientType;
+type Watcher = { prefix: string; listener: (key: string, value: string) => void };
 const WATCH_CHANNEL = "announce";
+/** Milliseconds before keys that could not be read are read again. */
+const RETRY_MS = 1_000;
 
 /**
  * A {@link SessionStore} on Redis through node-redis, for the Node runtime (`proxy.ts`,
@@ -32,8 +35,18 @@ export class RedisStore implements SessionStore {
   readonly url: string;
   #client: Promise<Client> | undefined;
   #subscriber: Client | undefined;
+  #subscribed: Promise<void> | undefined;
+  /** The subscriber has listened to the announce channel (and restores that on reconnect). */
+  #listening = false;
   #connected: Promise<unknown> | undefined;
-  readonly #watchers: Array<{ prefix: string; listener: (key: string, value: string) => void }> = [];
+  readonly #watchers: Watcher[] = [];
+  /** Watchers that must read the existing keys again: new ones, and all of them after a (re)connection. */
+  readonly #stale = new Set<Watcher>();
+  /** Watchers whose last read failed, waiting for the retry. */
+  readonly #failed = new Set<Watcher>();
+  #catchingUp: Promise<void> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
     const url = options.url ?? (typeof process === "undefined" ? undefined : process.env.REDIS_URL);
@@ -91,25 +104,76 @@ export class RedisStore implements SessionStore {
 
   async watch(prefix: string, listener: (key: string, value: string) => void): Promise<void> {
     this.#watchers.push({ prefix, listener });
-    if (!this.#subscriber) {
-      const subscriber = (await this.#clientOf()).duplicate() as Client;
-      subscriber.on("error", () => {});
-      // Subscriptions are restored on reconnect; what was announced meanwhile is read again.
-      let reconnect = false;
-      subscriber.on("ready", () => {
-        if (reconnect) void this.#replay();
-        reconnect = true;
-      });
-      this.#subscriber = subscriber;
-      await this.#bounded(
-        subscriber.connect().then(() => subscriber.subscribe(this.prefix + WATCH_CHANNEL, (message) => this.#heard(message))),
-      ).catch(() => {});
-    }
-    await this.#replay([{ prefix, listener }]);
+    if (this.#listening) this.#readAll();
+    else this.#subscribed ??= this.#subscribe();
+    // The first connection is waited for no longer than a command: when it comes later, the keys are read then.
+    if (await this.#bounded(this.#subscribed!).then(() => true, () => false)) await this.#catchingUp;
+  }
+
+  /**
+   * Connect the subscriber and listen to the announce channel. Once it listens, and again
+   * after every reconnect (node-redis restores the subscription before `ready`), every
+   * watcher reads what exists: what was announced while this instance was not listening is
+   * heard then, whether the first connection or a later one came late.
+   */
+  async #subscribe(): Promise<void> {
+    const subscriber = (await this.#clientOf()).duplicate() as Client;
+    subscriber.on("error", () => {});
+    subscriber.on("ready", () => {
+      if (this.#listening) this.#readAll();
+    });
+    this.#subscriber = subscriber;
+    await subscriber.connect();
+    await subscriber.subscribe(this.prefix + WATCH_CHANNEL, (message) => this.#heard(message));
+    this.#listening = true;
+    this.#readAll();
+  }
+
+  /** Have every watcher read the keys that exist. */
+  #readAll(): void {
+    for (const watcher of this.#watchers) this.#stale.add(watcher);
+    this.#failed.clear();
+    void this.#catchUp();
+  }
+
+  /**
+   * Hand each stale watcher the keys that exist under its prefix, one pass at a time; a
+   * watcher marked during a pass gets another. What could not be read is tried again after
+   * a pause (or at the next reconnect), since no event may come to trigger it: a Redis that
+   * is only slow reconnects nothing. Settles when this pass is over; never rejects.
+   */
+  #catchUp(): Promise<void> {
+    this.#catchingUp ??= (async () => {
+      try {
+        while (this.#stale.size > 0 && !this.#closed) {
+          const pass = [...this.#stale];
+          this.#stale.clear();
+          for (const watcher of pass) {
+            if (!(await this.#replay(watcher))) this.#failed.add(watcher);
+          }
+          if (this.#failed.size > 0) break;
+        }
+      } finally {
+        this.#catchingUp = undefined;
+      }
+      if (this.#failed.size > 0 && !this.#closed) {
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => {
+          for (const watcher of this.#failed) this.#stale.add(watcher);
+          this.#failed.clear();
+          void this.#catchUp();
+        }, RETRY_MS);
+        // A retry never keeps the process alive.
+        (this.#retry as { unref?: () => void }).unref?.();
+      }
+    })();
+    return this.#catchingUp;
   }
 
   /** Close both connections. */
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
     for (const client of [this.#client && (await this.#client), this.#subscriber]) {
       if (client?.isOpen) await client.close().catch(() => client.destroy());
       else client?.destroy();
@@ -127,25 +191,24 @@ export class RedisStore implements SessionStore {
     for (const { prefix, listener } of this.#watchers) if (entry[0].startsWith(prefix)) listener(entry[0], entry[1]);
   }
 
-  /** Hand the keys that exist under each watcher's prefix to it. */
-  async #replay(watchers = this.#watchers): Promise<void> {
-    for (const { prefix, listener } of watchers) {
-      try {
-        const keys: string[] = [];
-        await this.#run(async (c) => {
-          for await (const batch of c.scanIterator({ MATCH: `${this.prefix}${prefix}*`, COUNT: 500 })) keys.push(...batch);
+  /** Hand the keys that exist under the watcher's prefix to it. False when the store could not be read. */
+  async #replay({ prefix, listener }: Watcher): Promise<boolean> {
+    try {
+      const keys: string[] = [];
+      await this.#run(async (c) => {
+        for await (const batch of c.scanIterator({ MATCH: `${this.prefix}${prefix}*`, COUNT: 500 })) keys.push(...batch);
+      });
+      for (let i = 0; i < keys.length; i += 500) {
+        const slice = keys.slice(i, i + 500);
+        const values = await this.#run((c) => c.mGet(slice));
+        slice.forEach((key, j) => {
+          const value = values[j];
+          if (typeof value === "string") listener(key.slice(this.prefix.length), value);
         });
-        for (let i = 0; i < keys.length; i += 500) {
-          const slice = keys.slice(i, i + 500);
-          const values = await this.#run((c) => c.mGet(slice));
-          slice.forEach((key, j) => {
-            const value = values[j];
-            if (typeof value === "string") listener(key.slice(this.prefix.length), value);
-          });
-        }
-      } catch {
-        // Unreachable now; the next reconnect replays again.
       }
+      return true;
+    } catch {
+      return false;
     }
   }
 
