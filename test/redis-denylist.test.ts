@@ -181,13 +181,19 @@ describe("an instance that loses Redis while others keep it", () => {
   it("hears, once it reconnects, the sign-outs announced meanwhile", async () => {
     const prefix = "rejoin:";
     const writer = new Denylist(storeAt(redis.url, prefix));
+    // One entry of each kind before the instance starts: hearing them says its first read is done.
+    const before = crypto.randomUUID();
+    await writer.signOut(before, 600);
+    await writer.revoke({ origin_jti: "rejoin-before" }, 600);
     const { url, cut, restore } = await relay(redis.port);
     const store = storeAt(url, prefix, 300);
-    const app = instanceOn(store);
+    const loaded = heard(store, `nbf:${before}`, "revoked:rejoin-before");
     const sub = crypto.randomUUID();
     const { user, session } = tokens(sub, "rejoin-sign-in");
     const missed = heard(store, `nbf:${sub}`, "revoked:rejoin-sign-in");
+    const app = instanceOn(store);
     expect(await accepts(app, user)).toBe(true);
+    await loaded;
     cut();
     await writer.signOut(sub, 600);
     await writer.revoke({ origin_jti: "rejoin-sign-in" }, 600);
