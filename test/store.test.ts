@@ -16,8 +16,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+// Generous: these tests are about what the store does, not how fast, and connecting on a loaded machine is slow.
 function redisStore(prefix = `t${stores.length}:`): RedisStore {
-  const store = new RedisStore({ url: redis.url, prefix, timeoutMs: 300 });
+  const store = new RedisStore({ url: redis.url, prefix, timeoutMs: 5_000 });
   stores.push(store);
   return store;
 }
@@ -82,7 +83,8 @@ describe("RedisStore", () => {
     const heard: string[] = [];
     await b.watch("nbf:", (key) => heard.push(key));
     await a.announce("nbf:user-1", "v", 5_000);
-    await expect.poll(() => heard).toEqual(["nbf:user-1"]);
+    // A key may be heard twice (announced, and read again after a connection): watchers take it once.
+    await expect.poll(() => new Set(heard)).toEqual(new Set(["nbf:user-1"]));
   });
 
   it("fails fast with StoreUnavailableError when nothing listens, and never throws anything else", async () => {
