@@ -7,6 +7,7 @@ import { Transactions } from "./flows/transactions.ts";
 import { Refresher, refreshDue } from "./refresh/refresher.ts";
 import { refreshSource } from "./refresh/sources.ts";
 import { SessionReader } from "./session/reader.ts";
+import type { SessionPool } from "./session/session.ts";
 import { Denylist } from "./store/denylist.ts";
 import { SharedRefresh } from "./store/shared-refresh.ts";
 import type { SessionStore } from "./store/store.ts";
@@ -70,7 +71,7 @@ export function createCore(config: ResolvedConfig): Core {
     cookies,
     jwks,
     verifier,
-    reader: new SessionReader(cookies, verifier, config.refresh.margin, denylist),
+    reader: new SessionReader(cookies, verifier, config.refresh.margin, denylist, sessionPools(config)),
     refresher,
     oauth,
     api,
@@ -78,4 +79,9 @@ export function createCore(config: ResolvedConfig): Core {
     store: config.store,
     denylist,
   };
+}
+
+/** Each configured pool by issuer, with whether it is the app's own (the same pool under another issuer form is). */
+function sessionPools(config: ResolvedConfig): Map<string, SessionPool> {
+  return new Map(config.pools.map(({ issuer, userPoolId }) => [issuer, Object.freeze({ userPoolId, own: userPoolId === config.userPoolId })]));
 }

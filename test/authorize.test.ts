@@ -4,7 +4,9 @@ import { authorize, checkRule } from "../src/session/authorize.ts";
 import { toSession } from "../src/session/session.ts";
 import type { AccessTokenClaims } from "../src/verify/verifier.ts";
 
-// Sessions built straight from claims: authorize() is pure, what it decides on is the claims.
+const OWN = { userPoolId: "eu-west-1_AbC123", own: true };
+
+// Sessions built straight from claims, as the app's reader builds them for its own pool: authorize() is pure, what it decides on is the claims.
 function session(scope: string | undefined, groups: string[] | undefined, username: string | null = "u") {
   const claims = {
     sub: "s",
@@ -17,7 +19,7 @@ function session(scope: string | undefined, groups: string[] | undefined, userna
     ...(scope === undefined ? {} : { scope }),
     ...(groups === undefined ? {} : { "cognito:groups": groups }),
   } as AccessTokenClaims;
-  return toSession("a.b.c", claims, undefined);
+  return toSession("a.b.c", claims, undefined, OWN);
 }
 
 describe("authorize", () => {

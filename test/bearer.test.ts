@@ -147,6 +147,8 @@ describe("Bearer access tokens", () => {
   it("are accepted from another configured pool, for that pool's clients", async () => {
     const { browser } = appFor(pool, {
       pools: [{ userPoolId: partner.userPoolId, clientIds: [partner.clientId], issuer: partner.issuer, jwksUri: partner.jwksUri }],
+      // The partner's scopes count where a rule names its pool.
+      protect: { ...PROTECT, "/api/orders/:path*": { scopes: ["orders/read"], pools: [pool.userPoolId, partner.userPoolId] } },
     });
     const response = await browser.fetch("/api/orders", { headers: bearer(partner.machineToken("orders/read")) });
     expect(response.status).toBe(200);

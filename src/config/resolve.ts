@@ -131,6 +131,22 @@ function resolvePool(pool: PoolOptions, setting: (field: PoolField) => string): 
 }
 
 /**
+ * Check the `pools` of an access rule declared at `where`: when present, a non-empty list
+ * of user pool ids, each one of `configured` when that is given (the app's own pool and
+ * those of the `pools` option). Throws a ConfigError naming `where.pools`.
+ */
+export function checkRulePools(where: string, named: unknown, configured?: readonly ResolvedPool[]): void {
+  if (named === undefined) return;
+  if (!(Array.isArray(named) && named.length > 0 && named.every((id) => typeof id === "string" && id !== ""))) {
+    throw new ConfigError(`${where}.pools`, "must be a non-empty list of user pool ids");
+  }
+  const unknown = configured && named.find((id) => !configured.some((pool) => pool.userPoolId === id));
+  if (unknown !== undefined) {
+    throw new ConfigError(`${where}.pools`, `names ${unknown}, which is neither the app's user pool nor one of its pools`);
+  }
+}
+
+/**
  * Merge explicit options over the environment, apply defaults and validate.
  * Throws a {@link ConfigError} naming the first bad setting.
  */
@@ -198,6 +214,8 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
   for (const [pattern] of protect) {
     if (!pattern.startsWith("/")) throw new ConfigError(`protect["${pattern}"]`, "must start with /");
   }
+  // The rest of each rule is checked where the rules are compiled; the pools it names only here, where they are known.
+  for (const [pattern, rule] of protect) checkRulePools(`protect["${pattern}"]`, (rule as AccessRule | null)?.pools, pools);
 
   return {
     userPoolId,

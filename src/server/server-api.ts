@@ -132,7 +132,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     },
 
     async requireSession(rule: RequireSessionOptions = {}): Promise<Session<Custom>> {
-      checkRule("requireSession", rule);
+      checkRule("requireSession", rule, core.config.pools);
       const { session, unavailable } = await stateOfRequest();
       if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
       const decision = authorize(session, rule);

@@ -25,7 +25,7 @@ export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (
 export function createWithAuth<Custom extends CustomAttributes>(core: Core, scope: Scope<SessionState<Custom>>) {
   const realm = core.config.appUrl.host;
   return function withAuth<Ctx = unknown>(rule: AccessRule, handler: AuthedHandler<Custom, Ctx>) {
-    checkRule("withAuth", rule);
+    checkRule("withAuth", rule, core.config.pools);
     return async (request: Request, context: Ctx): Promise<Response> => {
       const { session, changes, unavailable } = await sessionOfRequest<Custom>(core, request.headers, { refresh: true });
       if (unavailable) {

@@ -1,5 +1,6 @@
+import { checkRulePools, type ResolvedPool } from "../config/resolve.ts";
 import { ConfigError } from "../errors.ts";
-import type { Session } from "./session.ts";
+import { poolOf, type Session } from "./session.ts";
 
 /** What a path or handler requires beyond being signed in. */
 export interface AccessRule {
@@ -9,6 +10,16 @@ export interface AccessRule {
   groups?: string[];
   /** `"all"` (default): every listed scope and group. `"any"`: at least one of them. */
   match?: "all" | "any";
+  /**
+   * User pools whose groups and scopes this rule counts, by id: the app's own
+   * `userPoolId` and any of the `pools` option, e.g. `["eu-west-1_Partner"]`. Default: the
+   * app's own pool only. Group and scope names belong to the pool that issued them, so a
+   * user of another accepted pool, in that pool's own group `admins`, does not pass
+   * `groups: ["admins"]` unless the rule names that pool. A rule without `groups` and
+   * `scopes` admits a session of any accepted pool. Naming a pool that is not configured is
+   * a ConfigError at start-up.
+   */
+  pools?: string[];
 }
 
 /** The outcome of checking a session against a rule. */
@@ -17,19 +28,32 @@ export type Decision =
   | { allowed: false; reason: "unauthenticated" }
   | { allowed: false; reason: "forbidden"; missingScopes: string[]; missingGroups: string[] };
 
-/** Check `session` against `rule`. No session is `unauthenticated`; a shortfall is `forbidden`. */
+/**
+ * Check `session` against `rule`. No session is `unauthenticated`; a shortfall is
+ * `forbidden`. The session's groups and scopes count only when it comes from a pool the
+ * rule accepts (see {@link AccessRule.pools}); otherwise every one listed is missing.
+ */
 export function authorize(session: Session<any> | null, rule: AccessRule = {}): Decision {
   if (!session) return { allowed: false, reason: "unauthenticated" };
   const scopes = rule.scopes ?? [];
   const groups = rule.groups ?? [];
   if (scopes.length === 0 && groups.length === 0) return { allowed: true };
-  const missingScopes = scopes.filter((s) => !session.scopes.includes(s));
-  const missingGroups = groups.filter((g) => !session.groups.includes(g));
+  const counted = accepts(rule, session);
+  const missingScopes = scopes.filter((s) => !counted || !session.scopes.includes(s));
+  const missingGroups = groups.filter((g) => !counted || !session.groups.includes(g));
   const allowed =
     rule.match === "any"
       ? missingScopes.length < scopes.length || missingGroups.length < groups.length
       : missingScopes.length === 0 && missingGroups.length === 0;
   return allowed ? { allowed: true } : { allowed: false, reason: "forbidden", missingScopes, missingGroups };
+}
+
+/** Whether the rule counts the groups and scopes of the pool `session` comes from. */
+function accepts(rule: AccessRule, session: Session<any>): boolean {
+  const pool = poolOf(session);
+  // A session no app verified (a copy, or one built by hand) has no pool to vouch for its names.
+  if (pool === undefined) return false;
+  return rule.pools === undefined ? pool.own : rule.pools.includes(pool.userPoolId);
 }
 
 // RFC 6749 scope-token characters: printable ASCII but space, `"` and `\`, so every scope can go
@@ -39,11 +63,13 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /**
  * Check a rule where it is declared (the factory's `protect`, `withAuth`, `requireSession`),
  * so a typo fails at start-up instead of locking everyone out or letting everyone in.
- * Throws a ConfigError naming `where`.
+ * `pools`, the app's configured pools, are those the rule may name. Throws a ConfigError
+ * naming `where`.
  */
-export function checkRule(where: string, rule: AccessRule): AccessRule {
+export function checkRule(where: string, rule: AccessRule, pools?: readonly ResolvedPool[]): AccessRule {
   if (rule === null || typeof rule !== "object") throw new ConfigError(where, "must be an object");
   const { scopes, groups, match } = rule;
+  checkRulePools(where, rule.pools, pools);
   if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === "string" && SCOPE_TOKEN.test(s)))) {
     throw new ConfigError(`${where}.scopes`, "must be a list of scope names without spaces or quotes");
   }

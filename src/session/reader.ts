@@ -4,7 +4,7 @@ import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenEx
 import { refreshDue, refreshTime } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
-import { type CustomAttributes, type Session, toSession } from "./session.ts";
+import { type CustomAttributes, type Session, type SessionPool, toSession } from "./session.ts";
 
 /** What the request's session cookies amount to. */
 export type ReadResult<Custom extends CustomAttributes> =
@@ -53,6 +53,8 @@ export class SessionReader {
     readonly refreshMargin: number,
     /** Sessions signed out and users signed out everywhere: their tokens are refused, cookie or Bearer. */
     readonly denylist: Denylist,
+    /** The configured pools by issuer, which each session is tied to (see `AccessRule.pools`). */
+    readonly pools: ReadonlyMap<string, SessionPool>,
   ) {}
 
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
@@ -139,7 +141,7 @@ export class SessionReader {
     return {
       accessToken: tokens.accessToken,
       idToken: tokens.idToken,
-      session: toSession(tokens.accessToken, access, id),
+      session: toSession(tokens.accessToken, access, id, this.pools.get(access.iss)),
       sub: access.sub,
       iat: access.iat,
       jti: access.jti,
@@ -150,7 +152,7 @@ export class SessionReader {
   }
 
   #valid<Custom extends CustomAttributes>(tokens: StoredTokens, access: AccessTokenClaims, id: IdTokenClaims | undefined): ReadResult<Custom> {
-    const session = toSession<Custom>(tokens.accessToken, access, id);
+    const session = toSession<Custom>(tokens.accessToken, access, id, this.pools.get(access.iss));
     // Stale only when there is a refresh token to refresh with.
     const stale = tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin);
     return { status: "valid", session, tokens, stale };
@@ -162,7 +164,7 @@ export class SessionReader {
     if (!match) return null;
     try {
       const access = await this.#verifyAccess(match[1]!);
-      return toSession<Custom>(match[1]!, access, undefined);
+      return toSession<Custom>(match[1]!, access, undefined, this.pools.get(access.iss));
     } catch (error) {
       if (error instanceof InvalidTokenError) return null;
       throw error;

@@ -61,10 +61,27 @@ export interface Session<Custom extends CustomAttributes = CustomAttributes> {
   readonly expiresAt: Date;
   /** The issuing user pool's `iss`, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`. */
   readonly issuer: string;
-  /** The issuing user pool's id: the last path segment of `issuer`. */
+  /** The issuing user pool's id, as configured (`userPoolId` or one of `pools`). */
   readonly userPoolId: string;
   /** The app client the tokens were issued to. */
   readonly clientId: string;
+}
+
+/** The configured user pool a session was verified against, as the app that read it knows it. */
+export interface SessionPool {
+  /** The pool's id as configured (`userPoolId`, or one of the `pools` option). */
+  readonly userPoolId: string;
+  /** Whether it is the app's own pool, the one people sign in to. */
+  readonly own: boolean;
+}
+
+// Kept on the session, hidden (not enumerable, so not copied, printed or serialized), under a
+// registered symbol: every module copy of the library reads the same key.
+const POOL = Symbol.for("next-cognito-session.pool");
+
+/** The pool `session` was verified against; undefined for an object no app's reader built. */
+export function poolOf(session: Session<any>): SessionPool | undefined {
+  return (session as unknown as { [POOL]?: SessionPool })[POOL];
 }
 
 // Tokens stay off the session object so it can be passed to client components without
@@ -92,7 +109,10 @@ type SessionParts = Omit<Session<any>, "expiresAt">;
  * objects per token and freezes them, so the same tokens give the same objects and a warm
  * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
  */
-const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; token: string; session: Session<any> }>();
+const built = new WeakMap<
+  AccessTokenClaims,
+  { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<any> }
+>();
 
 /**
  * Build the session from verified claims. Sessions of the same tokens are one object,
@@ -104,12 +124,16 @@ export function toSession<Custom extends CustomAttributes>(
   accessToken: string,
   access: AccessTokenClaims,
   id: IdTokenClaims | undefined,
+  /** The configured pool whose issuer `access.iss` is; a session without one counts no groups or scopes. */
+  pool?: SessionPool,
 ): Session<Custom> {
   const known = built.get(access);
-  if (known !== undefined && known.id === id && known.token === accessToken) return known.session as Session<Custom>;
+  if (known !== undefined && known.id === id && known.token === accessToken && known.pool === pool) {
+    return known.session as Session<Custom>;
+  }
   const { user, scopes, groups, issuer, userPoolId, clientId } = buildParts(access, id);
   const exp = access.exp;
-  const session: Session<Custom> = Object.freeze({
+  const session = {
     user: user as SessionUser<Custom> | null,
     scopes,
     groups,
@@ -117,11 +141,13 @@ export function toSession<Custom extends CustomAttributes>(
       return new Date(exp * 1000);
     },
     issuer,
-    userPoolId,
+    userPoolId: pool?.userPoolId ?? userPoolId,
     clientId,
-  });
+  } satisfies Session<Custom>;
+  if (pool !== undefined) Object.defineProperty(session, POOL, { value: pool });
+  Object.freeze(session);
   accessTokens.set(session, accessToken);
-  built.set(access, { id, token: accessToken, session });
+  built.set(access, { id, token: accessToken, pool, session });
   return session;
 }
 
