@@ -124,6 +124,25 @@ describe("in an app with a partner pool", () => {
     expect(await status("/api/partner-admin", adminOf(own))).toBe(403);
   });
 
+  it("cookie sessions: the same, from the first read on", async () => {
+    // A fresh app: the first read verifies the tokens itself, the next ones are answered from caches.
+    const fresh = createCognitoSession(options());
+    const route = fresh.withAuth({ groups: ["admins"] }, () => Response.json({ ok: true }));
+    const statusOf = async (issuer: TestIssuer) => {
+      const { set } = await fresh.core.cookies.write(new Map(), {
+        accessToken: adminOf(issuer),
+        idToken: undefined,
+        refreshToken: undefined,
+        endsAt: Math.floor(Date.now() / 1000) + 600,
+      });
+      const cookie = set.map(({ name, value }) => `${name}=${value}`).join("; ");
+      const request = () => new Request(`${APP_URL}/api/admin`, { headers: { accept: "application/json", cookie } });
+      return [(await route(request(), {})).status, (await route(request(), {})).status];
+    };
+    expect(await statusOf(own)).toEqual([200, 200]);
+    expect(await statusOf(partner)).toEqual([403, 403]);
+  });
+
   it("protect rules in the middleware: the same", async () => {
     expect(await status("/admin/users", adminOf(own))).toBe(200);
     expect(await status("/admin/users", adminOf(partner))).toBe(403);
