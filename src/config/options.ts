@@ -46,7 +46,8 @@ export interface CognitoSessionOptions {
    * apps' access tokens sent as `Authorization: Bearer` to this app's API routes. Each
    * token is checked against the pool its `iss` names, with that pool's own JWKS and
    * clients. The pool and client above are always accepted and are the ones people sign
-   * in to.
+   * in to. Another pool's groups and scopes count only in rules that name it
+   * (`AccessRule.pools`): group names are each pool's own.
    */
   pools?: PoolOptions[];
   /** Verified tokens kept in memory (an LRU keyed by the token), so a session read skips the RSA check. Default 10 000. */
@@ -106,10 +107,19 @@ export interface CognitoSessionOptions {
   /** How `POST <basePath>/sign-out` ends a session. */
   signOut?: {
     /**
-     * What a sign-out ends when the request does not say: `"local"` clears the cookies,
-     * `"revoke"` also revokes the refresh token (and the access tokens issued with it),
-     * `"global"` also signs the user out of every device (`GlobalSignOut`). Cookies are
-     * cleared at every level, even when Cognito cannot be reached. Default `"revoke"`.
+     * What a sign-out ends when the request does not say. Cookies are cleared at every
+     * level, even when Cognito cannot be reached. Default `"revoke"`.
+     * - `"local"`: the cookies only; the tokens stay valid until they expire.
+     * - `"revoke"`: also the refresh token (Cognito `RevokeToken`), and the access tokens
+     *   issued with it, which every instance sharing `store` refuses from then on, cookie
+     *   and Bearer, for one access-token lifetime: all tokens carrying the session's
+     *   `origin_jti` (real Cognito repeats it in every token a refresh token yields). A
+     *   token without `origin_jti` (cognito-local issues none) is refused by its `jti`: only
+     *   the access token the session holds, not others refreshed from it before.
+     * - `"global"`: also the user's every session (`GlobalSignOut`), and every access token
+     *   of the user issued until Cognito answered.
+     * What is refused is recorded before the Cognito call and again after its answer, so a
+     * token a (stolen) refresh token yields meanwhile is refused too.
      */
     level?: SignOutLevel;
     /**
