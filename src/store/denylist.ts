@@ -42,6 +42,11 @@ export class Denylist {
 
   constructor(readonly store: SessionStore) {}
 
+  /** Entries held, of both kinds; lapsed ones go once the maps have grown (see `#sweep`). */
+  get size(): number {
+    return this.#notBefore.size + this.#revoked.size;
+  }
+
   /**
    * Settles once this instance has heard of the sign-outs that exist (undefined once it
    * has): started on first use, so configuring an app opens no connection. Never rejects.
@@ -135,10 +140,10 @@ export class Denylist {
 
   /** Drop lapsed entries once the maps have grown: entries of users never seen again would stay forever. */
   #sweep(): void {
-    if (this.#notBefore.size + this.#revoked.size < this.#sweepAt) return;
+    if (this.size < this.#sweepAt) return;
     const now = Date.now();
     for (const [sub, { until }] of this.#notBefore) if (until <= now) this.#notBefore.delete(sub);
     for (const [id, until] of this.#revoked) if (until <= now) this.#revoked.delete(id);
-    this.#sweepAt = Math.max(SWEEP_FROM, 2 * (this.#notBefore.size + this.#revoked.size));
+    this.#sweepAt = Math.max(SWEEP_FROM, 2 * this.size);
   }
 }
