@@ -52,7 +52,11 @@ describe("Denylist", () => {
     expect(denylist.refuses(token({ iat: now, jti: "other" }))).toBe(false);
     // Nothing names the session: nothing to refuse it by.
     expect(await denylist.revoke({}, 60)).toBe(false);
-    expect(await denylist.revoke({ origin_jti: 7 as never }, 60)).toBe(false);
+    expect(await denylist.revoke({ jti: 7 as never }, 60)).toBe(false);
+    // An origin_jti that is not a string names nothing: the token's own jti stands in.
+    expect(await denylist.revoke({ origin_jti: 7 as never, jti: "by-jti" }, 60)).toBe(true);
+    expect(denylist.refuses(token({ iat: now, jti: "by-jti" }))).toBe(true);
+    expect(denylist.refuses(token({ iat: now, origin_jti: 7 as never }))).toBe(false);
     vi.setSystemTime((now + 1 + 60) * 1000);
     expect(denylist.refuses(token({ iat: now, origin_jti: "sign-in-1" }))).toBe(false);
   });

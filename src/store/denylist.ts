@@ -79,8 +79,7 @@ export class Denylist {
   }
 
   #isRevoked(id: string | undefined): boolean {
-    // A claim of another type names no session (and the verifier does not type `origin_jti`).
-    const until = typeof id === "string" ? this.#revoked.get(id) : undefined;
+    const until = id === undefined ? undefined : this.#revoked.get(id);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
     this.#revoked.delete(id!);
