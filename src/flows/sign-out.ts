@@ -72,7 +72,7 @@ async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Prom
     // Refused from before Cognito is called until an access-token lifetime after it answered:
     // a token the refresh token (stolen, or this one) yields while the calls are in flight
     // is refused too, whichever of them Cognito handles first.
-    const user = await verifiedUser(core, tokens.accessToken);
+    const user = await verifiedAccess(core, tokens.accessToken);
     const deny = async () => {
       if (!user) return;
       await Promise.all([
@@ -131,7 +131,7 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
  * claim. Anything else (a forged `.at` cookie) names no one, so it can never put another
  * user or session on the denylist.
  */
-async function verifiedUser(core: Core, accessToken: string): Promise<{ claims: AccessTokenClaims; lifetime: number } | undefined> {
+async function verifiedAccess(core: Core, accessToken: string): Promise<{ claims: AccessTokenClaims; lifetime: number } | undefined> {
   const claims = await core.verifier
     .verify(accessToken, "access")
     .catch((error) => (error instanceof TokenExpiredError ? (error.claims as AccessTokenClaims | undefined) : undefined));

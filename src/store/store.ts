@@ -27,9 +27,10 @@ export interface SessionStore {
   announce(key: string, value: string, ttlMs: number): Promise<void>;
   /**
    * Hear of keys under `prefix`: those that exist now, each one announced later, and all
-   * of them again whenever the store reconnects (so nothing announced during an outage is
-   * missed). Returns a promise that settles once the current ones have been heard, or the
-   * attempt has failed; it never rejects.
+   * of them again whenever the store connects, the first time included (so nothing
+   * announced before or during an outage is missed). A key may be heard more than once.
+   * Returns a promise that settles once the current ones have been heard, or the attempt
+   * has failed (it is then made again later); it never rejects.
    */
   watch(prefix: string, listener: (key: string, value: string) => void): Promise<void>;
 }
