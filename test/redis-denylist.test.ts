@@ -3,6 +3,7 @@
 // sign-out made on one instance is refused on another. Waits on what the instance hears,
 // never on the clock.
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CognitoSession, createCognitoSession } from "../src/index.ts";
 import { RedisStore } from "../src/redis/index.ts";
@@ -174,6 +175,17 @@ describe("a sign-out on one instance", () => {
     await announced;
     expect(await accepts(appB, user)).toBe(false);
     expect(await accepts(appB, session)).toBe(false);
+    // Kept in Redis for the lifetime given (one access-token lifetime), then gone by itself.
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      for (const key of [`${prefix}nbf:${sub}`, `${prefix}revoked:across-sign-in`]) {
+        expect(await raw.pTTL(key)).toBeGreaterThan(590_000);
+        expect(await raw.pTTL(key)).toBeLessThanOrEqual(601_000);
+      }
+    } finally {
+      await raw.close();
+    }
   });
 });
 
