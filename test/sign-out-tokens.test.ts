@@ -209,6 +209,37 @@ describe("global sign-out against a refresh racing GlobalSignOut", () => {
   });
 });
 
+describe("global sign-out against the app's own refresh racing GlobalSignOut", () => {
+  it("refuses the session another device's refresh brought back while GlobalSignOut was in flight", async () => {
+    const start = clockAt(100);
+    const { inFlight, release } = held("GlobalSignOut");
+    const sub = "33333333-4444-5555-6666-777777777777";
+    // The other device's refresh reaches Cognito before the sign-out and is answered after it began.
+    let answerRefresh!: () => void;
+    let refreshIn!: () => void;
+    const refreshAnswered = new Promise<void>((resolve) => (answerRefresh = resolve));
+    const refreshArrived = new Promise<void>((resolve) => (refreshIn = resolve));
+    fake.onToken = async function () {
+      refreshIn();
+      await refreshAnswered;
+      return { status: 200, body: await this.tokenSet({ sub, originJti: "other-device" }) };
+    };
+    const app = appWith({ signOut: { level: "global" } });
+    const { browser } = await signedIn(app, { sub, originJti: "this-device" });
+    const { browser: other } = await signedIn(app, { sub, originJti: "other-device", accessLifetime: -60 });
+    const refreshing = other.fetch("/api/me", { headers: { accept: "application/json" } });
+    await refreshArrived;
+    const out = postSignOut(browser);
+    await inFlight;
+    vi.setSystemTime(start + 1_500);
+    answerRefresh();
+    expect((await refreshing).status).toBe(200);
+    release();
+    await out;
+    expect((await other.fetch("/api/me", { headers: { accept: "application/json" } })).status).toBe(401);
+  });
+});
+
 describe("revoke against the embedded Cognito (no origin_jti in its tokens)", () => {
   it("refuses the session's access token as Bearer after the sign-out", async () => {
     const app = createTestApp();
