@@ -89,6 +89,7 @@ for (const variant of VARIANTS) {
       await app?.stop();
     });
 
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright's hook signature
     test.afterEach(async ({}, testInfo) => {
       if (testInfo.status !== testInfo.expectedStatus && app) await testInfo.attach("app.log", { body: app.log() });
     });
