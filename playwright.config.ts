@@ -14,6 +14,8 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 10_000 },
   reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  // The packed-package test's tarball and apps live outside the repository for the run only.
+  globalTeardown: "./e2e/support/packed-workspace.ts",
   use: {
     browserName: "chromium",
     headless: true,

@@ -64,8 +64,8 @@ function appDir(variant: Variant, tag: string): string {
   return dir;
 }
 
-// Values that pass config validation at build time; the running app reads the real ones.
-const BUILD_ENV = {
+/** Values that pass config validation at build time; the running app reads the real ones. */
+export const BUILD_ENV = {
   COGNITO_USER_POOL_ID: "local_build",
   COGNITO_CLIENT_ID: "buildclient",
   COGNITO_ISSUER: "http://127.0.0.1:1/local_build",
@@ -98,7 +98,8 @@ export function buildExample(variant: Variant, tag = "e2e"): { dir: string; dist
   return { dir: source, distDir };
 }
 
-async function waitFor(url: string, child: ChildProcess, log: () => string, ms = 60_000): Promise<void> {
+/** Resolve once `url` answers at all; throw with the log if `child` exits or `ms` pass first. */
+export async function waitFor(url: string, child: ChildProcess, log: () => string, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${log()}`);

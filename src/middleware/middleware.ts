@@ -1,4 +1,4 @@
-import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
+import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server.js";
 import type { Core } from "../core.ts";
 import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";

@@ -12,7 +12,7 @@ import type { CustomAttributes, Session } from "../session/session.ts";
  * read path, so a duplicated name stays visible instead of being collapsed.
  */
 export async function requestCookieJar(): Promise<CookieJar> {
-  const { headers } = await import("next/headers");
+  const { headers } = await import("next/headers.js");
   return parseCookieHeader((await headers()).get("cookie"));
 }
 
@@ -21,7 +21,7 @@ export async function requestCookieJar(): Promise<CookieJar> {
  * server actions; Next throws in a server component, which cannot set cookies.
  */
 export async function writeCookieChanges(changes: CookieChanges): Promise<void> {
-  const { cookies } = await import("next/headers");
+  const { cookies } = await import("next/headers.js");
   const store = await cookies();
   // `store.delete()` would drop `Secure`, and browsers ignore a `__Host-` deletion without it.
   for (const { name, attributes } of changes.remove) {

@@ -88,7 +88,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
   async function stateOfRequest(): Promise<SessionState<Custom>> {
     const current = scope.getStore();
     if (current) return current;
-    const { headers } = await import("next/headers");
+    const { headers } = await import("next/headers.js");
     return read((await headers()) as Headers);
   }
 
@@ -137,7 +137,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
       if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
       const decision = authorize(session, rule);
       if (decision.allowed) return session!;
-      const { redirect, forbidden } = await import("next/navigation");
+      const { redirect, forbidden } = await import("next/navigation.js");
       if (decision.reason === "forbidden") return forbidden();
       const signIn = new URL(`${core.config.basePath}/sign-in`, core.config.appUrl);
       signIn.searchParams.set("returnTo", safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
@@ -149,7 +149,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
 /** The path the middleware handed on, if this runs inside a Next request that went through it. */
 async function pathOfRequest(): Promise<string | null> {
   try {
-    const { headers } = await import("next/headers");
+    const { headers } = await import("next/headers.js");
     return (await headers()).get(PATH_HEADER);
   } catch {
     return null;
