@@ -194,10 +194,8 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
   const cookieName = options.cookies?.name ?? "ncs";
   if (!/^[\w-]+$/.test(cookieName)) throw new ConfigError("cookies.name", "may hold letters, digits, _ and - only");
 
+  // Patterns and rules are checked where the middleware compiles them, at start-up too.
   const protect = Object.entries(options.protect ?? {});
-  for (const [pattern] of protect) {
-    if (!pattern.startsWith("/")) throw new ConfigError(`protect["${pattern}"]`, "must start with /");
-  }
 
   return {
     userPoolId,
