@@ -12,18 +12,20 @@ const require = createRequire(import.meta.url);
 export const { pathToRegexp } = require("next/dist/compiled/path-to-regexp") as { pathToRegexp(path: string): RegExp };
 
 type MiddlewareMatcher = { regexp: string };
-const { getMiddlewareMatchers } = require("next/dist/build/analysis/get-page-static-info") as {
-  getMiddlewareMatchers(matcher: string[], nextConfig: object): MiddlewareMatcher[];
-};
-const { getMiddlewareRouteMatcher } = require("next/dist/shared/lib/router/utils/middleware-route-matcher") as {
-  getMiddlewareRouteMatcher(matchers: MiddlewareMatcher[]): (pathname: string, req: object, query: object) => boolean;
-};
 
 /**
  * Whether Next would run a middleware whose `config.matcher` is `pattern` for a request whose
  * parsed pathname is `pathname`: as resolve-routes.js decides, on the pathname as is or decoded.
+ * Loads Next's build-time matcher code (a second or two, and it patches `console` so that
+ * logging from the test throws): only the files that need it pay for it.
  */
 export function nextMatcherRuns(pattern: string): (pathname: string) => boolean {
+  const { getMiddlewareMatchers } = require("next/dist/build/analysis/get-page-static-info") as {
+    getMiddlewareMatchers(matcher: string[], nextConfig: object): MiddlewareMatcher[];
+  };
+  const { getMiddlewareRouteMatcher } = require("next/dist/shared/lib/router/utils/middleware-route-matcher") as {
+    getMiddlewareRouteMatcher(matchers: MiddlewareMatcher[]): (pathname: string, req: object, query: object) => boolean;
+  };
   const match = getMiddlewareRouteMatcher(getMiddlewareMatchers([pattern], {}));
   return (pathname) => {
     if (match(pathname, { headers: {} }, {})) return true;
