@@ -187,6 +187,12 @@ describe("a rule covers every URL Next routes under its prefix", () => {
     expect(matchedFor(rules, target)).toContain(pattern);
   });
 
+  it("checks / under a rule for /:team/:path*, since Next routes /.rsc (seen as /) to app/[team]", () => {
+    expect(nextRoutes("/[team]", routerPathnames("/.rsc")[0]!)).toBe(true);
+    expect(middlewareRequest(APP, "/.rsc").nextUrl.pathname).toBe("/");
+    expect(matchRules(compileRules([["/:team/:path*", {}]]), "/")).toHaveLength(1);
+  });
+
   it("keeps each reading of the path Next may route by", () => {
     expect(routedPaths("/dashboard/reports")).toEqual(["/dashboard/reports", "/dashboard/reports.rsc"]);
     expect(routedPaths("/dashboard/..%2F..%2Fpublic")).toEqual(
