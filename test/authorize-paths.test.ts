@@ -1,6 +1,8 @@
 import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { APP_URL, createTestApp } from "./helpers/app.ts";
+import { createCognitoMiddleware } from "next-cognito-session/middleware";
+import { APP_URL, createTestApp, testAppOptions } from "./helpers/app.ts";
+import { middlewareRequest } from "./helpers/next-routing.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
 
 // Path rules as the middleware enforces them, for pages and for data requests.
@@ -103,6 +105,78 @@ describe("pages redirect to sign-in; data requests get 401 / 403", () => {
     expect(passed(await send("/"))).toBe(true);
     expect(passed(await send("/administrator"))).toBe(true);
     expect(passed(await send("/api/me", { rsc: "1" }))).toBe(true);
+  });
+});
+
+describe("a rule covers every URL Next routes under its prefix", () => {
+  // Next routes each of these to app/dashboard/[id]: the id is one segment, `%2F` and all.
+  const ROUTED_TO_DASHBOARD_ID = [
+    "/dashboard/..%2F..%2Fpublic",
+    "/dashboard/..%5C..%5Cpublic",
+    "/dashboard/x%2F..%2F..",
+    "/dashboard/%2e%2e%2f%2e%2e%2fx",
+  ];
+
+  it.each(ROUTED_TO_DASHBOARD_ID)("redirects %s to sign-in without a session, and answers data with 401", async (path) => {
+    const page = await send(path);
+    expect(page.status).toBe(307);
+    expect(new URL(page.headers.get("location")!).searchParams.get("returnTo")).toBe(path);
+    expect((await send(path, { accept: "application/json" })).status).toBe(401);
+    expect(passed(await send(path, { cookie: bob }))).toBe(true);
+  });
+
+  it("covers the path Next routes when its adapter dropped a final .rsc: /dashboard/.rsc is app/dashboard/[id]", async () => {
+    const app = createTestApp({ protect: { "/dashboard/:path+": {} } });
+    const request = middlewareRequest(APP_URL, "/dashboard/.rsc", { headers: { accept: "text/html" } });
+    expect(request.nextUrl.pathname).toBe("/dashboard/");
+    expect((await app.middleware(request)).status).toBe(307);
+    expect(passed(await app.middleware(middlewareRequest(APP_URL, "/dashboardx")))).toBe(true);
+  });
+});
+
+describe("every matching rule holds", () => {
+  const both = createTestApp({ protect: { "/:path*": {}, "/admin/:path*": { groups: ["admins"] } } });
+  const sendTo = (path: string, headers: Record<string, string> = {}) =>
+    both.middleware(new NextRequest(`${APP_URL}${path}`, { headers: { accept: "text/html", ...headers } }));
+
+  it("gives a signed-in user outside admins 403 on /admin/users although /:path* admits every user", async () => {
+    expect((await sendTo("/admin/users", { cookie: bob })).status).toBe(403);
+    expect((await sendTo("/admin/users", { cookie: bob, accept: "application/json" })).status).toBe(403);
+    expect(passed(await sendTo("/admin/users", { cookie: alice }))).toBe(true);
+    expect(passed(await sendTo("/reports", { cookie: bob }))).toBe(true);
+    expect((await sendTo("/reports")).status).toBe(307);
+  });
+
+  it("names the scopes of every rule covering the path in the 403 challenge", async () => {
+    const scoped = createTestApp({
+      protect: { "/api/:path*": { scopes: ["api/read"] }, "/api/orders/:path*": { scopes: ["orders/read"] }, "/api/orders": { groups: ["admins"] } },
+    });
+    const response = await scoped.middleware(new NextRequest(`${APP_URL}/api/orders`, { headers: { cookie: alice } }));
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBe(
+      'Bearer realm="localhost:3000", error="insufficient_scope", scope="api/read orders/read"',
+    );
+    const signedOut = await scoped.middleware(new NextRequest(`${APP_URL}/api/orders`));
+    expect(signedOut.status).toBe(401);
+  });
+});
+
+describe("patterns in Next's matcher syntax", () => {
+  it("enforces /admin/(.*), /(admin|ops)/:path* and /admin/:id(\\d+) as Next's matcher reads them", async () => {
+    for (const pattern of ["/admin/(.*)", "/(admin|ops)/:path*", "/admin/:id(\\d+)"]) {
+      const app = createTestApp({ protect: { [pattern]: { groups: ["admins"] } } });
+      const status = async (path: string) => (await app.middleware(new NextRequest(`${APP_URL}${path}`, { headers: { cookie: bob } }))).status;
+      expect(await status("/admin/42"), pattern).toBe(403);
+      expect(await status("/admin%2F42"), pattern).toBe(403);
+      expect(await status("/public"), pattern).toBe(200);
+    }
+  });
+
+  it("refuses a pattern it cannot read when the app starts, naming it", () => {
+    expect(() => createTestApp({ protect: { "/admin/*": {} } })).toThrow(/protect\["\/admin\/\*"\]/);
+    expect(() => createCognitoMiddleware(testAppOptions({ protect: { "/a{b}": {} } }))).toThrow(
+      expect.objectContaining({ code: "ERR_CONFIG", setting: 'protect["/a{b}"]' }),
+    );
   });
 });
 

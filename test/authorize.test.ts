@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileRules } from "../src/middleware/rules.ts";
-import { authorize, checkRule } from "../src/session/authorize.ts";
+import { authorize, authorizeAll, checkRule } from "../src/session/authorize.ts";
 import { toSession } from "../src/session/session.ts";
 import type { AccessTokenClaims } from "../src/verify/verifier.ts";
 
@@ -64,6 +64,34 @@ describe("authorize", () => {
     expect(machine.user).toBeNull();
     expect(authorize(machine, { scopes: ["orders/read"] })).toEqual({ allowed: true });
     expect(authorize(machine, { groups: ["admins"] })).toMatchObject({ allowed: false, reason: "forbidden" });
+  });
+});
+
+describe("authorizeAll: every rule covering a path holds", () => {
+  const user = session("openid orders/read", ["staff"]);
+
+  it("refuses a user whom one rule admits and another does not", () => {
+    expect(authorizeAll(user, [{}, { groups: ["admins"] }])).toEqual({
+      allowed: false,
+      reason: "forbidden",
+      missingScopes: [],
+      missingGroups: ["admins"],
+    });
+    expect(authorizeAll(user, [{ groups: ["admins"] }, {}])).toMatchObject({ allowed: false, reason: "forbidden" });
+  });
+
+  it("names what every refusing rule misses", () => {
+    expect(authorizeAll(user, [{ scopes: ["orders/write"] }, { groups: ["admins"] }, { scopes: ["orders/read"] }])).toEqual({
+      allowed: false,
+      reason: "forbidden",
+      missingScopes: ["orders/write"],
+      missingGroups: ["admins"],
+    });
+  });
+
+  it("admits when each rule does, and answers unauthenticated without a session", () => {
+    expect(authorizeAll(user, [{}, { groups: ["staff"] }, { scopes: ["orders/read", "x"], match: "any" }])).toEqual({ allowed: true });
+    expect(authorizeAll(null, [{}, { groups: ["admins"] }])).toEqual({ allowed: false, reason: "unauthenticated" });
   });
 });
 

@@ -65,8 +65,13 @@ export interface CognitoSessionOptions {
   /** OAuth scopes asked for at sign-in. Default `["openid", "email", "profile"]`. */
   scopes?: string[];
   /**
-   * Path rules the middleware enforces, by Next-style path pattern
-   * (`/dashboard/:path*`). Pages redirect to sign-in; API and data requests get 401/403.
+   * Path rules the middleware enforces. Each key is a pattern in the syntax of Next's
+   * `config.matcher` (path-to-regexp 6): `/dashboard/:path*` (the path and everything under
+   * it), `:path+`, `:id`, `:id?`, `:id(\d+)`, `/admin/(.*)`, `/(admin|ops)/:path*`. A pattern
+   * that cannot be read so (`/admin/*`, `{…}` groups, `#` or `?` as text) throws a ConfigError
+   * naming it at start-up. A rule covers every URL Next routes under it, encoded separators
+   * and dot segments included, and every rule matching a path must hold, not only the first.
+   * Pages redirect to sign-in; API and data requests get 401/403.
    */
   protect?: Record<string, AccessRule>;
   /** Where the middleware mounts sign-in, callback and sign-out. Default `/auth`. */

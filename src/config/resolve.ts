@@ -210,11 +210,9 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
   const cookieName = options.cookies?.name ?? "ncs";
   if (!/^[\w-]+$/.test(cookieName)) throw new ConfigError("cookies.name", "may hold letters, digits, _ and - only");
 
+  // Patterns and rules are checked where the middleware compiles them, at start-up too; the
+  // pools a rule names only here, where they are known.
   const protect = Object.entries(options.protect ?? {});
-  for (const [pattern] of protect) {
-    if (!pattern.startsWith("/")) throw new ConfigError(`protect["${pattern}"]`, "must start with /");
-  }
-  // The rest of each rule is checked where the rules are compiled; the pools it names only here, where they are known.
   for (const [pattern, rule] of protect) checkRulePools(`protect["${pattern}"]`, (rule as AccessRule | null)?.pools, pools);
 
   return {

@@ -12,19 +12,20 @@ const UNSAFE = /[\u0000-\u0020\u007f\\]/;
  */
 export function safeReturnTo(value: string | null | undefined, appUrl: URL): string {
   if (!value || value.length > MAX_LENGTH) return "/";
+  // Before parsing: the URL parser would read `//evil` as a host and drop tabs and newlines.
   if (!value.startsWith("/") || value.startsWith("//") || UNSAFE.test(value)) return "/";
+  const url = new URL(value, appUrl);
+  const result = `${url.pathname}${url.search}${url.hash}`;
+  // Then the path as resolved (`/a/..//evil` is the path `//evil`, which a browser reads as
+  // another host), decoded (`/%2F%2Fevil`, and `/./%2F%2Fevil` once its dot segment is gone).
   let decoded: string;
   try {
-    decoded = decodeURIComponent(value);
+    decoded = decodeURIComponent(result);
   } catch {
     return "/";
   }
   if (decoded.startsWith("//") || UNSAFE.test(decoded)) return "/";
-  const url = new URL(value, appUrl);
-  // A single leading `/` keeps the origin, but `/a/..//evil` resolves to the path
-  // `//evil`, which a browser reads as another host.
-  if (url.pathname.startsWith("//")) return "/";
-  return `${url.pathname}${url.search}${url.hash}`;
+  return result;
 }
 
 /** The absolute URL of a path `safeReturnTo` produced, always on `appUrl`'s origin. */

@@ -6,12 +6,12 @@ import { callback } from "../flows/callback.ts";
 import { signIn } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
 import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
-import { authorize } from "../session/authorize.ts";
+import { authorizeAll } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../server/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { handOff } from "./handoff.ts";
-import { compileRules, matchRule, wantsPage } from "./rules.ts";
+import { compileRules, matchRules, wantsPage } from "./rules.ts";
 
 /**
  * The app's own middleware logic, run after the session is settled and the `protect`
@@ -64,8 +64,9 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     const { session, changes, unavailable } =
       (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
 
-    const matched = matchRule(rules, pathname);
-    if (matched) {
+    // Every rule covering the path holds, so the strictest answer wins.
+    const matched = matchRules(rules, pathname);
+    if (matched.length > 0) {
       const page = wantsPage(request, pathname);
       if (unavailable) {
         const response = page
@@ -74,9 +75,10 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
         response.headers.set("retry-after", "5");
         return withCookies(response, changes);
       }
-      const decision = authorize(session, matched.rule);
+      const decision = authorizeAll(session, matched.map((m) => m.rule));
       if (!decision.allowed) {
-        if (!page) return withCookies(challenge(realm, decision.reason, matched.rule.scopes), changes);
+        const scopes = [...new Set(matched.flatMap((m) => m.rule.scopes ?? []))];
+        if (!page) return withCookies(challenge(realm, decision.reason, scopes), changes);
         if (decision.reason === "unauthenticated") {
           const signInUrl = new URL(`${base}/sign-in`, core.config.appUrl);
           signInUrl.searchParams.set("returnTo", `${pathname}${request.nextUrl.search}`);

@@ -79,3 +79,23 @@ export function checkRule(where: string, rule: AccessRule, pools?: readonly Reso
   if (match !== undefined && match !== "all" && match !== "any") throw new ConfigError(`${where}.match`, 'must be "all" or "any"');
   return rule;
 }
+
+/**
+ * Check `session` against every rule in `rules` (all the `protect` rules covering a path):
+ * allowed only when each allows. No session is `unauthenticated`; otherwise the shortfalls
+ * of all the refusing rules make one `forbidden`.
+ */
+export function authorizeAll(session: Session<any> | null, rules: readonly AccessRule[]): Decision {
+  const missingScopes = new Set<string>();
+  const missingGroups = new Set<string>();
+  let forbidden = false;
+  for (const rule of rules) {
+    const decision = authorize(session, rule);
+    if (decision.allowed) continue;
+    if (decision.reason === "unauthenticated") return decision;
+    forbidden = true;
+    for (const s of decision.missingScopes) missingScopes.add(s);
+    for (const g of decision.missingGroups) missingGroups.add(g);
+  }
+  return forbidden ? { allowed: false, reason: "forbidden", missingScopes: [...missingScopes], missingGroups: [...missingGroups] } : { allowed: true };
+}
