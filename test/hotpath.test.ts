@@ -8,6 +8,7 @@
 // cookies, another token set, or anything expired.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
+import { Secret } from "../src/config/secret.ts";
 import { createCore } from "../src/core.ts";
 import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/cookies/jar.ts";
 import { Sealer } from "../src/cookies/seal.ts";
@@ -241,10 +242,10 @@ describe("readChunked, the count checked by character", () => {
 
 describe("Sealer.peek", () => {
   it("answers only for a seal opened or made here and not expired", async () => {
-    const maker = new Sealer([SECRET]);
+    const maker = new Sealer([new Secret(SECRET)]);
     const sealed = await maker.seal({ a: 1 }, 60);
     expect(maker.peek(sealed)?.v).toEqual({ a: 1 });
-    const reader = new Sealer([SECRET]);
+    const reader = new Sealer([new Secret(SECRET)]);
     expect(reader.peek(sealed)).toBeUndefined();
     expect(await reader.unseal(sealed)).toEqual({ a: 1 });
     expect(reader.peek(sealed)?.v).toEqual({ a: 1 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { Secret } from "../src/config/secret.ts";
 import { Sealer } from "../src/cookies/seal.ts";
 import type { StoredTokens } from "../src/cookies/session-cookies.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { SharedRefresh } from "../src/store/shared-refresh.ts";
 import { keyOf } from "../src/store/store.ts";
 
-const sealer = new Sealer(["shared-refresh-test-secret-0123456789"]);
+const sealer = new Sealer([new Secret("shared-refresh-test-secret-0123456789")]);
 const tokens: StoredTokens = { accessToken: "a.b.c", idToken: undefined, refreshToken: "r", endsAt: 2_000_000_000 };
 
 describe("one refresh across instances", () => {

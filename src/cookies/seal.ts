@@ -1,4 +1,5 @@
 import { sealData, unsealData } from "iron-session";
+import type { Secret } from "../config/secret.ts";
 import { Lru } from "../verify/lru.ts";
 
 type Passwords = { seal: Record<number, string>; unseal: Record<number, string> };
@@ -19,9 +20,12 @@ export interface Envelope<T> {
  */
 export class Sealer {
   #passwords: Promise<Passwords> | undefined;
+  readonly #secrets: readonly Secret[];
   readonly #cache = new Lru<string, Envelope<unknown>>(5_000);
 
-  constructor(readonly secrets: readonly string[]) {}
+  constructor(secrets: readonly Secret[]) {
+    this.#secrets = secrets;
+  }
 
   /** Seal `value` for `ttl` seconds. */
   async seal<T>(value: T, ttl: number): Promise<string> {
@@ -68,12 +72,13 @@ export class Sealer {
     this.#passwords ??= (async () => {
       const unseal: Record<number, string> = {};
       let first: number | undefined;
-      for (const secret of this.secrets) {
-        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)));
+      for (const secret of this.#secrets) {
+        const value = secret.reveal();
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
         // 24 bits: enough to tell a handful of secrets apart, too few to say anything about one.
         const id = ((digest[0]! << 16) | (digest[1]! << 8) | digest[2]!) + 1;
         if (id in unseal) continue;
-        unseal[id] = secret;
+        unseal[id] = value;
         first ??= id;
       }
       return { seal: { [first!]: unseal[first!]! }, unseal };

@@ -1,3 +1,4 @@
+import type { Secret } from "../config/secret.ts";
 import { SessionEndedError } from "../errors.ts";
 import type { SessionStore } from "../store/store.ts";
 import type { CookieAttributes, CookieJar } from "./jar.ts";
@@ -24,7 +25,7 @@ export class ServerSessions {
     readonly name: string,
     readonly store: SessionStore,
     readonly sealer: Sealer,
-    secrets: readonly string[],
+    secrets: readonly Secret[],
     readonly attributes: (maxAge: number) => CookieAttributes,
   ) {
     this.ids = new SessionIds(secrets);

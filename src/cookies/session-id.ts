@@ -1,3 +1,4 @@
+import type { Secret } from "../config/secret.ts";
 import { base64url, fromBase64url, keyOf } from "../store/store.ts";
 import { Lru } from "../verify/lru.ts";
 
@@ -24,8 +25,11 @@ const IV_BYTES = 12;
 export class SessionIds {
   #keys: Promise<CryptoKey[]> | undefined;
   readonly #cache = new Lru<string, OpenedId>(10_000);
+  readonly #secrets: readonly Secret[];
 
-  constructor(readonly secrets: readonly string[]) {}
+  constructor(secrets: readonly Secret[]) {
+    this.#secrets = secrets;
+  }
 
   /** A new random session id and its sealed cookie value. */
   async create(): Promise<{ sealed: string; opened: OpenedId }> {
@@ -69,9 +73,9 @@ export class SessionIds {
 
   #keysOf(): Promise<CryptoKey[]> {
     this.#keys ??= Promise.all(
-      this.secrets.map(async (secret) => {
+      this.#secrets.map(async (secret) => {
         // A key of its own, derived apart from iron-session's use of the same secret.
-        const material = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ncs session id\0${secret}`));
+        const material = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ncs session id\0${secret.reveal()}`));
         return crypto.subtle.importKey("raw", material, "AES-GCM", false, ["encrypt", "decrypt"]);
       }),
     );

@@ -87,7 +87,7 @@ async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Prom
       await callCognito(core.api, "RevokeToken", {
         ClientId: clientId,
         Token: tokens.refreshToken,
-        ...(clientSecret ? { ClientSecret: clientSecret } : {}),
+        ...(clientSecret ? { ClientSecret: clientSecret.reveal() } : {}),
       }).catch(() => failed.push("revoke"));
     }
   }
