@@ -259,13 +259,13 @@ describe("Lru, second chance", () => {
   const key = (name: string) => `${name}-${"S".repeat(40)}-${name}`;
 
   it("never drops the entry it is setting, even when every other one was read", () => {
-    const one = new Lru<string, number>(1);
+    const one = new Lru<string, number>(1, Infinity);
     one.set(key("a"), 1);
     one.get(key("a"));
     one.set(key("b"), 2);
     expect(one.get(key("b"))).toBe(2);
     expect(one.get(key("a"))).toBeUndefined();
-    const three = new Lru<string, number>(3);
+    const three = new Lru<string, number>(3, Infinity);
     for (const name of ["a", "b", "c"]) three.set(key(name), 1);
     for (const name of ["a", "b", "c"]) three.get(key(name));
     three.set(key("d"), 4);
@@ -274,7 +274,7 @@ describe("Lru, second chance", () => {
   });
 
   it("keeps an entry read since it was set over one that was not", () => {
-    const lru = new Lru<string, number>(3);
+    const lru = new Lru<string, number>(3, Infinity);
     for (const name of ["a", "b", "c"]) lru.set(key(name), 1);
     lru.get(key("a"));
     lru.set(key("d"), 4);

@@ -12,6 +12,9 @@ export interface Envelope<T> {
   exp: number;
 }
 
+/** Bytes of opened seals kept; a session's seal and what it holds weigh about 8 KB. */
+const CACHE_BYTES = 32 * 1024 * 1024;
+
 /**
  * Seals and unseals cookie values with iron-session, rotating secrets. Each secret gets an
  * id derived from its hash, so a seal names the secret that made it however the list is
@@ -21,7 +24,7 @@ export interface Envelope<T> {
 export class Sealer {
   #passwords: Promise<Passwords> | undefined;
   readonly #secrets: readonly Secret[];
-  readonly #cache = new Lru<string, Envelope<unknown>>(5_000);
+  readonly #cache = new Lru<string, Envelope<unknown>>(5_000, CACHE_BYTES);
 
   constructor(secrets: readonly Secret[]) {
     this.#secrets = secrets;
@@ -32,7 +35,7 @@ export class Sealer {
     const { seal } = await this.#ids();
     const envelope: Envelope<T> = { v: value, exp: Math.floor(Date.now() / 1000) + ttl };
     const sealed = await sealData(envelope, { password: seal, ttl });
-    this.#cache.set(sealed, envelope);
+    this.#cache.set(sealed, envelope, sealed.length);
     return sealed;
   }
 
@@ -54,7 +57,7 @@ export class Sealer {
     // ttl 0: expiry is checked from the envelope, which the seal's MAC covers.
     const envelope = (await unsealData<Envelope<T>>(sealed, { password: unseal, ttl: 0 })) as Partial<Envelope<T>>;
     if (typeof envelope.exp !== "number" || !("v" in envelope)) return undefined;
-    this.#cache.set(sealed, envelope as Envelope<T>);
+    this.#cache.set(sealed, envelope as Envelope<T>, sealed.length);
     return envelope.exp > now ? envelope.v : undefined;
   }
 

@@ -108,7 +108,7 @@ export class SessionCookies {
    * Seals opened before, by the access token sent with them and confirmed on every chunk of
    * the seal: a warm read compares the cookies once instead of joining 4 KB to look it up.
    */
-  readonly #opened = new Lru<string, Opened>(5_000);
+  readonly #opened = new Lru<string, Opened>(5_000, 32 * 1024 * 1024);
 
   constructor(readonly config: ResolvedConfig) {
     const prefix = config.cookies.secure ? "__Host-" : "";
@@ -173,7 +173,9 @@ export class SessionCookies {
     const envelope = this.sealer.peek<SealedPart>(sent.sealed.join(""));
     if (envelope === undefined) return undefined;
     const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));
-    this.#opened.set(tokens.accessToken, { sealed: sent.sealed.map(own), tokens, exp: envelope.exp });
+    const sealed = sent.sealed.map(own);
+    // The seal's chunks are copied in; what the seal holds is the sealer's.
+    this.#opened.set(tokens.accessToken, { sealed, tokens, exp: envelope.exp }, sealed.reduce((n, part) => n + part.length, 0));
     return tokens;
   }
 

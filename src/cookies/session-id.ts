@@ -24,7 +24,7 @@ const IV_BYTES = 12;
  */
 export class SessionIds {
   #keys: Promise<CryptoKey[]> | undefined;
-  readonly #cache = new Lru<string, OpenedId>(10_000);
+  readonly #cache = new Lru<string, OpenedId>(10_000, 4 * 1024 * 1024);
   readonly #secrets: readonly Secret[];
 
   constructor(secrets: readonly Secret[]) {
@@ -62,7 +62,7 @@ export class SessionIds {
         const raw = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, IV_BYTES) }, key, bytes.slice(IV_BYTES));
         const id = base64url(new Uint8Array(raw));
         const opened = { id, key: await keyOf(id), current: index === 0 };
-        this.#cache.set(value, opened);
+        this.#cache.set(value, opened, opened.id.length + opened.key.length);
         return opened;
       } catch {
         // Not this secret's; try the next.

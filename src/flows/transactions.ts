@@ -44,7 +44,7 @@ const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
  * A password sign-in waiting on a challenge keeps Cognito's session in one more cookie.
  */
 export class Transactions {
-  readonly #spent = new Lru<string, true>(10_000);
+  readonly #spent = new Lru<string, true>(10_000, 2 * 1024 * 1024);
 
   constructor(readonly cookies: SessionCookies) {}
 
