@@ -243,15 +243,17 @@ describe("readChunked, the count checked by character", () => {
 describe("Sealer.peek", () => {
   it("answers only for a seal opened or made here and not expired", async () => {
     const maker = new Sealer([new Secret(SECRET)]);
-    const sealed = await maker.seal({ a: 1 }, 60);
-    expect(maker.peek(sealed)?.v).toEqual({ a: 1 });
+    const sealed = await maker.seal("session", { a: 1 }, 60);
+    expect(maker.peek("session", sealed)?.v).toEqual({ a: 1 });
     const reader = new Sealer([new Secret(SECRET)]);
-    expect(reader.peek(sealed)).toBeUndefined();
-    expect(await reader.unseal(sealed)).toEqual({ a: 1 });
-    expect(reader.peek(sealed)?.v).toEqual({ a: 1 });
+    expect(reader.peek("session", sealed)).toBeUndefined();
+    expect(await reader.unseal("session", sealed)).toEqual({ a: 1 });
+    expect(reader.peek("session", sealed)?.v).toEqual({ a: 1 });
+    // Opened as a session, it is still nothing else.
+    expect(reader.peek("stored-session", sealed)).toBeUndefined();
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
-    expect(reader.peek(sealed)).toBeUndefined();
-    expect(await reader.unseal(sealed)).toBeUndefined();
+    expect(reader.peek("session", sealed)).toBeUndefined();
+    expect(await reader.unseal("session", sealed)).toBeUndefined();
   });
 });
 
@@ -337,6 +339,33 @@ describe("SessionCookies.peek: one frozen token set per cookies", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
     expect(peek(core, jar)).toBeUndefined();
     expect(await subOf(core, jar)).toBe("none");
+  });
+
+  it("serves the access token sent, never the one its entry was made with", async () => {
+    const core = newCore();
+    const [alice, bob] = [signIn(), signIn()];
+    const jar = await cookiesFor(core, alice, { refreshToken: CHUNKED_REFRESH });
+    expect(peek(core, jar)!.accessToken).toBe(alice.accessToken);
+    const mixed: CookieJar = new Map([...jar, [core.cookies.access, [bob.accessToken]]]);
+    expect(peek(core, mixed)!.accessToken).toBe(bob.accessToken);
+    // Bob's access token does not verify with Alice's seal: the ID token is another user's.
+    expect(await subOf(core, mixed)).toBe("none");
+  });
+
+  it("holds one entry per seal, whatever access tokens come with it and however its chunks are cut", async () => {
+    const core = newCore();
+    const jar = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
+    const [first, second] = [jar.get(`${core.cookies.sealed}.0`)![0]!, jar.get(`${core.cookies.sealed}.1`)![0]!];
+    for (let i = 0; i < 200; i++) {
+      const variant: CookieJar = new Map(jar);
+      variant.set(core.cookies.access, [`${"h".repeat(1_000)}.${"p".repeat(200)}.${String(i).padStart(12, "0")}`]);
+      // The same seal, cut elsewhere: the first chunk's end moved to the start of the second.
+      const cut = first.length - (i % 100);
+      variant.set(`${core.cookies.sealed}.0`, [first.slice(0, cut)]);
+      variant.set(`${core.cookies.sealed}.1`, [first.slice(cut) + second]);
+      expect(peek(core, variant)).toBeDefined();
+    }
+    expect(core.cookies.openedSeals).toBe(1);
   });
 
   it("keeps two users' cookies apart, each read after the other", async () => {

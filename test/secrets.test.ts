@@ -82,8 +82,8 @@ describe("secrets are unprintable", () => {
     // Used: the seal passwords derived, a sign-in started, a session written and read.
     const started = await signIn(auth.core, new Request("https://app.example.com/auth/sign-in"));
     expect(started.status).toBe(302);
-    const sealed = await auth.core.cookies.sealer.seal({ r: "refresh" }, 60);
-    expect(await auth.core.cookies.sealer.unseal(sealed)).toEqual({ r: "refresh" });
+    const sealed = await auth.core.cookies.sealer.seal("session", { r: "refresh" }, 60);
+    expect(await auth.core.cookies.sealer.unseal("session", sealed)).toEqual({ r: "refresh" });
     expect(await auth.core.cookies.server!.ids.open((await auth.core.cookies.server!.ids.create()).sealed)).toBeDefined();
 
     expect(auth.config.clientSecret?.reveal()).toBe(CLIENT_SECRET);

@@ -56,6 +56,8 @@ export class SessionIds {
     if (cached) return cached;
     const bytes = fromBase64url(value);
     if (!bytes || bytes.length !== IV_BYTES + ID_BYTES + 16) return undefined;
+    // Lenient decoding lets a few strings stand for the same bytes; only the one written is read, and cached.
+    if (base64url(bytes) !== value) return undefined;
     const keys = await this.#keysOf();
     for (const [index, key] of keys.entries()) {
       try {

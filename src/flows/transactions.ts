@@ -1,5 +1,6 @@
 import * as oauth from "oauth4webapi";
 import type { CookieJar } from "../cookies/jar.ts";
+import type { SealPurpose } from "../cookies/seal.ts";
 import { type CookieChanges, emptyChanges, type SessionCookies } from "../cookies/session-cookies.ts";
 import { Lru } from "../verify/lru.ts";
 
@@ -65,7 +66,7 @@ export class Transactions {
     const changes = emptyChanges();
     const pending: Array<{ name: string; startedAt: number }> = [];
     for (const name of this.#names(jar)) {
-      const tx = await this.#open(jar, name);
+      const tx = await this.#open<Transaction>(jar, name, "transaction");
       // Unreadable or lapsed transactions are only clutter in every request's Cookie header.
       if (tx) pending.push({ name, startedAt: tx.startedAt });
       else changes.remove.push({ name, attributes: this.cookies.attributes(0) });
@@ -77,7 +78,7 @@ export class Transactions {
     }
     changes.set.push({
       name: this.cookieName(transaction.state),
-      value: await this.cookies.sealer.seal(transaction, TRANSACTION_TTL),
+      value: await this.cookies.sealer.seal("transaction", transaction, TRANSACTION_TTL),
       attributes: this.cookies.attributes(TRANSACTION_TTL),
     });
     return { transaction, changes };
@@ -92,7 +93,7 @@ export class Transactions {
     const changes = emptyChanges();
     if (!jar.has(name)) return { transaction: undefined, changes };
     changes.remove.push({ name, attributes: this.cookies.attributes(0) });
-    const tx = await this.#open(jar, name);
+    const tx = await this.#open<Transaction>(jar, name, "transaction");
     if (!tx || tx.state !== state || this.#spent.get(state)) return { transaction: undefined, changes };
     this.#spent.set(state, true);
     return { transaction: tx, changes };
@@ -108,7 +109,7 @@ export class Transactions {
     const changes = emptyChanges();
     changes.set.push({
       name: this.challengeCookie,
-      value: await this.cookies.sealer.seal(challenge, CHALLENGE_TTL),
+      value: await this.cookies.sealer.seal("challenge", challenge, CHALLENGE_TTL),
       attributes: this.cookies.attributes(CHALLENGE_TTL),
     });
     return changes;
@@ -116,7 +117,7 @@ export class Transactions {
 
   /** The pending challenge in `jar`; undefined when absent, tampered or lapsed. */
   readChallenge(jar: CookieJar): Promise<PendingChallenge | undefined> {
-    return this.#open<PendingChallenge>(jar, this.challengeCookie);
+    return this.#open<PendingChallenge>(jar, this.challengeCookie, "challenge");
   }
 
   /** Changes that delete the pending challenge, if `jar` has one. */
@@ -139,12 +140,12 @@ export class Transactions {
     return [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
   }
 
-  async #open<T = Transaction>(jar: CookieJar, name: string): Promise<T | undefined> {
+  async #open<T>(jar: CookieJar, name: string, purpose: SealPurpose): Promise<T | undefined> {
     const values = jar.get(name);
     // A name sent twice is someone's doing, not ours: refuse it rather than guess.
     if (!values || values.length !== 1) return undefined;
     try {
-      return await this.cookies.sealer.unseal<T>(values[0]!);
+      return await this.cookies.sealer.unseal<T>(purpose, values[0]!);
     } catch {
       return undefined;
     }
