@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_CHUNKS } from "../src/cookies/jar.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 
 const maxAges = (response: Response) =>
@@ -78,5 +79,15 @@ describe("hostile session cookies", () => {
     const me = await browser.fetch("/api/me");
     expect(me.status).toBe(401);
     expect(cleared(me)).toContain(app.core.cookies.sealed);
+  });
+
+  it("hundreds of names that look like chunks of the session cookies never become hundreds of Set-Cookie", async () => {
+    const { browser } = await signedIn();
+    const flood = Array.from({ length: 230 }, (_, i) => `__Host-ncs.${i % 2 ? "at" : "s"}.${i + 10}=x`).join("; ");
+    // A broken session (a stray chunk beside the whole cookie) is cleared: only the names we write.
+    const me = await browser.fetch("/api/me", { headers: { cookie: `${browser.cookieHeader()}; __Host-ncs.s.0=1~x; ${flood}` } });
+    expect(me.status).toBe(401);
+    expect(me.headers.getSetCookie().length).toBeLessThanOrEqual(2 * (MAX_CHUNKS + 1));
+    expect(cleared(me)).toEqual(expect.arrayContaining(["__Host-ncs.at", "__Host-ncs.s", "__Host-ncs.s.0"]));
   });
 });

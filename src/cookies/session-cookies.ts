@@ -7,7 +7,6 @@ import {
   type CookieJar,
   deleteCookie,
   MALFORMED,
-  namesOf,
   readChunks,
   setCookie,
   splitChunks,
@@ -219,7 +218,7 @@ export class SessionCookies {
     if (this.server) {
       const changes = await this.server.write(jar, tokens, newSession);
       // Cookies of the other mode (sessions made before the switch) go.
-      for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]) changes.remove.push({ name, attributes: this.attributes(0) });
+      for (const name of this.#sent(jar)) changes.remove.push({ name, attributes: this.attributes(0) });
       return changes;
     }
     const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
@@ -232,7 +231,7 @@ export class SessionCookies {
     add(this.sealed, await this.sealer.seal("session", sealedPart(tokens), maxAge));
     // Delete whatever the request had that the new set does not overwrite: stale chunks.
     const written = new Set(changes.set.map((c) => c.name));
-    for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed), ...(jar.has(this.id) ? [this.id] : [])]) {
+    for (const name of [...this.#sent(jar), ...(jar.has(this.id) ? [this.id] : [])]) {
       if (!written.has(name)) changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
@@ -241,12 +240,22 @@ export class SessionCookies {
   /** Cookie changes that delete every session cookie: the request's, and the base names always. */
   clear(jar: CookieJar): CookieChanges {
     const changes = emptyChanges();
-    const names = new Set([this.access, this.sealed, ...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]);
+    const names = new Set([this.access, this.sealed, ...this.#sent(jar)]);
     if (this.server || jar.has(this.id)) names.add(this.id);
     for (const name of names) {
       changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
+  }
+
+  /**
+   * The cookie session's names present in `jar`: the whole cookies and the chunks we write,
+   * nothing else. Other names that look like chunks (`.7`, `.00`, …) were never set by us,
+   * so no browser holds them: deleting them would only let a long Cookie header turn into
+   * as many `Set-Cookie` headers.
+   */
+  #sent(jar: CookieJar): string[] {
+    return [...this.#accessNames, ...this.#sealedNames].filter((name) => jar.has(name));
   }
 
   /** End the request's server-side session in the store (a no-op for cookie sessions); pair with {@link clear}. */

@@ -11,8 +11,6 @@ export interface Transaction {
   codeVerifier: string;
   /** A path already checked by `safeReturnTo`. */
   returnTo: string;
-  /** Seconds since the epoch; the oldest transactions give way first. */
-  startedAt: number;
 }
 
 /** A password sign-in waiting for the user to answer a Cognito challenge. */
@@ -34,6 +32,14 @@ const CHALLENGE_TTL = 900;
 export const TRANSACTION_TTL = 600;
 /** Sign-ins one browser may have in flight (tabs); older ones are dropped beyond this. */
 export const MAX_PENDING = 4;
+/**
+ * Transaction cookies looked at in one request. A browser holds only those our responses
+ * set: {@link MAX_PENDING}, plus one for each sign-in started before the answer to the one
+ * before it arrived, and each lapses after {@link TRANSACTION_TTL}. More names than this
+ * were sent by something other than a browser we answered, so deleting them would only
+ * turn a long request into a long response: beyond this many, the oldest are ignored.
+ */
+export const MAX_TRANSACTION_COOKIES = 2 * MAX_PENDING;
 /** The first 16 characters of the state name a transaction cookie: enough to keep parallel sign-ins apart. */
 const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
 
@@ -61,20 +67,15 @@ export class Transactions {
       nonce: oauth.generateRandomNonce(),
       codeVerifier: oauth.generateRandomCodeVerifier(),
       returnTo,
-      startedAt: Date.now() / 1000,
     };
     const changes = emptyChanges();
-    const pending: Array<{ name: string; startedAt: number }> = [];
-    for (const name of this.#names(jar)) {
-      const tx = await this.#open<Transaction>(jar, name, "transaction");
+    const names = this.#names(jar);
+    // Browsers send cookies of the same path oldest first (RFC 6265 §5.4), so the newest
+    // are last: those are kept, if they open, and the rest are deleted without opening them.
+    const firstKept = Math.max(0, names.length - (MAX_PENDING - 1));
+    for (const [i, name] of names.entries()) {
       // Unreadable or lapsed transactions are only clutter in every request's Cookie header.
-      if (tx) pending.push({ name, startedAt: tx.startedAt });
-      else changes.remove.push({ name, attributes: this.cookies.attributes(0) });
-    }
-    // Newest first. Browsers send older cookies first, so on a tie the later one is newer.
-    pending.reverse().sort((a, b) => b.startedAt - a.startedAt);
-    for (const { name } of pending.slice(MAX_PENDING - 1)) {
-      changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+      if (i < firstKept || !(await this.#open(jar, name, "transaction"))) changes.remove.push({ name, attributes: this.cookies.attributes(0) });
     }
     changes.set.push({
       name: this.cookieName(transaction.state),
@@ -134,10 +135,11 @@ export class Transactions {
     return changes;
   }
 
-  /** Names of the hosted-UI transaction cookies in `jar`. */
+  /** Names of the hosted-UI transaction cookies in `jar` as sent, the last {@link MAX_TRANSACTION_COOKIES} of them. */
   #names(jar: CookieJar): string[] {
     const prefix = `${this.cookies.transaction}.`;
-    return [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
+    const names = [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
+    return names.slice(-MAX_TRANSACTION_COOKIES);
   }
 
   async #open<T>(jar: CookieJar, name: string, purpose: SealPurpose): Promise<T | undefined> {
