@@ -356,13 +356,15 @@ describe("SessionCookies.peek: one frozen token set per cookies", () => {
     const core = newCore();
     const jar = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
     const [first, second] = [jar.get(`${core.cookies.sealed}.0`)![0]!, jar.get(`${core.cookies.sealed}.1`)![0]!];
+    const whole = first + second;
     for (let i = 0; i < 200; i++) {
       const variant: CookieJar = new Map(jar);
       variant.set(core.cookies.access, [`${"h".repeat(1_000)}.${"p".repeat(200)}.${String(i).padStart(12, "0")}`]);
-      // The same seal, cut elsewhere: the first chunk's end moved to the start of the second.
-      const cut = first.length - (i % 100);
-      variant.set(`${core.cookies.sealed}.0`, [first.slice(0, cut)]);
-      variant.set(`${core.cookies.sealed}.1`, [first.slice(cut) + second]);
+      // The same seal, cut elsewhere: anywhere in the first chunk's last 100 characters, or
+      // so that the second chunk is shorter than the tail that finds the seal.
+      const cut = i < 100 ? first.length - i : whole.length - 1 - (i % 12);
+      variant.set(`${core.cookies.sealed}.0`, [whole.slice(0, cut)]);
+      variant.set(`${core.cookies.sealed}.1`, [whole.slice(cut)]);
       expect(peek(core, variant)).toBeDefined();
     }
     expect(core.cookies.openedSeals).toBe(1);

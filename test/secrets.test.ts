@@ -35,6 +35,7 @@ function renderings(value: unknown): string[] {
   attempt(() => JSON.stringify(value) ?? "");
   attempt(() => String(value));
   attempt(() => `${value as string}`);
+  attempt(() => String((value as { toString(): unknown }).toString()));
   for (const customInspect of [true, false]) {
     attempt(() => inspect(value, { depth: Infinity, showHidden: true, getters: true, customInspect }));
   }

@@ -28,10 +28,6 @@ export class Secret {
     return REDACTED;
   }
 
-  [Symbol.toPrimitive](): string {
-    return REDACTED;
-  }
-
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return REDACTED;
   }

@@ -71,10 +71,12 @@ const CACHE_BYTES = 32 * 1024 * 1024;
 export class Sealer {
   #passwords: Promise<Passwords> | undefined;
   readonly #secrets: readonly Secret[];
-  readonly #cache = new Lru<string, Envelope<unknown>>(5_000, CACHE_BYTES);
+  readonly #cache: Lru<string, Envelope<unknown>>;
 
-  constructor(secrets: readonly Secret[]) {
+  /** `cacheBytes`: what the opened seals kept may weigh (seal and value), default 32 MiB. */
+  constructor(secrets: readonly Secret[], { cacheBytes = CACHE_BYTES } = {}) {
     this.#secrets = secrets;
+    this.#cache = new Lru(5_000, cacheBytes);
   }
 
   /** Seals currently cached. */
