@@ -23,8 +23,12 @@ export type SealPurpose =
 
 export const SEAL_PURPOSES: readonly SealPurpose[] = ["session", "stored-session", "transaction", "challenge", "refresh-result"];
 
-/** Purposes whose seals are read on every request, and so are worth keeping opened. */
-const CACHED: ReadonlySet<SealPurpose> = new Set(["session", "stored-session"]);
+/**
+ * Purposes whose seals are read again and again (every request of a session; every request
+ * waiting on a refresh result), and so are worth keeping opened. The others come from
+ * anyone's requests and are read once or twice: kept out, no request can fill the cache.
+ */
+const CACHED: ReadonlySet<SealPurpose> = new Set(["session", "stored-session", "refresh-result"]);
 
 /** The envelope format; a seal of any other format is refused, never guessed at. */
 const FORMAT = 1;
