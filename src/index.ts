@@ -10,6 +10,7 @@ export type {
 } from "./flows/password.ts";
 export { safeReturnTo } from "./flows/return-to.ts";
 export type { ResolvedConfig } from "./config/resolve.ts";
+export type { Secret } from "./config/secret.ts";
 export type { AccessRule, Decision } from "./session/authorize.ts";
 export { authorize } from "./session/authorize.ts";
 export {

@@ -79,6 +79,6 @@ describe("configuration", () => {
 
   it("reads several secrets, newest first", () => {
     const config = resolveConfig({ env: { ...env, SESSION_SECRET: `${"n".repeat(32)}, ${"o".repeat(32)}` } });
-    expect(config.secrets).toEqual(["n".repeat(32), "o".repeat(32)]);
+    expect(config.secrets.map((secret) => secret.reveal())).toEqual(["n".repeat(32), "o".repeat(32)]);
   });
 });

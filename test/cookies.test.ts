@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_CHUNKS } from "../src/cookies/jar.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 
 const maxAges = (response: Response) =>
@@ -37,5 +38,56 @@ describe("session cookie lifetime", () => {
     expect(me.status).toBe(401);
     expect(me.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).length).toBeGreaterThanOrEqual(2);
     expect(me.headers.get("cache-control")).toBe("private, no-store");
+  });
+});
+
+describe("hostile session cookies", () => {
+  async function signedIn() {
+    const app = createTestApp();
+    const browser = new TestBrowser(app);
+    browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+    await browser.signIn("alice@example.com");
+    expect((await browser.fetch("/api/me")).status).toBe(200);
+    // The cookie holding the seal's end: the whole seal, or its last chunk.
+    const sealedName = [...browser.cookies.keys()].filter((n) => n.startsWith(app.core.cookies.sealed)).sort().at(-1)!;
+    return { app, browser, sealedName, sealed: browser.cookies.get(sealedName)! };
+  }
+
+  const cleared = (response: Response) => response.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).map((l) => l.split("=")[0]);
+
+  it("a seal re-sent with anything after it is no session, is cleared, and is never cached however many spellings arrive", async () => {
+    const { app, browser, sealedName, sealed } = await signedIn();
+    const kept = new Map(browser.cookies);
+    const cachedBefore = app.core.cookies.sealer.cachedSeals;
+    for (let i = 0; i < 200; i++) {
+      browser.cookies.clear();
+      for (const [name, value] of kept) browser.cookies.set(name, value);
+      browser.cookies.set(sealedName, `${sealed}${i % 2 === 0 ? "~" : ""}${i}`);
+      const me = await browser.fetch("/api/me");
+      expect(me.status).toBe(401);
+      expect(cleared(me)).toContain(sealedName);
+    }
+    expect(app.core.cookies.sealer.cachedSeals).toBe(cachedBefore);
+  });
+
+  it("a transaction's seal (anyone's for the asking) in place of the session's is no session", async () => {
+    const { app, browser } = await signedIn();
+    const started = await new TestBrowser(app).fetch("/auth/sign-in");
+    const transactionSeal = started.headers.getSetCookie()[0]!.split(";")[0]!.split("=").slice(1).join("=");
+    for (const name of [...browser.cookies.keys()]) if (name.startsWith(app.core.cookies.sealed)) browser.cookies.delete(name);
+    browser.cookies.set(app.core.cookies.sealed, transactionSeal);
+    const me = await browser.fetch("/api/me");
+    expect(me.status).toBe(401);
+    expect(cleared(me)).toContain(app.core.cookies.sealed);
+  });
+
+  it("hundreds of names that look like chunks of the session cookies never become hundreds of Set-Cookie", async () => {
+    const { browser } = await signedIn();
+    const flood = Array.from({ length: 230 }, (_, i) => `__Host-ncs.${i % 2 ? "at" : "s"}.${i + 10}=x`).join("; ");
+    // A broken session (a stray chunk beside the whole cookie) is cleared: only the names we write.
+    const me = await browser.fetch("/api/me", { headers: { cookie: `${browser.cookieHeader()}; __Host-ncs.s.0=1~x; ${flood}` } });
+    expect(me.status).toBe(401);
+    expect(me.headers.getSetCookie().length).toBeLessThanOrEqual(2 * (MAX_CHUNKS + 1));
+    expect(cleared(me)).toEqual(expect.arrayContaining(["__Host-ncs.at", "__Host-ncs.s", "__Host-ncs.s.0"]));
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CognitoSessionOptions } from "../src/index.ts";
-import { MAX_PENDING, TRANSACTION_TTL } from "../src/flows/transactions.ts";
+import { signIn } from "../src/flows/sign-in.ts";
+import { MAX_PENDING, MAX_TRANSACTION_COOKIES, TRANSACTION_TTL } from "../src/flows/transactions.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 
@@ -310,5 +312,65 @@ describe("parallel sign-ins and session fixation", () => {
     expect(tokens!.refreshToken).not.toBe(planted.refresh_token);
     const session = await app.core.reader.fromTokens(tokens!);
     expect(session.status === "valid" && session.session.user?.sub).toBe("11111111-2222-3333-4444-555555555555");
+  });
+});
+
+describe("a flood of transaction cookies", () => {
+  const txName = (i: number) => `__Host-ncs.tx.${i.toString(36).padStart(16, "f")}`;
+  const setCookies = (response: Response) => response.headers.getSetCookie();
+
+  it("property: however many are sent, a sign-in start opens at most MAX_PENDING - 1 and answers with a bounded number of Set-Cookie", async () => {
+    const app = fakeApp();
+    // Real transaction seals (anyone may start sign-ins and keep the cookies), and forgeries.
+    const real: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await signIn(app.core, new Request(`${APP_URL}/auth/sign-in`));
+      real.push(setCookies(started)[0]!.split(";")[0]!.split("=").slice(1).join("="));
+    }
+    const value = fc.oneof(fc.constantFrom(...real), fc.constantFrom("x", "", "Fe26.2*1*", real[0]!.slice(0, -3)), fc.string({ maxLength: 30 }));
+    const unseal = vi.spyOn(app.core.cookies.sealer, "unseal");
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { maxLength: 300 }), fc.boolean(), async (values, duplicate) => {
+        const pairs = values.map((v, i) => `${txName(i)}=${v}`);
+        // A name sent twice is refused rather than guessed at; it is still deleted.
+        if (duplicate && pairs.length > 0) pairs.push(pairs[0]!);
+        unseal.mockClear();
+        const response = await signIn(app.core, new Request(`${APP_URL}/auth/sign-in`, { headers: { cookie: pairs.join("; ") } }));
+        expect(response.status).toBe(302);
+        expect(unseal.mock.calls.length).toBeLessThanOrEqual(MAX_PENDING - 1);
+        const lines = setCookies(response);
+        // The new transaction's cookie, and deletions of at most the names a browser could hold.
+        expect(lines.filter((l) => !/max-age=0/i.test(l))).toHaveLength(1);
+        expect(lines.length).toBeLessThanOrEqual(MAX_TRANSACTION_COOKIES + 1);
+        // A sign-out's clearing is bounded the same way.
+        const jar = new Map<string, string[]>();
+        for (const pair of pairs) {
+          const [name, ...rest] = pair.split("=");
+          jar.set(name!, [...(jar.get(name!) ?? []), rest.join("=")]);
+        }
+        expect(app.core.transactions.clear(jar).remove.length).toBeLessThanOrEqual(MAX_TRANSACTION_COOKIES + 1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it(`keeps the newest ${MAX_PENDING - 1} sign-ins of a browser whose Cookie header also carries hundreds of forged ones`, async () => {
+    const browser = new TestBrowser(fakeApp());
+    const tabs = [];
+    for (let i = 0; i < MAX_PENDING - 1; i++) tabs.push(await begin(browser));
+    // Forged cookies come first in the header: a browser sends older cookies first.
+    const forged = Array.from({ length: 230 }, (_, i) => `${txName(i)}=${"A".repeat(40)}`).join("; ");
+    const unseal = vi.spyOn(browser.app.core.cookies.sealer, "unseal");
+    const started = await browser.fetch("/auth/sign-in", { headers: { cookie: `${forged}; ${browser.cookieHeader()}` } });
+    expect(started.status).toBe(302);
+    expect(unseal).toHaveBeenCalledTimes(MAX_PENDING - 1);
+    const deleted = setCookies(started).filter((l) => /max-age=0/i.test(l));
+    expect(deleted.length).toBe(MAX_TRANSACTION_COOKIES - (MAX_PENDING - 1));
+    for (const tab of tabs) expect(deleted.some((l) => l.startsWith(`__Host-ncs.tx.${tab.state.slice(0, 16)}=`))).toBe(false);
+    // Every one of the browser's own sign-ins still finishes.
+    for (const tab of tabs) {
+      answerWithNonce(() => tab.nonce);
+      expect((await browser.fetch(`/auth/callback?code=c&state=${tab.state}`)).status).toBe(302);
+    }
   });
 });

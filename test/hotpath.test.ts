@@ -8,6 +8,7 @@
 // cookies, another token set, or anything expired.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
+import { Secret } from "../src/config/secret.ts";
 import { createCore } from "../src/core.ts";
 import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/cookies/jar.ts";
 import { Sealer } from "../src/cookies/seal.ts";
@@ -241,16 +242,18 @@ describe("readChunked, the count checked by character", () => {
 
 describe("Sealer.peek", () => {
   it("answers only for a seal opened or made here and not expired", async () => {
-    const maker = new Sealer([SECRET]);
-    const sealed = await maker.seal({ a: 1 }, 60);
-    expect(maker.peek(sealed)?.v).toEqual({ a: 1 });
-    const reader = new Sealer([SECRET]);
-    expect(reader.peek(sealed)).toBeUndefined();
-    expect(await reader.unseal(sealed)).toEqual({ a: 1 });
-    expect(reader.peek(sealed)?.v).toEqual({ a: 1 });
+    const maker = new Sealer([new Secret(SECRET)]);
+    const sealed = await maker.seal("session", { a: 1 }, 60);
+    expect(maker.peek("session", sealed)?.v).toEqual({ a: 1 });
+    const reader = new Sealer([new Secret(SECRET)]);
+    expect(reader.peek("session", sealed)).toBeUndefined();
+    expect(await reader.unseal("session", sealed)).toEqual({ a: 1 });
+    expect(reader.peek("session", sealed)?.v).toEqual({ a: 1 });
+    // Opened as a session, it is still nothing else.
+    expect(reader.peek("stored-session", sealed)).toBeUndefined();
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
-    expect(reader.peek(sealed)).toBeUndefined();
-    expect(await reader.unseal(sealed)).toBeUndefined();
+    expect(reader.peek("session", sealed)).toBeUndefined();
+    expect(await reader.unseal("session", sealed)).toBeUndefined();
   });
 });
 
@@ -258,13 +261,13 @@ describe("Lru, second chance", () => {
   const key = (name: string) => `${name}-${"S".repeat(40)}-${name}`;
 
   it("never drops the entry it is setting, even when every other one was read", () => {
-    const one = new Lru<string, number>(1);
+    const one = new Lru<string, number>(1, Infinity);
     one.set(key("a"), 1);
     one.get(key("a"));
     one.set(key("b"), 2);
     expect(one.get(key("b"))).toBe(2);
     expect(one.get(key("a"))).toBeUndefined();
-    const three = new Lru<string, number>(3);
+    const three = new Lru<string, number>(3, Infinity);
     for (const name of ["a", "b", "c"]) three.set(key(name), 1);
     for (const name of ["a", "b", "c"]) three.get(key(name));
     three.set(key("d"), 4);
@@ -273,7 +276,7 @@ describe("Lru, second chance", () => {
   });
 
   it("keeps an entry read since it was set over one that was not", () => {
-    const lru = new Lru<string, number>(3);
+    const lru = new Lru<string, number>(3, Infinity);
     for (const name of ["a", "b", "c"]) lru.set(key(name), 1);
     lru.get(key("a"));
     lru.set(key("d"), 4);
@@ -336,6 +339,35 @@ describe("SessionCookies.peek: one frozen token set per cookies", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
     expect(peek(core, jar)).toBeUndefined();
     expect(await subOf(core, jar)).toBe("none");
+  });
+
+  it("serves the access token sent, never the one its entry was made with", async () => {
+    const core = newCore();
+    const [alice, bob] = [signIn(), signIn()];
+    const jar = await cookiesFor(core, alice, { refreshToken: CHUNKED_REFRESH });
+    expect(peek(core, jar)!.accessToken).toBe(alice.accessToken);
+    const mixed: CookieJar = new Map([...jar, [core.cookies.access, [bob.accessToken]]]);
+    expect(peek(core, mixed)!.accessToken).toBe(bob.accessToken);
+    // Bob's access token does not verify with Alice's seal: the ID token is another user's.
+    expect(await subOf(core, mixed)).toBe("none");
+  });
+
+  it("holds one entry per seal, whatever access tokens come with it and however its chunks are cut", async () => {
+    const core = newCore();
+    const jar = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
+    const [first, second] = [jar.get(`${core.cookies.sealed}.0`)![0]!, jar.get(`${core.cookies.sealed}.1`)![0]!];
+    const whole = first + second;
+    for (let i = 0; i < 200; i++) {
+      const variant: CookieJar = new Map(jar);
+      variant.set(core.cookies.access, [`${"h".repeat(1_000)}.${"p".repeat(200)}.${String(i).padStart(12, "0")}`]);
+      // The same seal, cut elsewhere: anywhere in the first chunk's last 100 characters, or
+      // so that the second chunk is shorter than the tail that finds the seal.
+      const cut = i < 100 ? first.length - i : whole.length - 1 - (i % 12);
+      variant.set(`${core.cookies.sealed}.0`, [whole.slice(0, cut)]);
+      variant.set(`${core.cookies.sealed}.1`, [whole.slice(cut)]);
+      expect(peek(core, variant)).toBeDefined();
+    }
+    expect(core.cookies.openedSeals).toBe(1);
   });
 
   it("keeps two users' cookies apart, each read after the other", async () => {

@@ -3,6 +3,7 @@ import { generateKeyPair } from "jose";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
 import type { CookieJar } from "../src/cookies/jar.ts";
+import { SEAL_PURPOSES } from "../src/cookies/seal.ts";
 import type { CookieChanges } from "../src/cookies/session-cookies.ts";
 import { completeNewPassword, type PasswordStep, passwordSignIn } from "../src/flows/password.ts";
 import type { CognitoSessionOptions } from "../src/index.ts";
@@ -274,7 +275,10 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
       fake.onApi = script;
       const step: PasswordStep = await passwordSignIn(app.core, new Map(), { username: "alice", password });
       seen.push(JSON.stringify(step));
-      for (const { value } of step.changes.set) seen.push(JSON.stringify(await app.core.cookies.sealer.unseal(value)));
+      for (const { value } of step.changes.set) {
+        const opened = await Promise.all(SEAL_PURPOSES.map((purpose) => app.core.cookies.sealer.unseal(purpose, value)));
+        seen.push(JSON.stringify(opened));
+      }
       // The new-password step, where the password is the new one.
       fake.onApi = refuse("InvalidPasswordException", "Password does not conform to policy");
       seen.push(JSON.stringify(await completeNewPassword(app.core, after(new Map(), step.changes), { newPassword: password })));

@@ -1,18 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { Secret } from "../src/config/secret.ts";
 import { Sealer } from "../src/cookies/seal.ts";
 import type { StoredTokens } from "../src/cookies/session-cookies.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { SharedRefresh } from "../src/store/shared-refresh.ts";
 import { keyOf } from "../src/store/store.ts";
 
-const sealer = new Sealer(["shared-refresh-test-secret-0123456789"]);
+const sealer = new Sealer([new Secret("shared-refresh-test-secret-0123456789")]);
 const tokens: StoredTokens = { accessToken: "a.b.c", idToken: undefined, refreshToken: "r", endsAt: 2_000_000_000 };
 
 describe("one refresh across instances", () => {
   it("reuses a result that landed between its last look and its taking the lock", async () => {
     const store = new MemoryStore();
     // Another instance refreshed, stored its result and released the lock...
-    await store.set(`refresh:done:${await keyOf("r")}`, await sealer.seal(tokens, 10), 10_000);
+    await store.set(`refresh:done:${await keyOf("r")}`, await sealer.seal("refresh-result", tokens, 10), 10_000);
     // ...just after this instance looked for a result and found none.
     const get = store.get.bind(store);
     let looks = 0;

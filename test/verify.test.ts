@@ -9,7 +9,9 @@ import {
   TokenExpiredError,
 } from "../src/errors.ts";
 import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
+import { ENTRY_OVERHEAD } from "../src/verify/lru.ts";
 import { defaultRuntime } from "../src/verify/runtime.ts";
+import { TOKEN_BYTES } from "../src/verify/verifier.ts";
 import { editSegment, refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -572,6 +574,18 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       } finally {
         pool.jwksMode = "up";
       }
+    });
+
+    it("counts large tokens for their size: no more than cacheSize × TOKEN_BYTES of memory, however large they are", async () => {
+      const { verifier } = setup({ cacheSize: 3 });
+      for (let i = 0; i < 3; i++) await verifier.verify(pool.accessToken(), "access");
+      expect(verifier.cachedTokens).toBe(3);
+      const large = Array.from({ length: 3 }, () => pool.accessToken({ "custom:blob": "x".repeat(TOKEN_BYTES / 2) }));
+      for (const token of large) await verifier.verify(token, "access");
+      // Each is its characters twice over (the token, the claims decoded from it).
+      const fit = Math.floor((3 * TOKEN_BYTES) / (2 * large[0]!.length + ENTRY_OVERHEAD));
+      expect(fit).toBeLessThan(3);
+      expect(verifier.cachedTokens).toBe(fit);
     });
 
     it("never caches a refused token, so a flood of garbage leaves it empty", async () => {

@@ -36,7 +36,7 @@ export class OAuthClient {
       end_session_endpoint: `${base}/logout`,
     };
     this.client = { client_id: config.clientId };
-    this.#auth = config.clientSecret ? oauth.ClientSecretBasic(config.clientSecret) : oauth.None();
+    this.#auth = config.clientSecret ? oauth.ClientSecretBasic(config.clientSecret.reveal()) : oauth.None();
     // Config validation only lets plain http through for loopback hosts.
     this.#insecure = domain.protocol === "http:";
   }

@@ -50,7 +50,11 @@ export interface CognitoSessionOptions {
    * (`AccessRule.pools`): group names are each pool's own.
    */
   pools?: PoolOptions[];
-  /** Verified tokens kept in memory (an LRU keyed by the token), so a session read skips the RSA check. Default 10 000. */
+  /**
+   * Verified tokens kept in memory (an LRU keyed by the token), so a session read skips the
+   * RSA check. Default 10 000. Their memory is bounded too, to this many × 4 KiB: larger
+   * tokens, fewer of them.
+   */
   tokenCacheSize?: number;
   /** Cognito JSON API URL. Default `https://cognito-idp.<region>.amazonaws.com/`. Env: `COGNITO_ENDPOINT`. */
   endpoint?: string;

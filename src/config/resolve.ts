@@ -4,12 +4,14 @@ import { safeReturnTo } from "../flows/return-to.ts";
 import type { CognitoSessionOptions, PoolOptions, SignOutLevel } from "./options.ts";
 import { MemoryStore } from "../store/memory.ts";
 import type { SessionStore } from "../store/store.ts";
+import { Secret } from "./secret.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
 export interface ResolvedConfig {
   userPoolId: string;
   clientId: string;
-  clientSecret: string | undefined;
+  /** The app client's secret, if it has one; prints as `[redacted]`, `reveal()` gives the value. */
+  clientSecret: Secret | undefined;
   region: string;
   issuer: string;
   jwksUri: URL;
@@ -25,7 +27,8 @@ export interface ResolvedConfig {
   /** Hosted UI base; absent when the app signs in with passwords only. */
   domain: URL | undefined;
   appUrl: URL;
-  secrets: string[];
+  /** `SESSION_SECRET`, newest first; each prints as `[redacted]`, `reveal()` gives the value. */
+  secrets: Secret[];
   scopes: string[];
   protect: Array<[pattern: string, rule: AccessRule]>;
   basePath: string;
@@ -203,6 +206,8 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     throw new ConfigError("SESSION_SECRET", "each secret must be at least 32 characters");
   }
 
+  const clientSecret = pick(options.clientSecret, "COGNITO_CLIENT_SECRET");
+
   const basePath = options.basePath ?? "/auth";
   if (!/^\/[\w-]+(?:\/[\w-]+)*$/.test(basePath)) throw new ConfigError("basePath", "must be a path like /auth");
 
@@ -218,7 +223,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
   return {
     userPoolId,
     clientId,
-    clientSecret: pick(options.clientSecret, "COGNITO_CLIENT_SECRET"),
+    clientSecret: clientSecret === undefined ? undefined : new Secret(clientSecret),
     region,
     issuer,
     jwksUri,
@@ -227,7 +232,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     endpoint,
     domain,
     appUrl,
-    secrets,
+    secrets: secrets.map((s) => new Secret(s)),
     scopes: options.scopes ?? ["openid", "email", "profile"],
     protect,
     basePath,

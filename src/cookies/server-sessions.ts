@@ -1,3 +1,4 @@
+import type { Secret } from "../config/secret.ts";
 import { SessionEndedError } from "../errors.ts";
 import type { SessionStore } from "../store/store.ts";
 import type { CookieAttributes, CookieJar } from "./jar.ts";
@@ -24,7 +25,7 @@ export class ServerSessions {
     readonly name: string,
     readonly store: SessionStore,
     readonly sealer: Sealer,
-    secrets: readonly string[],
+    secrets: readonly Secret[],
     readonly attributes: (maxAge: number) => CookieAttributes,
   ) {
     this.ids = new SessionIds(secrets);
@@ -42,7 +43,7 @@ export class ServerSessions {
     if (!opened) return null;
     const sealed = await this.store.get(storeKey(opened));
     if (sealed === undefined) return null;
-    const part = await this.sealer.unseal<StoredPart>(sealed).catch(() => undefined);
+    const part = await this.sealer.unseal<StoredPart>("stored-session", sealed).catch(() => undefined);
     if (!part || typeof part.a !== "string") return null;
     return stored(part.a, part);
   }
@@ -56,7 +57,7 @@ export class ServerSessions {
   async write(jar: CookieJar, tokens: StoredTokens, newSession: boolean): Promise<CookieChanges> {
     const ttl = tokens.endsAt - Math.floor(Date.now() / 1000);
     const part: StoredPart = { a: tokens.accessToken, ...sealedPart(tokens) };
-    const sealed = await this.sealer.seal(part, ttl);
+    const sealed = await this.sealer.seal("stored-session", part, ttl);
     const changes = emptyChanges();
     const current = await this.opened(jar);
     if (current && !newSession) {

@@ -7,7 +7,6 @@ import {
   type CookieJar,
   deleteCookie,
   MALFORMED,
-  namesOf,
   readChunks,
   setCookie,
   splitChunks,
@@ -58,6 +57,16 @@ interface Opened {
   exp: number;
 }
 
+/** Characters at the end of a seal that find it among those opened: they end in its MAC, which no one can choose. */
+const SEAL_TAIL = 12;
+
+/** The last {@link SEAL_TAIL} characters of a seal sent as `parts`, however its chunks were cut. */
+function sealTail(parts: readonly string[]): string {
+  const last = parts[parts.length - 1]!;
+  // Only a last chunk shorter than the tail needs the parts joined, which is rare.
+  return last.length >= SEAL_TAIL || parts.length === 1 ? last.slice(-SEAL_TAIL) : parts.join("").slice(-SEAL_TAIL);
+}
+
 /** Whether two chunk lists are the same chunks; equal parts mean equal values (the converse need not hold: a miss, never a wrong hit). */
 function sameParts(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -105,10 +114,13 @@ export class SessionCookies {
   readonly #accessNames: ChunkNames;
   readonly #sealedNames: ChunkNames;
   /**
-   * Seals opened before, by the access token sent with them and confirmed on every chunk of
-   * the seal: a warm read compares the cookies once instead of joining 4 KB to look it up.
+   * Seals opened before, found by the seal's tail and confirmed on every chunk of the seal
+   * and on the access token sent with it: a warm read compares the cookies once instead of
+   * joining 4 KB to look it up. One entry per seal, however its chunks are cut or whatever
+   * access token comes with it (a mismatch replaces the entry), so entries come only from
+   * seals that opened, not from what else a request carries.
    */
-  readonly #opened = new Lru<string, Opened>(5_000);
+  readonly #opened = new Lru<string, Opened>(5_000, 32 * 1024 * 1024);
 
   constructor(readonly config: ResolvedConfig) {
     const prefix = config.cookies.secure ? "__Host-" : "";
@@ -123,6 +135,11 @@ export class SessionCookies {
       config.sessions === "server"
         ? new ServerSessions(this.id, config.store, this.sealer, config.secrets, (maxAge) => this.attributes(maxAge))
         : undefined;
+  }
+
+  /** Seals held opened for warm reads. */
+  get openedSeals(): number {
+    return this.#opened.size;
   }
 
   /** Attributes of every cookie we write. */
@@ -144,7 +161,7 @@ export class SessionCookies {
     if (sent.sealed === undefined) {
       return { accessToken: sent.accessToken, idToken: undefined, refreshToken: undefined, endsAt: Math.floor(Date.now() / 1000) };
     }
-    const part = await this.sealer.unseal<SealedPart>(sent.sealed.join(""));
+    const part = await this.sealer.unseal<SealedPart>("session", sent.sealed.join(""));
     return part ? stored(sent.accessToken, part) : null;
   }
 
@@ -168,12 +185,17 @@ export class SessionCookies {
    */
   peek(sent: SentCookies, nowSeconds = Date.now() / 1000): StoredTokens | undefined {
     if (sent.sealed === undefined) return undefined;
-    const known = this.#opened.get(sent.accessToken);
-    if (known !== undefined && sameParts(known.sealed, sent.sealed)) return known.exp > nowSeconds ? known.tokens : undefined;
-    const envelope = this.sealer.peek<SealedPart>(sent.sealed.join(""));
+    const tail = sealTail(sent.sealed);
+    const known = this.#opened.get(tail);
+    if (known !== undefined && known.tokens.accessToken === sent.accessToken && sameParts(known.sealed, sent.sealed)) {
+      return known.exp > nowSeconds ? known.tokens : undefined;
+    }
+    const envelope = this.sealer.peek<SealedPart>("session", sent.sealed.join(""));
     if (envelope === undefined) return undefined;
     const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));
-    this.#opened.set(tokens.accessToken, { sealed: sent.sealed.map(own), tokens, exp: envelope.exp });
+    const sealed = sent.sealed.map(own);
+    // The seal's chunks and the access token are copied in; what the seal holds is the sealer's.
+    this.#opened.set(tail, { sealed, tokens, exp: envelope.exp }, sealed.reduce((n, part) => n + part.length, tokens.accessToken.length));
     return tokens;
   }
 
@@ -196,7 +218,7 @@ export class SessionCookies {
     if (this.server) {
       const changes = await this.server.write(jar, tokens, newSession);
       // Cookies of the other mode (sessions made before the switch) go.
-      for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]) changes.remove.push({ name, attributes: this.attributes(0) });
+      for (const name of this.#sent(jar)) changes.remove.push({ name, attributes: this.attributes(0) });
       return changes;
     }
     const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
@@ -206,10 +228,10 @@ export class SessionCookies {
       for (const [chunk, part] of splitChunks(name, value, attributes)) changes.set.push({ name: chunk, value: part, attributes });
     };
     add(this.access, tokens.accessToken);
-    add(this.sealed, await this.sealer.seal(sealedPart(tokens), maxAge));
+    add(this.sealed, await this.sealer.seal("session", sealedPart(tokens), maxAge));
     // Delete whatever the request had that the new set does not overwrite: stale chunks.
     const written = new Set(changes.set.map((c) => c.name));
-    for (const name of [...namesOf(jar, this.access), ...namesOf(jar, this.sealed), ...(jar.has(this.id) ? [this.id] : [])]) {
+    for (const name of [...this.#sent(jar), ...(jar.has(this.id) ? [this.id] : [])]) {
       if (!written.has(name)) changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
@@ -218,12 +240,22 @@ export class SessionCookies {
   /** Cookie changes that delete every session cookie: the request's, and the base names always. */
   clear(jar: CookieJar): CookieChanges {
     const changes = emptyChanges();
-    const names = new Set([this.access, this.sealed, ...namesOf(jar, this.access), ...namesOf(jar, this.sealed)]);
+    const names = new Set([this.access, this.sealed, ...this.#sent(jar)]);
     if (this.server || jar.has(this.id)) names.add(this.id);
     for (const name of names) {
       changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
+  }
+
+  /**
+   * The cookie session's names present in `jar`: the whole cookies and the chunks we write,
+   * nothing else. Other names that look like chunks (`.7`, `.00`, …) were never set by us,
+   * so no browser holds them: deleting them would only let a long Cookie header turn into
+   * as many `Set-Cookie` headers.
+   */
+  #sent(jar: CookieJar): string[] {
+    return [...this.#accessNames, ...this.#sealedNames].filter((name) => jar.has(name));
   }
 
   /** End the request's server-side session in the store (a no-op for cookie sessions); pair with {@link clear}. */

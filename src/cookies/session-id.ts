@@ -1,3 +1,4 @@
+import type { Secret } from "../config/secret.ts";
 import { base64url, fromBase64url, keyOf } from "../store/store.ts";
 import { Lru } from "../verify/lru.ts";
 
@@ -23,9 +24,12 @@ const IV_BYTES = 12;
  */
 export class SessionIds {
   #keys: Promise<CryptoKey[]> | undefined;
-  readonly #cache = new Lru<string, OpenedId>(10_000);
+  readonly #cache = new Lru<string, OpenedId>(10_000, 4 * 1024 * 1024);
+  readonly #secrets: readonly Secret[];
 
-  constructor(readonly secrets: readonly string[]) {}
+  constructor(secrets: readonly Secret[]) {
+    this.#secrets = secrets;
+  }
 
   /** A new random session id and its sealed cookie value. */
   async create(): Promise<{ sealed: string; opened: OpenedId }> {
@@ -52,13 +56,15 @@ export class SessionIds {
     if (cached) return cached;
     const bytes = fromBase64url(value);
     if (!bytes || bytes.length !== IV_BYTES + ID_BYTES + 16) return undefined;
+    // Lenient decoding lets a few strings stand for the same bytes; only the one written is read, and cached.
+    if (base64url(bytes) !== value) return undefined;
     const keys = await this.#keysOf();
     for (const [index, key] of keys.entries()) {
       try {
         const raw = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, IV_BYTES) }, key, bytes.slice(IV_BYTES));
         const id = base64url(new Uint8Array(raw));
         const opened = { id, key: await keyOf(id), current: index === 0 };
-        this.#cache.set(value, opened);
+        this.#cache.set(value, opened, opened.id.length + opened.key.length);
         return opened;
       } catch {
         // Not this secret's; try the next.
@@ -69,9 +75,9 @@ export class SessionIds {
 
   #keysOf(): Promise<CryptoKey[]> {
     this.#keys ??= Promise.all(
-      this.secrets.map(async (secret) => {
+      this.#secrets.map(async (secret) => {
         // A key of its own, derived apart from iron-session's use of the same secret.
-        const material = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ncs session id\0${secret}`));
+        const material = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ncs session id\0${secret.reveal()}`));
         return crypto.subtle.importKey("raw", material, "AES-GCM", false, ["encrypt", "decrypt"]);
       }),
     );

@@ -107,7 +107,7 @@ export async function passwordSignIn(core: Core, jar: CookieJar, input: Password
   }
   const { clientId, clientSecret } = core.config;
   const parameters: Record<string, string> = { USERNAME: username, PASSWORD: password };
-  if (clientSecret) parameters.SECRET_HASH = await secretHash(clientSecret, username, clientId);
+  if (clientSecret) parameters.SECRET_HASH = await secretHash(clientSecret.reveal(), username, clientId);
   return answer(core, jar, "initiate", returnTo, username, () =>
     callCognito<AuthResponse>(core.api, "InitiateAuth", {
       AuthFlow: "USER_PASSWORD_AUTH",
@@ -132,7 +132,7 @@ export async function completeNewPassword(core: Core, jar: CookieJar, input: New
   if (newPassword === "" || newPassword.length > MAX_PASSWORD) return failed("invalid-new-password");
   const { clientId, clientSecret } = core.config;
   const responses: Record<string, string> = { USERNAME: challenge.username, NEW_PASSWORD: newPassword };
-  if (clientSecret) responses.SECRET_HASH = await secretHash(clientSecret, challenge.username, clientId);
+  if (clientSecret) responses.SECRET_HASH = await secretHash(clientSecret.reveal(), challenge.username, clientId);
   for (const [name, value] of Object.entries(input.attributes ?? {})) {
     if (/^(?:custom:)?[\w.-]{1,64}$/.test(name) && typeof value === "string") responses[`userAttributes.${name}`] = value;
   }

@@ -108,7 +108,7 @@ async function endAtCognito(core: Core, tokens: StoredTokens, level: SignOutLeve
     await callCognito(core.api, "RevokeToken", {
       ClientId: clientId,
       Token: tokens.refreshToken,
-      ...(clientSecret ? { ClientSecret: clientSecret } : {}),
+      ...(clientSecret ? { ClientSecret: clientSecret.reveal() } : {}),
     }).catch(() => failed.add("revoke"));
   }
 }

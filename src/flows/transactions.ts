@@ -1,5 +1,6 @@
 import * as oauth from "oauth4webapi";
 import type { CookieJar } from "../cookies/jar.ts";
+import type { SealPurpose } from "../cookies/seal.ts";
 import { type CookieChanges, emptyChanges, type SessionCookies } from "../cookies/session-cookies.ts";
 import { Lru } from "../verify/lru.ts";
 
@@ -10,8 +11,6 @@ export interface Transaction {
   codeVerifier: string;
   /** A path already checked by `safeReturnTo`. */
   returnTo: string;
-  /** Seconds since the epoch; the oldest transactions give way first. */
-  startedAt: number;
 }
 
 /** A password sign-in waiting for the user to answer a Cognito challenge. */
@@ -33,6 +32,14 @@ const CHALLENGE_TTL = 900;
 export const TRANSACTION_TTL = 600;
 /** Sign-ins one browser may have in flight (tabs); older ones are dropped beyond this. */
 export const MAX_PENDING = 4;
+/**
+ * Transaction cookies looked at in one request. A browser holds only those our responses
+ * set: {@link MAX_PENDING}, plus one for each sign-in started before the answer to the one
+ * before it arrived, and each lapses after {@link TRANSACTION_TTL}. More names than this
+ * were sent by something other than a browser we answered, so deleting them would only
+ * turn a long request into a long response: beyond this many, the oldest are ignored.
+ */
+export const MAX_TRANSACTION_COOKIES = 2 * MAX_PENDING;
 /** The first 16 characters of the state name a transaction cookie: enough to keep parallel sign-ins apart. */
 const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
 
@@ -44,7 +51,7 @@ const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
  * A password sign-in waiting on a challenge keeps Cognito's session in one more cookie.
  */
 export class Transactions {
-  readonly #spent = new Lru<string, true>(10_000);
+  readonly #spent = new Lru<string, true>(10_000, 2 * 1024 * 1024);
 
   constructor(readonly cookies: SessionCookies) {}
 
@@ -60,24 +67,19 @@ export class Transactions {
       nonce: oauth.generateRandomNonce(),
       codeVerifier: oauth.generateRandomCodeVerifier(),
       returnTo,
-      startedAt: Date.now() / 1000,
     };
     const changes = emptyChanges();
-    const pending: Array<{ name: string; startedAt: number }> = [];
-    for (const name of this.#names(jar)) {
-      const tx = await this.#open(jar, name);
+    const names = this.#names(jar);
+    // Browsers send cookies of the same path oldest first (RFC 6265 §5.4), so the newest
+    // are last: those are kept, if they open, and the rest are deleted without opening them.
+    const firstKept = Math.max(0, names.length - (MAX_PENDING - 1));
+    for (const [i, name] of names.entries()) {
       // Unreadable or lapsed transactions are only clutter in every request's Cookie header.
-      if (tx) pending.push({ name, startedAt: tx.startedAt });
-      else changes.remove.push({ name, attributes: this.cookies.attributes(0) });
-    }
-    // Newest first. Browsers send older cookies first, so on a tie the later one is newer.
-    pending.reverse().sort((a, b) => b.startedAt - a.startedAt);
-    for (const { name } of pending.slice(MAX_PENDING - 1)) {
-      changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+      if (i < firstKept || !(await this.#open(jar, name, "transaction"))) changes.remove.push({ name, attributes: this.cookies.attributes(0) });
     }
     changes.set.push({
       name: this.cookieName(transaction.state),
-      value: await this.cookies.sealer.seal(transaction, TRANSACTION_TTL),
+      value: await this.cookies.sealer.seal("transaction", transaction, TRANSACTION_TTL),
       attributes: this.cookies.attributes(TRANSACTION_TTL),
     });
     return { transaction, changes };
@@ -92,7 +94,7 @@ export class Transactions {
     const changes = emptyChanges();
     if (!jar.has(name)) return { transaction: undefined, changes };
     changes.remove.push({ name, attributes: this.cookies.attributes(0) });
-    const tx = await this.#open(jar, name);
+    const tx = await this.#open<Transaction>(jar, name, "transaction");
     if (!tx || tx.state !== state || this.#spent.get(state)) return { transaction: undefined, changes };
     this.#spent.set(state, true);
     return { transaction: tx, changes };
@@ -108,7 +110,7 @@ export class Transactions {
     const changes = emptyChanges();
     changes.set.push({
       name: this.challengeCookie,
-      value: await this.cookies.sealer.seal(challenge, CHALLENGE_TTL),
+      value: await this.cookies.sealer.seal("challenge", challenge, CHALLENGE_TTL),
       attributes: this.cookies.attributes(CHALLENGE_TTL),
     });
     return changes;
@@ -116,7 +118,7 @@ export class Transactions {
 
   /** The pending challenge in `jar`; undefined when absent, tampered or lapsed. */
   readChallenge(jar: CookieJar): Promise<PendingChallenge | undefined> {
-    return this.#open<PendingChallenge>(jar, this.challengeCookie);
+    return this.#open<PendingChallenge>(jar, this.challengeCookie, "challenge");
   }
 
   /** Changes that delete the pending challenge, if `jar` has one. */
@@ -133,18 +135,19 @@ export class Transactions {
     return changes;
   }
 
-  /** Names of the hosted-UI transaction cookies in `jar`. */
+  /** Names of the hosted-UI transaction cookies in `jar` as sent, the last {@link MAX_TRANSACTION_COOKIES} of them. */
   #names(jar: CookieJar): string[] {
     const prefix = `${this.cookies.transaction}.`;
-    return [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
+    const names = [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
+    return names.slice(-MAX_TRANSACTION_COOKIES);
   }
 
-  async #open<T = Transaction>(jar: CookieJar, name: string): Promise<T | undefined> {
+  async #open<T>(jar: CookieJar, name: string, purpose: SealPurpose): Promise<T | undefined> {
     const values = jar.get(name);
     // A name sent twice is someone's doing, not ours: refuse it rather than guess.
     if (!values || values.length !== 1) return undefined;
     try {
-      return await this.cookies.sealer.unseal<T>(values[0]!);
+      return await this.cookies.sealer.unseal<T>(purpose, values[0]!);
     } catch {
       return undefined;
     }

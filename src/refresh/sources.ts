@@ -27,7 +27,7 @@ export function refreshSource(config: ResolvedConfig, oauth: OAuthClient | undef
 
 async function getTokensFromRefreshToken(config: ResolvedConfig, api: CognitoApiOptions, refreshToken: string) {
   const body: Record<string, string> = { ClientId: config.clientId, RefreshToken: refreshToken };
-  if (config.clientSecret) body.ClientSecret = config.clientSecret;
+  if (config.clientSecret) body.ClientSecret = config.clientSecret.reveal();
   const out = await callCognito<{ AuthenticationResult?: AuthenticationResult }>(api, "GetTokensFromRefreshToken", body);
   return issued(out.AuthenticationResult, "GetTokensFromRefreshToken");
 }
@@ -39,7 +39,7 @@ async function initiateRefreshAuth(config: ResolvedConfig, api: CognitoApiOption
     // the email or alias the person signed in with.
     const claims = decodeJwt(accessToken, defaultRuntime()).payload;
     const username = typeof claims.username === "string" ? claims.username : String(claims.sub);
-    parameters.SECRET_HASH = await secretHash(config.clientSecret, username, config.clientId);
+    parameters.SECRET_HASH = await secretHash(config.clientSecret.reveal(), username, config.clientId);
   }
   const out = await callCognito<{ AuthenticationResult?: AuthenticationResult }>(api, "InitiateAuth", {
     AuthFlow: "REFRESH_TOKEN_AUTH",

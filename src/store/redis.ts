@@ -32,7 +32,10 @@ export class RedisStore implements SessionStore {
   readonly shared = true;
   readonly prefix: string;
   readonly timeoutMs: number;
+  /** The server's URL with its password masked, for logs; the store connects with the URL it was given. */
   readonly url: string;
+  /** The URL as given, password and all: private, so neither JSON nor `util.inspect` can print it. */
+  readonly #url: string;
   #client: Promise<Client> | undefined;
   #subscriber: Client | undefined;
   #subscribed: Promise<void> | undefined;
@@ -53,7 +56,8 @@ export class RedisStore implements SessionStore {
     if (!url) throw new TypeError("RedisStore needs a url (or REDIS_URL)");
     this.prefix = options.prefix ?? "ncs:";
     this.timeoutMs = options.timeoutMs ?? 500;
-    this.url = url;
+    this.#url = url;
+    this.url = redactedUrl(url);
   }
 
   /**
@@ -65,7 +69,7 @@ export class RedisStore implements SessionStore {
     this.#client ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "redis") as Promise<typeof import("redis")>).then(
       ({ createClient }) => {
         const client = createClient({
-          url: this.url,
+          url: this.#url,
           disableOfflineQueue: true,
           socket: { connectTimeout: this.timeoutMs, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
         }) as Client;
@@ -239,4 +243,20 @@ export class RedisStore implements SessionStore {
       })
       .finally(() => clearTimeout(timer));
   }
+}
+
+/**
+ * `url` without its password, query or fragment: `redis://user:***@host:6379/0`. A user
+ * without a password is masked too (`redis://secret@host` is how some write a password), and a
+ * URL that does not parse is not shown at all: there is no telling which part is the password.
+ */
+function redactedUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "[unparsable URL]";
+  }
+  const user = parsed.password ? `${parsed.username}:***@` : parsed.username ? "***@" : "";
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
 }

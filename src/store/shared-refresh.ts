@@ -50,7 +50,7 @@ export class SharedRefresh {
       const landed = await this.#landed(done).catch(() => undefined);
       if (landed) return landed;
       const tokens = await redeem();
-      const sealed = await this.sealer.seal(tokens, Math.ceil(this.graceMs / 1000));
+      const sealed = await this.sealer.seal("refresh-result", tokens, Math.ceil(this.graceMs / 1000));
       await this.store.set(done, sealed, this.graceMs).catch(() => {});
       return tokens;
     } finally {
@@ -62,7 +62,7 @@ export class SharedRefresh {
   async #landed(done: string): Promise<StoredTokens | undefined> {
     const sealed = await this.store.get(done);
     if (sealed === undefined) return undefined;
-    const tokens = await this.sealer.unseal<StoredTokens>(sealed).catch(() => undefined);
+    const tokens = await this.sealer.unseal<StoredTokens>("refresh-result", sealed).catch(() => undefined);
     return tokens && (await this.usable(tokens)) ? tokens : undefined;
   }
 }

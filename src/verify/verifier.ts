@@ -22,11 +22,20 @@ export interface VerifierOptions {
   pools: readonly PoolVerification[];
   /** Seconds of tolerance for `exp`, `nbf` and `iat`. */
   clockTolerance: number;
-  /** Verified tokens kept; default 10 000; 0 keeps none. */
+  /**
+   * Verified tokens kept; default 10 000; 0 keeps none. Their memory is bounded too, to
+   * `cacheSize` × {@link TOKEN_BYTES}: larger tokens, fewer of them.
+   */
   cacheSize?: number;
   /** Base64url decoding; default the fastest the runtime has. */
   runtime?: Runtime;
 }
+
+/**
+ * Bytes the verified-token cache allows per token it may hold: a Cognito token and its
+ * claims weigh 2–4 KB (the token, and claims decoded from most of it).
+ */
+export const TOKEN_BYTES = 4096;
 
 /** Most distinct headers remembered; a pool has one per signing key. */
 const MAX_KNOWN_HEADERS = 64;
@@ -58,7 +67,8 @@ export class TokenVerifier {
   readonly #runtime: Runtime;
 
   constructor(readonly options: VerifierOptions) {
-    this.#cache = new Lru(options.cacheSize ?? 10_000);
+    const size = options.cacheSize ?? 10_000;
+    this.#cache = new Lru(size, size * TOKEN_BYTES);
     this.#runtime = options.runtime ?? defaultRuntime();
     for (const { issuer, clientIds, jwks } of options.pools) {
       if (this.#pools.has(issuer)) throw new TypeError(`pool ${issuer} is listed twice`);
@@ -126,7 +136,7 @@ export class TokenVerifier {
     }
     // The clock is read after the signature check: a JWKS fetch may have taken a while.
     const claims = checkClaims(payload, use, pool.clientIds, Date.now() / 1000, this.options.clockTolerance);
-    this.#cache.set(token, claims);
+    this.#cache.set(token, claims, token.length);
     return claims;
   }
 }
