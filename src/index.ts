@@ -31,6 +31,8 @@ export {
   InvalidClaimError,
   InvalidSignatureError,
   InvalidTokenError,
+  isCode,
+  type ErrorCode,
   JwksUnavailableError,
   MalformedTokenError,
   NotSignedInError,

@@ -1,5 +1,5 @@
 import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { CognitoRejectedError } from "../errors.ts";
+import { type CognitoRejectedError, isCode } from "../errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import type { SharedRefresh } from "../store/shared-refresh.ts";
 import type { RefreshSource } from "./sources.ts";
@@ -26,7 +26,7 @@ const SESSION_ENDING = new Set(["invalid_grant", "NotAuthorizedException", "Refr
 
 /** Whether `error`, thrown by {@link Refresher.refresh}, means the session is over. */
 export function endsSession(error: unknown): boolean {
-  return error instanceof CognitoRejectedError && SESSION_ENDING.has(error.type);
+  return isCode(error, "ERR_COGNITO_REJECTED") && SESSION_ENDING.has((error as CognitoRejectedError).type);
 }
 
 interface Flight {
