@@ -57,9 +57,10 @@ export class Refresher {
     /** How long a success is reused for requests still carrying the old refresh token. */
     readonly graceMs = 10_000,
     /**
-     * How long a failure is answered without asking Cognito again: long enough that the
-     * route handler behind the middleware does not wait out a second timeout in the same
-     * request, short enough that the person's next request tries again.
+     * How long a failure is answered without asking Cognito again: long enough that a burst
+     * of requests costs one timeout, short enough that the person's next request tries
+     * again. (A route handler behind the middleware runs in another bundle, with another
+     * refresher: the middleware's hand-off header keeps it from trying again.)
      */
     readonly retryMs = 1_000,
   ) {}
