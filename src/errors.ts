@@ -13,6 +13,7 @@ export type ErrorCode =
   | "ERR_COGNITO_UNAVAILABLE"
   | "ERR_STORE_UNAVAILABLE"
   | "ERR_SESSION_ENDED"
+  | "ERR_SESSION_TOO_LARGE"
   | "ERR_COGNITO_REJECTED"
   | "ERR_NO_SESSION_SCOPE"
   | "ERR_NOT_SIGNED_IN"
@@ -159,6 +160,16 @@ export class StoreUnavailableError extends CognitoUnavailableError {
 export class SessionEndedError extends CognitoSessionError {
   static override readonly code: ErrorCode = "ERR_SESSION_ENDED";
   declare readonly code: "ERR_SESSION_ENDED";
+}
+
+/**
+ * A session's tokens are too large to keep in cookies, even without the ID token (see
+ * `MAX_SESSION_COOKIE_BYTES`): sign-in fails with a page that says so, and a refresh that
+ * would need more ends the session. Keep sessions on the server (`sessions: "server"`).
+ */
+export class SessionTooLargeError extends CognitoSessionError {
+  static override readonly code: ErrorCode = "ERR_SESSION_TOO_LARGE";
+  declare readonly code: "ERR_SESSION_TOO_LARGE";
 }
 
 /** Cognito refused the request (e.g. `NotAuthorizedException`, `invalid_grant`). */

@@ -38,6 +38,7 @@ export {
   NotSignedInError,
   SessionEndedError,
   SessionScopeError,
+  SessionTooLargeError,
   StoreUnavailableError,
   TokenExpiredError,
 } from "./errors.ts";

@@ -49,6 +49,9 @@ export async function callback(core: Core, request: Request): Promise<Response> 
     if (isOutage(caught)) {
       return fail(503, "Sign-in unavailable", "The identity provider could not be reached. Please try again.", changes);
     }
+    if (isCode(caught, "ERR_SESSION_TOO_LARGE")) {
+      return fail(400, "Sign-in failed", "This account's sign-in is too large for this site's cookies. Please tell the site's operator.", changes);
+    }
     // A used or expired code, a failed PKCE or nonce check, a token that does not verify.
     if (isCode(caught, "ERR_COGNITO_REJECTED") || isCode(caught, "ERR_TOKEN_INVALID")) {
       return fail(400, "Sign-in failed", "The sign-in could not be completed. Please try again.", changes);

@@ -191,7 +191,8 @@ async function answer(
 /** Sort Cognito's refusals into the failures a sign-in form shows. */
 function classify(error: unknown, step: "initiate" | "respond"): [PasswordFailure, { cognitoError?: string }?] {
   if (isOutage(error)) return ["unavailable"];
-  if (isCode(error, "ERR_TOKEN_INVALID")) return ["rejected"];
+  // Tokens that do not verify, or too large to keep in cookies: no session can come of them.
+  if (isCode(error, "ERR_TOKEN_INVALID") || isCode(error, "ERR_SESSION_TOO_LARGE")) return ["rejected"];
   if (!isCode(error, "ERR_COGNITO_REJECTED")) throw error;
   return rejection(error as CognitoRejectedError, step);
 }

@@ -67,7 +67,8 @@ export async function resolveSession<Custom extends CustomAttributes>(
     Object.assign(changes, await core.cookies.write(jar, tokens));
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
-    if (endsSession(error) || isCode(error, "ERR_SESSION_ENDED")) {
+    // Refused by Cognito, signed out meanwhile, or too large to keep: the session is over.
+    if (endsSession(error) || isCode(error, "ERR_SESSION_ENDED") || isCode(error, "ERR_SESSION_TOO_LARGE")) {
       // A server-side session's tokens are dead: drop them from the store too (best effort, TTL does the rest).
       await core.cookies.end(jar).catch(() => {});
       return clear();
