@@ -332,6 +332,17 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       }
     });
 
+    it("refuses a header or payload whose bytes are not UTF-8 as malformed, even signed (jose refuses it too)", async () => {
+      const payload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(good()[1], "base64url").toString()), name: "a__b" }));
+      payload.set([0xff, 0xfe], payload.indexOf("__"));
+      const header = Buffer.from(JSON.stringify({ alg: "RS256", kid: pool.key.kid, typ: "__" }));
+      header.set([0xc3, 0x28], header.indexOf("__"));
+      for (const input of [`${base64Url(header)}.${good()[1]}`, `${good()[0]}.${base64Url(payload)}`]) {
+        const token = `${input}.${sign("sha256", Buffer.from(input), pool.key.privateKey).toString("base64url")}`;
+        expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+      }
+    });
+
     it("checks the signature over the signed text's UTF-8 bytes, so no character can stand in for another", async () => {
       const { jwks } = setup();
       const token = pool.accessToken({ name: "A" });

@@ -17,7 +17,10 @@ export type RsaPublicKey = { readonly [rsaKey]: true };
 export interface Runtime {
   /** `"node"` (node:crypto) or `"web"` (WebCrypto). */
   readonly name: "node" | "web";
-  /** UTF-8 text of a base64url segment the caller has already checked is base64url; may throw otherwise. */
+  /**
+   * UTF-8 text of a base64url segment the caller has already checked is base64url; throws
+   * when the bytes are not UTF-8, and may throw when the segment is not base64url.
+   */
   decodeText(segment: string): string;
   /**
    * Import an RSA public key from its JWK modulus and exponent (base64url). Rejects
@@ -66,7 +69,8 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
   };
   return {
     name: "node",
-    decodeText: (segment) => bytes(segment, 0, DATA_BYTES).toString("utf8"),
+    // Strict, as on WebCrypto: Buffer's own decoding would turn bytes that are not UTF-8 into U+FFFD.
+    decodeText: (segment) => utf8.decode(bytes(segment, 0, DATA_BYTES)),
     async importRsaKey(n, e) {
       const key = crypto.createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" });
       if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) throw new RangeError("RSA key too short");
