@@ -34,6 +34,7 @@ describe("chunking", () => {
   it.each([
     ["a missing chunk", good.filter(([n]) => n !== "c.1")],
     ["a missing first chunk", good.filter(([n]) => n !== "c.0")],
+    ["only a last chunk", good.filter(([n]) => n === "c.2")],
     ["a count past the limit", [["c.0", `${MAX_CHUNKS + 1}~x`], ...good.slice(1)]],
     ["a first chunk without a count", [["c.0", "x"], ...good.slice(1)]],
     ["a whole cookie next to chunks", [["c", "x"], ...good]],

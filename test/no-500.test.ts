@@ -120,6 +120,8 @@ describe("cookie sessions: chunks and values no reader expected", () => {
     ["a chunk without its first", (at: string) => `${at}.1=x`],
     ["an access token of 4k+1 characters", (at: string) => `${at}=${"A".repeat(4_097)}`],
     ["an access token with a 341-character signature", (at: string) => `${at}=${pool.accessToken().slice(0, -1)}`],
+    // Before, the sealed part read as absent, and a valid access token alone made a session.
+    ["a valid access token next to the remains of a sealed cookie", (at: string) => `${at}=${pool.accessToken()}; ${at.replace(/\.at$/, ".s")}.2=left-over`],
   ])("%s is no session everywhere, and cleared", async (what, cookie) => {
     const app = createTestApp(options());
     const at = app.core.cookies.access;

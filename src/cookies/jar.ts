@@ -92,7 +92,10 @@ export function readChunks(jar: CookieJar, names: ChunkNames): readonly string[]
   if (whole && first) return MALFORMED;
   if (whole) return whole.length === 1 ? whole : MALFORMED;
   // Later chunks without the first are the remains of a value, not the absence of one.
-  if (!first) return jar.has(names[2]!) ? MALFORMED : undefined;
+  if (!first) {
+    for (let i = 2; i < names.length; i++) if (jar.has(names[i]!)) return MALFORMED;
+    return undefined;
+  }
   if (first.length !== 1) return MALFORMED;
   // `<count>~`, count one digit 1–MAX_CHUNKS; checked by character, as a regex over a 4 KB value costs microseconds.
   const head = first[0]!;
