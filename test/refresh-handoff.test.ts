@@ -5,6 +5,8 @@
 // not time measured.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NextRequest } from "next/server";
+import { StoreUnavailableError } from "../src/errors.ts";
+import { type CognitoSessionOptions, MemoryStore, type SessionStore } from "../src/index.ts";
 import { REFRESH_FAILED_HEADER } from "../src/middleware/handoff.ts";
 import { type FakeAnswer, useFakeCognito } from "./helpers/fake-cognito.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
@@ -25,7 +27,7 @@ afterEach(() => {
 const TIMEOUT_MS = 200;
 const now = () => Math.floor(Date.now() / 1000);
 const hang = () => new Promise<FakeAnswer>(() => {});
-const app = () => fake.app({ timeoutMs: TIMEOUT_MS, protect: { "/dashboard/:path*": {} } });
+const app = (options: CognitoSessionOptions = {}) => fake.app({ timeoutMs: TIMEOUT_MS, protect: { "/dashboard/:path*": {} }, ...options });
 type App = ReturnType<typeof app>;
 
 /**
@@ -33,14 +35,18 @@ type App = ReturnType<typeof app>;
  * bundles are, holding a session whose access token is `state`: expired, or valid but due
  * for a refresh.
  */
-async function setup(state: "expired" | "due") {
-  const middleware = app();
-  const handler = app();
+async function setup(state: "expired" | "due", options: CognitoSessionOptions = {}) {
+  const middleware = app(options);
+  const handler = app(options);
   const browser = new TestBrowser(middleware);
   browser.routes.set("/api/me", handler.withAuth({}, (_request, { session }) => Response.json({ sub: session.user?.sub })));
   const times = state === "expired" ? { iat: now() - 7_200, exp: now() - 3_600 } : { iat: now() - 3_000, exp: now() + 60 };
   const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, username: "alice", scope: "openid", ...times });
-  const changes = await middleware.core.cookies.write(new Map(), { accessToken, idToken: undefined, refreshToken: `opaque-${crypto.randomUUID()}`, endsAt: now() + 3_600 });
+  const changes = await middleware.core.cookies.write(
+    new Map(),
+    { accessToken, idToken: undefined, refreshToken: `opaque-${crypto.randomUUID()}`, endsAt: now() + 3_600 },
+    { newSession: true },
+  );
   for (const { name, value } of changes.set) browser.cookies.set(name, value);
   return { browser, handler, middleware };
 }
@@ -67,6 +73,26 @@ describe("with Cognito hanging, one request to a withAuth route behind the middl
     expect(fake.count("/oauth2/token")).toBe(1);
   });
 
+  it("answers 503, as the middleware would have, when the refreshed session could not be stored", async () => {
+    // Server-side sessions in a store that stops taking writes once the session is in it.
+    const memory = new MemoryStore();
+    let writable = true;
+    const store: SessionStore = {
+      shared: false,
+      get: (key) => memory.get(key),
+      set: (...args) => (writable ? memory.set(...args) : Promise.reject(new StoreUnavailableError("the store did not answer"))),
+      delete: (key) => memory.delete(key),
+      announce: (...args) => memory.announce(...args),
+      watch: (...args) => memory.watch(...args),
+    };
+    const { browser } = await setup("expired", { sessions: "server", store });
+    writable = false;
+    const response = await browser.fetch("/api/me", { headers: { accept: "application/json" } });
+    expect(response.status).toBe(503);
+    expect(fake.count("/oauth2/token")).toBe(1);
+    expect(cleared(response)).toEqual([]);
+  });
+
   it("refreshes once in the middleware when Cognito answers, the handler seeing the new session", async () => {
     const { browser } = await setup("expired");
     const response = await browser.fetch("/api/me", { headers: { accept: "application/json" } });
@@ -88,7 +114,7 @@ describe("the header that says a refresh failed", () => {
     // Another session: the first one's successful refresh would be reused for a while.
     const fresh = await setup("expired");
     const request = new NextRequest(`${APP_URL}/api/me`, { headers: { cookie: fresh.browser.cookieHeader() } });
-    expect((await fresh.middleware.middleware(request)).headers.get(`x-middleware-request-${REFRESH_FAILED_HEADER}`)).toBe("1");
+    expect((await fresh.middleware.middleware(request)).headers.get(`x-middleware-request-${REFRESH_FAILED_HEADER}`)).toBe("failed");
     // A Bearer request is judged by its token alone and refreshes nothing.
     expect(await handedOn({ authorization: `Bearer ${await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId })}` })).toBeNull();
   });

@@ -86,7 +86,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       }
     }
 
-    handOff(request, { refreshFailed });
+    handOff(request, refreshFailed ? { refreshFailed: unavailable ? "unavailable" : "failed" } : {});
     adoptCookies(request, jar, changes);
     // Made with the request's headers from the start: handing them on to a bare next() later
     // would copy every header (the Cookie header's kilobytes too, checked character by

@@ -1,7 +1,7 @@
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
-import { mayRefresh } from "../middleware/handoff.ts";
+import { refreshFailedUpstream } from "../middleware/handoff.ts";
 import { resolveSession } from "../session/resolve.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 
@@ -57,5 +57,5 @@ export async function refreshAndPersist<Custom extends CustomAttributes>(
  */
 export async function refreshCurrentSession<Custom extends CustomAttributes>(core: Core): Promise<Session<Custom> | null> {
   const headers = await requestHeaders();
-  return refreshAndPersist<Custom>(core, parseCookieHeader(headers.get("cookie")), writeCookieChanges, { refresh: mayRefresh(headers) });
+  return refreshAndPersist<Custom>(core, parseCookieHeader(headers.get("cookie")), writeCookieChanges, { refresh: refreshFailedUpstream(headers) === undefined });
 }

@@ -1,7 +1,7 @@
 import type { Core } from "../core.ts";
 import { type AccessDeniedError, isCode } from "../errors.ts";
 import { challenge, withCookies } from "../http/responses.ts";
-import { mayRefresh } from "../middleware/handoff.ts";
+import { refreshFailedUpstream } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "./request-session.ts";
@@ -28,8 +28,12 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
   return function withAuth<Ctx = unknown>(rule: AccessRule, handler: AuthedHandler<Custom, Ctx>) {
     checkRule("withAuth", rule);
     return async (request: Request, context: Ctx): Promise<Response> => {
-      // Refreshed when due, unless the middleware already tried for this request and Cognito failed it.
-      const { session, changes, unavailable } = await sessionOfRequest<Custom>(core, request.headers, { refresh: mayRefresh(request.headers) });
+      // Refreshed when due, unless the middleware already tried for this request and failed:
+      // then no session is what it found, and a 503 if that is what it would have answered.
+      const upstream = refreshFailedUpstream(request.headers);
+      const read = await sessionOfRequest<Custom>(core, request.headers, { refresh: upstream === undefined });
+      const { session, changes } = read;
+      const unavailable = read.unavailable || (upstream === "unavailable" && session === null);
       if (unavailable) {
         const response = Response.json({ error: "unavailable" }, { status: 503, headers: { "retry-after": "5" } });
         return withCookies(response, changes);
