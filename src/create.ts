@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "./config/resolve.ts";
 import { type Core, configureCore } from "./core.ts";
 import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
 import { type AuthMiddleware, createMiddleware } from "./middleware/middleware.ts";
-import { refreshAndPersist, requestCookieJar, writeCookieChanges } from "./server/next-cookies.ts";
+import { refreshCurrentSession } from "./server/next-cookies.ts";
 import { createServerApi, type ServerApi } from "./server/server-api.ts";
 import type { CustomAttributes, OnlyCustom, Session } from "./session/session.ts";
 
@@ -46,6 +46,6 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
     middleware: createMiddleware<Custom>(core),
     ...createServerApi<Custom>(core),
     ...createPasswordApi(core),
-    refreshSession: async () => refreshAndPersist<Custom>(core, await requestCookieJar(), writeCookieChanges),
+    refreshSession: () => refreshCurrentSession<Custom>(core),
   };
 }

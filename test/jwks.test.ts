@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../src/errors.ts";
 import { signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { JwksCache, sharedJwks } from "../src/verify/jwks.ts";
@@ -175,11 +175,38 @@ describe("JWKS URL", () => {
     expect(new JwksCache("https://keys.example.com/jwks.json", { timeoutMs: 300 }).timeoutMs).toBe(300);
   });
 
-  it("is shared process-wide: one cache, so one fetch, per URL", async () => {
+  it("shares the key set process-wide: one fetch per URL, whatever the caller's options", async () => {
     const pool = await issuer();
     const url = new URL(pool.jwksUri);
-    expect(sharedJwks(url, {})).toBe(sharedJwks(new URL(pool.jwksUri), { timeoutMs: 1 }));
-    expect(sharedJwks(url, {})).not.toBe(sharedJwks(new URL(`${pool.jwksUri}?other`), {}));
+    const first = sharedJwks(url, {});
+    const second = sharedJwks(new URL(pool.jwksUri), { timeoutMs: 1 });
+    await expect(verifyWith(first, pool.accessToken())).resolves.toBe(true);
+    await expect(verifyWith(second, pool.accessToken())).resolves.toBe(true);
+    expect(pool.jwksRequests).toBe(1);
+    expect(second.fetches).toBe(1);
+    // Each keeps its own options.
+    expect([first.timeoutMs, second.timeoutMs]).toEqual([5000, 1]);
+    const other = sharedJwks(new URL(`${pool.jwksUri}?other`), {});
+    expect(other.fetches).toBe(0);
+  });
+
+  it("shares only plain data between copies of the library: each copy throws its own errors", async () => {
+    const pool = await issuer();
+    // Two copies of the library, as Next's module graphs hold them.
+    const load = async () => {
+      vi.resetModules();
+      return { jwks: await import("../src/verify/jwks.ts"), errors: await import("../src/errors.ts") };
+    };
+    const a = await load();
+    const b = await load();
+    expect(b.errors.InvalidSignatureError).not.toBe(a.errors.InvalidSignatureError);
+    const url = new URL(pool.jwksUri);
+    await expect(verifyWith(a.jwks.sharedJwks(url, {}), pool.accessToken())).resolves.toBe(true);
+    const fromB = b.jwks.sharedJwks(url, {});
+    await expect(verifyWith(fromB, pool.accessToken())).resolves.toBe(true);
+    expect(pool.jwksRequests).toBe(1);
+    const error = await verifyWith(fromB, pool.accessToken({}, { kid: "unknown" })).catch((e: unknown) => e);
+    expect(Object.getPrototypeOf(error)).toBe(b.errors.InvalidSignatureError.prototype);
   });
 });
 

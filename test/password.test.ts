@@ -255,6 +255,14 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     expect(changes).toEqual({ set: [], remove: [] });
   });
 
+  it("fails as rejected, setting nothing, when the tokens are too large to keep in cookies", async () => {
+    const huge = await fake.sign({ sub: "x", token_use: "access", client_id: fake.clientId, "custom:x": "x".repeat(13_000) });
+    fake.onApi = () => ({ status: 200, body: { AuthenticationResult: { AccessToken: huge, RefreshToken: "r" } } });
+    const { result, changes } = await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
+    expect(result).toMatchObject({ status: "failed", reason: "rejected" });
+    expect(changes).toEqual({ set: [], remove: [] });
+  });
+
   it("never lets the password into a result, a cookie, an error or the console", async () => {
     const password = `Sentinel-${randomUUID()}`;
     const logged: string[] = [];

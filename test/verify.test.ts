@@ -10,7 +10,7 @@ import {
 } from "../src/errors.ts";
 import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { ENTRY_OVERHEAD } from "../src/verify/lru.ts";
-import { defaultRuntime } from "../src/verify/runtime.ts";
+import { base64UrlToBytes, defaultRuntime } from "../src/verify/runtime.ts";
 import { TOKEN_BYTES } from "../src/verify/verifier.ts";
 import { editSegment, refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
 
@@ -95,6 +95,18 @@ describe.each(RUNTIMES)("runtime primitives at and past any token's size (%s run
       expect(await runtime.verifyRs256(key, small, smallSignature)).toBe(true);
     },
   );
+
+  it("refuses what is not base64url as a signature, without a throw: 4k+1 characters, other alphabets, padding, blanks", async () => {
+    const { n, e } = pool.key.publicJwk as { n: string; e: string };
+    const key = await runtime.importRsaKey(n, e);
+    const good = sign("sha256", Buffer.from("a.b"), pool.key.privateKey).toString("base64url");
+    expect(await runtime.verifyRs256(key, "a.b", good)).toBe(true);
+    for (const signature of ["a", "AAAAA", good.slice(0, 341)]) expect(await runtime.verifyRs256(key, "a.b", signature)).toBe(false);
+    // Node's decoder skips what is not base64url; the verifier refuses such text before it gets here.
+    for (const signature of [`${good.slice(0, 340)}+/`, `${good}==`, ` ${good}`, `${good.slice(0, 341)}\u0141`]) {
+      expect(typeof (await runtime.verifyRs256(key, "a.b", signature))).toBe("boolean");
+    }
+  });
 
   it("refuses a signature longer than any key's, without a crash", async () => {
     const { n, e } = pool.key.publicJwk as { n: string; e: string };
@@ -294,6 +306,8 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       ["a payload that is not JSON", () => `${good()[0]}.${base64Url("not json")}.${good()[2]}`],
       ["a header that is an array", () => `${b64json(["RS256"])}.${good()[1]}.${good()[2]}`],
       ["an impossible base64 length", () => `${good()[0]}.${good()[1]}A.${good()[2]}`],
+      // 341 characters: atob throws a DOMException on it, Node's decoder drops the last one.
+      ["a signature of an impossible base64 length", () => `${good()[0]}.${good()[1]}.${good()[2].slice(0, 341)}`],
       ["a validly signed token of more than 32 KB", () => pool.accessToken({ "custom:big": "x".repeat(33 * 1024) })],
       ["not a string", () => 42 as unknown as string],
     ])("refuses %s as malformed", async (_case, make) => {
@@ -301,17 +315,34 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       expect(await refusal(setup().verifier.verify(token, "access"), String(token))).toBeInstanceOf(MalformedTokenError);
     });
 
-    // Header and payload text is not checked character by character: the signature covers
-    // its exact bytes, so any change to what the pool signed fails there.
+    // Header and payload text is held to base64url as strictly as the signature, even over a
+    // valid signature of that very text: runtimes' decoders differ on anything else (Node's
+    // skips it, atob takes "+", "/", "=" and blanks), and jose refuses it.
     it.each([
       ["base64 padding in the header", () => `${good()[0]}=.${good()[1]}.${good()[2]}`],
       ["standard base64 characters in the payload", () => `${good()[0]}.${good()[1]}+/.${good()[2]}`],
       ["leading whitespace", () => ` ${good().join(".")}`],
+      ["a line break in the payload", () => { const [h, p, s] = good(); return `${h}.${p.slice(0, 8)}\n${p.slice(8)}.${s}`; }],
       ["a non-ASCII character in the header", () => good().join(".").replace(/A/, "\u0141")],
       ["a non-ASCII character in the payload", () => { const [h, p, s] = good(); return `${h}.${p.replace(/A/, "\u0141")}.${s}`; }],
-    ])("refuses %s", async (_case, make) => {
+    ])("refuses %s as malformed, even signed over that text by the pool's key", async (_case, make) => {
       const token = make();
-      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidTokenError);
+      const dot = token.lastIndexOf(".");
+      const signed = `${token.slice(0, dot)}.${sign("sha256", Buffer.from(token.slice(0, dot)), pool.key.privateKey).toString("base64url")}`;
+      for (const candidate of [token, signed]) {
+        expect(await refusal(setup().verifier.verify(candidate, "access"), candidate)).toBeInstanceOf(MalformedTokenError);
+      }
+    });
+
+    it("refuses a header or payload whose bytes are not UTF-8 as malformed, even signed (jose refuses it too)", async () => {
+      const payload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(good()[1], "base64url").toString()), name: "a__b" }));
+      payload.set([0xff, 0xfe], payload.indexOf("__"));
+      const header = Buffer.from(JSON.stringify({ alg: "RS256", kid: pool.key.kid, typ: "__" }));
+      header.set([0xc3, 0x28], header.indexOf("__"));
+      for (const input of [`${base64Url(header)}.${good()[1]}`, `${good()[0]}.${base64Url(payload)}`]) {
+        const token = `${input}.${sign("sha256", Buffer.from(input), pool.key.privateKey).toString("base64url")}`;
+        expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(MalformedTokenError);
+      }
     });
 
     it("checks the signature over the signed text's UTF-8 bytes, so no character can stand in for another", async () => {
@@ -326,7 +357,19 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       await expect(Promise.resolve(jwks[0]!.verify(pool.key.kid, lookalike, signature))).resolves.toBe(false);
     });
 
-    // The Node runtime decodes every token into one reused buffer: a large token and a small
+    describe("base64UrlToBytes, the decoder every runtime has", () => {
+  it("decodes base64url, and answers anything else with undefined, never a throw", () => {
+    expect(base64UrlToBytes("QUJD")).toEqual(new Uint8Array([65, 66, 67]));
+    expect(base64UrlToBytes("-_8")).toEqual(new Uint8Array(Buffer.from("-_8", "base64url")));
+    expect(base64UrlToBytes("")).toEqual(new Uint8Array(0));
+    // "a" is the whole of the cookie `__Host-ncs.id=a`: atob throws a DOMException on 4k+1 characters.
+    for (const text of ["a", "AAAAA", "QUJD=", "QU+D", "QU/D", "QU D", "QU\nJD", "QUJ\u00c4", "%%%%"]) {
+      expect(base64UrlToBytes(text), JSON.stringify(text)).toBeUndefined();
+    }
+  });
+});
+
+// The Node runtime decodes every token into one reused buffer: a large token and a small
     // one after it, each verified over its own bytes only.
     it("verifies tokens near the 32 KB cap and small ones after them, refusing either tampered", async () => {
       const { verifier } = setup();

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { CognitoRejectedError, CognitoSessionError, CognitoUnavailableError, ConfigError } from "../errors.ts";
+import { CognitoRejectedError, CognitoUnavailableError, ConfigError, isCode } from "../errors.ts";
 import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
 
@@ -113,7 +113,7 @@ export class OAuthClient {
     try {
       return await step();
     } catch (error) {
-      if (error instanceof CognitoSessionError) throw error;
+      if (isCode(error, "ERR_COGNITO_SESSION")) throw error;
       if (error instanceof oauth.ResponseBodyError && error.status < 500) {
         throw new CognitoRejectedError(error.error, `Cognito refused the request: ${error.error}`);
       }

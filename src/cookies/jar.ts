@@ -6,7 +6,19 @@ import { stringifySetCookie, type SetCookie } from "cookie";
  * too leaves a margin on every browser.
  */
 export const MAX_SET_COOKIE = 4096;
-/** More chunks than this is refused on read and never written. */
+/**
+ * What the session's cookies may add to a request's `Cookie` header, in bytes. Servers
+ * refuse larger request heads: Node (and so `next start`) at 16 KiB for the request line
+ * and every header together, nginx and Apache at 8 KiB per header line by default, load
+ * balancers at 16 KiB. 12 KiB leaves 4 KiB for the URL, the browser's other headers and
+ * the app's other cookies under the 16 KiB most Next deployments have. Real Cognito token
+ * sets take 5–6 KiB; one with a 6 KiB ID token takes about 12.
+ */
+export const MAX_SESSION_COOKIE_BYTES = 12 * 1024;
+/**
+ * More chunks than this is refused on read and never written. A value within
+ * {@link MAX_SESSION_COOKIE_BYTES} needs at most 4 (each chunk holds about 4 000 bytes).
+ */
 export const MAX_CHUNKS = 5;
 
 /** A value that was present but unusable (a missing or duplicated chunk). */
@@ -80,7 +92,10 @@ export function readChunks(jar: CookieJar, names: ChunkNames): readonly string[]
   if (whole && first) return MALFORMED;
   if (whole) return whole.length === 1 ? whole : MALFORMED;
   // Later chunks without the first are the remains of a value, not the absence of one.
-  if (!first) return jar.has(names[2]!) ? MALFORMED : undefined;
+  if (!first) {
+    for (let i = 2; i < names.length; i++) if (jar.has(names[i]!)) return MALFORMED;
+    return undefined;
+  }
   if (first.length !== 1) return MALFORMED;
   // `<count>~`, count one digit 1–MAX_CHUNKS; checked by character, as a regex over a 4 KB value costs microseconds.
   const head = first[0]!;
@@ -104,20 +119,28 @@ export function readChunked(jar: CookieJar, name: string): string | undefined | 
 /**
  * The cookies a value is written as: one cookie when its `Set-Cookie` fits in
  * {@link MAX_SET_COOKIE} bytes, else `.0`, `.1`, … with the count in front, each sized so
- * that its own `Set-Cookie` fits. Values are ASCII (JWTs, iron seals), so a character is a byte.
+ * that its own `Set-Cookie` fits. Undefined when that takes more than {@link MAX_CHUNKS}
+ * chunks. Values are ASCII (JWTs, iron seals), so a character is a byte.
  */
-export function splitChunks(name: string, value: string, attributes: CookieAttributes): Array<[string, string]> {
+export function splitChunks(name: string, value: string, attributes: CookieAttributes): Array<[string, string]> | undefined {
   if (setCookie(name, value, attributes).length <= MAX_SET_COOKIE) return [[name, value]];
   // Every chunk name has one digit, and the first carries "<count>~" in front.
   const room = MAX_SET_COOKIE - setCookie(`${name}.0`, "", attributes).length - 2;
   const count = Math.ceil(value.length / room);
-  if (count > MAX_CHUNKS) throw new RangeError(`cookie ${name} would need ${count} chunks`);
+  if (!(room > 0 && count <= MAX_CHUNKS)) return undefined;
   const chunks: Array<[string, string]> = [];
   for (let i = 0; i < count; i++) {
     const part = value.slice(i * room, (i + 1) * room);
     chunks.push([`${name}.${i}`, i === 0 ? `${count}~${part}` : part]);
   }
   return chunks;
+}
+
+/** What `cookies` add to a request's `Cookie` header, in bytes: `name=value` pairs joined by "; ". */
+export function cookieHeaderBytes(cookies: ReadonlyArray<readonly [string, string]>): number {
+  let bytes = Math.max(0, 2 * (cookies.length - 1));
+  for (const [name, value] of cookies) bytes += name.length + 1 + value.length;
+  return bytes;
 }
 
 /** Every cookie name in the jar that belongs to `name` (the whole cookie and any chunk). */

@@ -5,12 +5,15 @@ import {
   chunkNames,
   type CookieAttributes,
   type CookieJar,
+  cookieHeaderBytes,
   deleteCookie,
   MALFORMED,
+  MAX_SESSION_COOKIE_BYTES,
   readChunks,
   setCookie,
   splitChunks,
 } from "./jar.ts";
+import { SessionTooLargeError } from "../errors.ts";
 import { Sealer } from "./seal.ts";
 import { ServerSessions } from "./server-sessions.ts";
 
@@ -121,6 +124,8 @@ export class SessionCookies {
    * seals that opened, not from what else a request carries.
    */
   readonly #opened = new Lru<string, Opened>(5_000, 32 * 1024 * 1024);
+  /** Whether a session's ID token has been left out of its cookies, and the operator told. */
+  #saidIdTokenLeftOut = false;
 
   constructor(readonly config: ResolvedConfig) {
     const prefix = config.cookies.secure ? "__Host-" : "";
@@ -224,17 +229,47 @@ export class SessionCookies {
     const maxAge = tokens.endsAt - Math.floor(Date.now() / 1000);
     const attributes = this.attributes(maxAge);
     const changes = emptyChanges();
-    const add = (name: string, value: string) => {
-      for (const [chunk, part] of splitChunks(name, value, attributes)) changes.set.push({ name: chunk, value: part, attributes });
-    };
-    add(this.access, tokens.accessToken);
-    add(this.sealed, await this.sealer.seal("session", sealedPart(tokens), maxAge));
+    for (const [name, value] of await this.#cookiesOf(tokens, maxAge)) changes.set.push({ name, value, attributes });
     // Delete whatever the request had that the new set does not overwrite: stale chunks.
     const written = new Set(changes.set.map((c) => c.name));
     for (const name of [...this.#sent(jar), ...(jar.has(this.id) ? [this.id] : [])]) {
       if (!written.has(name)) changes.remove.push({ name, attributes: this.attributes(0) });
     }
     return changes;
+  }
+
+  /**
+   * The cookies (chunks included) that hold `tokens`, within {@link MAX_SESSION_COOKIE_BYTES}.
+   * A set too large for it is kept without its ID token (the session then has the access
+   * token's claims only), which is said once; one too large even then throws
+   * {@link SessionTooLargeError}.
+   */
+  async #cookiesOf(tokens: StoredTokens, maxAge: number): Promise<Array<[string, string]>> {
+    const attributes = this.attributes(maxAge);
+    const cookiesOf = async (set: StoredTokens) => {
+      const access = splitChunks(this.access, set.accessToken, attributes);
+      const sealed = access && splitChunks(this.sealed, await this.sealer.seal("session", sealedPart(set), maxAge), attributes);
+      return access && sealed ? [...access, ...sealed] : undefined;
+    };
+    const fits = (cookies: Array<[string, string]> | undefined) => cookies !== undefined && cookieHeaderBytes(cookies) <= MAX_SESSION_COOKIE_BYTES;
+    const whole = await cookiesOf(tokens);
+    if (fits(whole)) return whole!;
+    if (tokens.idToken !== undefined) {
+      const lean = await cookiesOf({ ...tokens, idToken: undefined });
+      if (fits(lean)) {
+        if (!this.#saidIdTokenLeftOut) {
+          this.#saidIdTokenLeftOut = true;
+          console.warn(
+            `next-cognito-session: a session's cookies would exceed ${MAX_SESSION_COOKIE_BYTES} bytes, so its ID token is left out of them ` +
+              '(the session has the access token\'s claims only). Keep sessions on the server (sessions: "server") to keep it.',
+          );
+        }
+        return lean!;
+      }
+    }
+    throw new SessionTooLargeError(
+      `the session's tokens need more than the ${MAX_SESSION_COOKIE_BYTES} bytes of cookies a request can carry; keep sessions on the server (sessions: "server")`,
+    );
   }
 
   /** Cookie changes that delete every session cookie: the request's, and the base names always. */

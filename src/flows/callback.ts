@@ -1,7 +1,7 @@
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { CognitoRejectedError, CognitoUnavailableError, ConfigError, InvalidTokenError, JwksUnavailableError } from "../errors.ts";
+import { ConfigError, isCode, isOutage } from "../errors.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
 import { returnToUrl } from "./return-to.ts";
 import { startSession } from "./start-session.ts";
@@ -46,11 +46,14 @@ export async function callback(core: Core, request: Request): Promise<Response> 
     changes.remove.push(...session.remove);
     return withCookies(redirect(returnToUrl(tx.returnTo, config.appUrl)), changes);
   } catch (caught) {
-    if (caught instanceof CognitoUnavailableError || caught instanceof JwksUnavailableError) {
+    if (isOutage(caught)) {
       return fail(503, "Sign-in unavailable", "The identity provider could not be reached. Please try again.", changes);
     }
+    if (isCode(caught, "ERR_SESSION_TOO_LARGE")) {
+      return fail(400, "Sign-in failed", "This account's sign-in is too large for this site's cookies. Please tell the site's operator.", changes);
+    }
     // A used or expired code, a failed PKCE or nonce check, a token that does not verify.
-    if (caught instanceof CognitoRejectedError || caught instanceof InvalidTokenError) {
+    if (isCode(caught, "ERR_COGNITO_REJECTED") || isCode(caught, "ERR_TOKEN_INVALID")) {
       return fail(400, "Sign-in failed", "The sign-in could not be completed. Please try again.", changes);
     }
     throw caught;

@@ -2,7 +2,7 @@ import { type AuthenticationResult, callCognito, issuedTokens, secretHash } from
 import type { Core } from "../core.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { CognitoRejectedError, CognitoUnavailableError, InvalidTokenError, JwksUnavailableError } from "../errors.ts";
+import { type CognitoRejectedError, isCode, isOutage } from "../errors.ts";
 import { requestCookieJar, writeCookieChanges } from "../server/next-cookies.ts";
 import { safeReturnTo } from "./return-to.ts";
 import { startSession } from "./start-session.ts";
@@ -190,9 +190,15 @@ async function answer(
 
 /** Sort Cognito's refusals into the failures a sign-in form shows. */
 function classify(error: unknown, step: "initiate" | "respond"): [PasswordFailure, { cognitoError?: string }?] {
-  if (error instanceof CognitoUnavailableError || error instanceof JwksUnavailableError) return ["unavailable"];
-  if (error instanceof InvalidTokenError) return ["rejected"];
-  if (!(error instanceof CognitoRejectedError)) throw error;
+  if (isOutage(error)) return ["unavailable"];
+  // Tokens that do not verify, or too large to keep in cookies: no session can come of them.
+  if (isCode(error, "ERR_TOKEN_INVALID") || isCode(error, "ERR_SESSION_TOO_LARGE")) return ["rejected"];
+  if (!isCode(error, "ERR_COGNITO_REJECTED")) throw error;
+  return rejection(error as CognitoRejectedError, step);
+}
+
+/** The failure a sign-in form shows for Cognito's refusal `error`. */
+function rejection(error: CognitoRejectedError, step: "initiate" | "respond"): [PasswordFailure, { cognitoError?: string }?] {
   switch (error.type) {
     case "TooManyRequestsException":
       return ["too-many-requests"];

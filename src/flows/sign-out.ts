@@ -3,7 +3,7 @@ import type { SignOutLevel } from "../config/options.ts";
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
-import { TokenExpiredError } from "../errors.ts";
+import { isCode, type TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
 import type { AccessTokenClaims } from "../verify/verifier.ts";
 import { returnToUrl } from "./return-to.ts";
@@ -119,7 +119,7 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
   try {
     await core.verifier.verify(accessToken, "access");
   } catch (error) {
-    if (!(error instanceof TokenExpiredError) || tokens.refreshToken === undefined) throw error;
+    if (!isCode(error, "ERR_TOKEN_EXPIRED") || tokens.refreshToken === undefined) throw error;
     accessToken = (await core.refresher.refresh(tokens)).accessToken;
   }
   await callCognito(core.api, "GlobalSignOut", { AccessToken: accessToken });
@@ -134,7 +134,7 @@ async function signOutEverywhere(core: Core, tokens: StoredTokens): Promise<void
 async function verifiedAccess(core: Core, accessToken: string): Promise<{ claims: AccessTokenClaims; lifetime: number } | undefined> {
   const claims = await core.verifier
     .verify(accessToken, "access")
-    .catch((error) => (error instanceof TokenExpiredError ? (error.claims as AccessTokenClaims | undefined) : undefined));
+    .catch((error) => (isCode(error, "ERR_TOKEN_EXPIRED") ? ((error as TokenExpiredError).claims as AccessTokenClaims | undefined) : undefined));
   return claims && { claims, lifetime: claims.exp - claims.iat + core.config.clockTolerance };
 }
 

@@ -10,13 +10,34 @@ export const INTERNAL_HEADER_PREFIX = "x-ncs-";
 export const PATH_HEADER = `${INTERNAL_HEADER_PREFIX}path`;
 
 /**
- * Prepare the request's own headers for the app: any inbound internal header dropped, the
- * path handed on. In place: copying them would copy the kilobytes of the Cookie header.
+ * Present when the middleware tried a refresh that was due and it failed without ending the
+ * session (Cognito down, slow or erring): `unavailable` when that left no session to serve
+ * and the answer is a 503 (the store could not take the new tokens), `failed` otherwise. The
+ * app's own reads of this request then do not try again, so one request waits out one
+ * timeout at most. A client can get it to the app only where the middleware does not run,
+ * and there it can only stop a refresh of its own session: it grants nothing.
  */
-export function handOff(request: Request): void {
+export const REFRESH_FAILED_HEADER = `${INTERNAL_HEADER_PREFIX}refresh-failed`;
+
+/** What the middleware's refresh of this request came to, when it failed (see {@link REFRESH_FAILED_HEADER}). */
+export type RefreshFailure = "failed" | "unavailable";
+
+/**
+ * Prepare the request's own headers for the app: any inbound internal header dropped, the
+ * path handed on, and whether a refresh already failed. In place: copying them would copy
+ * the kilobytes of the Cookie header.
+ */
+export function handOff(request: Request, { refreshFailed }: { refreshFailed?: RefreshFailure } = {}): void {
   for (const name of [...request.headers.keys()]) {
     if (name.startsWith(INTERNAL_HEADER_PREFIX)) request.headers.delete(name);
   }
   const url = new URL(request.url);
   request.headers.set(PATH_HEADER, `${url.pathname}${url.search}`);
+  if (refreshFailed) request.headers.set(REFRESH_FAILED_HEADER, refreshFailed);
+}
+
+/** How the middleware's refresh of this request failed, if it did; any other value counts as `failed`. */
+export function refreshFailedUpstream(headers: Headers): RefreshFailure | undefined {
+  const value = headers.get(REFRESH_FAILED_HEADER);
+  return value === null ? undefined : value === "unavailable" ? "unavailable" : "failed";
 }

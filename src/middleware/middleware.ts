@@ -61,7 +61,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
 
     const jar = parseCookieHeader(request.headers.get("cookie"));
     // An API client's Bearer token is judged alone; otherwise the cookie session, refreshed when due.
-    const { session, changes, unavailable } =
+    const { session, changes, unavailable, refreshFailed } =
       (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
 
     // Every rule covering the path holds, so the strictest answer wins.
@@ -88,7 +88,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       }
     }
 
-    handOff(request);
+    handOff(request, refreshFailed ? { refreshFailed: unavailable ? "unavailable" : "failed" } : {});
     adoptCookies(request, jar, changes);
     // Made with the request's headers from the start: handing them on to a bare next() later
     // would copy every header (the Cookie header's kilobytes too, checked character by

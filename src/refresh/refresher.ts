@@ -1,5 +1,5 @@
 import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { CognitoRejectedError } from "../errors.ts";
+import { type CognitoRejectedError, isCode } from "../errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import type { SharedRefresh } from "../store/shared-refresh.ts";
 import type { RefreshSource } from "./sources.ts";
@@ -26,7 +26,7 @@ const SESSION_ENDING = new Set(["invalid_grant", "NotAuthorizedException", "Refr
 
 /** Whether `error`, thrown by {@link Refresher.refresh}, means the session is over. */
 export function endsSession(error: unknown): boolean {
-  return error instanceof CognitoRejectedError && SESSION_ENDING.has(error.type);
+  return isCode(error, "ERR_COGNITO_REJECTED") && SESSION_ENDING.has((error as CognitoRejectedError).type);
 }
 
 interface Flight {
@@ -57,9 +57,10 @@ export class Refresher {
     /** How long a success is reused for requests still carrying the old refresh token. */
     readonly graceMs = 10_000,
     /**
-     * How long a failure is answered without asking Cognito again: long enough that the
-     * route handler behind the middleware does not wait out a second timeout in the same
-     * request, short enough that the person's next request tries again.
+     * How long a failure is answered without asking Cognito again: long enough that a burst
+     * of requests costs one timeout, short enough that the person's next request tries
+     * again. (A route handler behind the middleware runs in another bundle, with another
+     * refresher: the middleware's hand-off header keeps it from trying again.)
      */
     readonly retryMs = 1_000,
   ) {}

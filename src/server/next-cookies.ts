@@ -1,6 +1,7 @@
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
+import { refreshFailedUpstream } from "../middleware/handoff.ts";
 import { resolveSession } from "../session/resolve.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 
@@ -12,8 +13,12 @@ import type { CustomAttributes, Session } from "../session/session.ts";
  * read path, so a duplicated name stays visible instead of being collapsed.
  */
 export async function requestCookieJar(): Promise<CookieJar> {
+  return parseCookieHeader((await requestHeaders()).get("cookie"));
+}
+
+async function requestHeaders(): Promise<Headers> {
   const { headers } = await import("next/headers.js");
-  return parseCookieHeader((await headers()).get("cookie"));
+  return (await headers()) as Headers;
 }
 
 /**
@@ -31,16 +36,26 @@ export async function writeCookieChanges(changes: CookieChanges): Promise<void> 
 }
 
 /**
- * The session of `jar`, refreshed when due, with whatever cookies that changes handed to
- * `write`. `auth.refreshSession()` is this over the current Next request's cookies and
- * {@link writeCookieChanges}.
+ * The session of `jar`, refreshed when due (and `refresh` allows), with whatever cookies
+ * that changes handed to `write`.
  */
 export async function refreshAndPersist<Custom extends CustomAttributes>(
   core: Core,
   jar: CookieJar,
   write: (changes: CookieChanges) => Promise<void>,
+  { refresh = true }: { refresh?: boolean } = {},
 ): Promise<Session<Custom> | null> {
-  const { session, changes } = await resolveSession<Custom>(core, jar, { refresh: true });
+  const { session, changes } = await resolveSession<Custom>(core, jar, { refresh });
   if (changes.set.length > 0 || changes.remove.length > 0) await write(changes);
   return session;
+}
+
+/**
+ * `auth.refreshSession()`: {@link refreshAndPersist} over the current Next request's
+ * cookies and {@link writeCookieChanges}, with no second try when the middleware's
+ * refresh of this request already failed.
+ */
+export async function refreshCurrentSession<Custom extends CustomAttributes>(core: Core): Promise<Session<Custom> | null> {
+  const headers = await requestHeaders();
+  return refreshAndPersist<Custom>(core, parseCookieHeader(headers.get("cookie")), writeCookieChanges, { refresh: refreshFailedUpstream(headers) === undefined });
 }

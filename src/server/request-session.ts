@@ -1,7 +1,6 @@
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { emptyChanges } from "../cookies/session-cookies.ts";
-import { JwksUnavailableError } from "../errors.ts";
 import { resolveSession, type Resolution } from "../session/resolve.ts";
 import type { CustomAttributes } from "../session/session.ts";
 
@@ -28,11 +27,7 @@ export async function bearerSession<Custom extends CustomAttributes>(
 ): Promise<Resolution<Custom> | undefined> {
   const authorization = headers.get("authorization");
   if (authorization === null || !/^bearer(?:\s|$)/i.test(authorization)) return undefined;
-  try {
-    const session = await core.reader.fromBearer<Custom>(authorization);
-    return { session, changes: emptyChanges(), unavailable: false };
-  } catch (error) {
-    if (error instanceof JwksUnavailableError) return { session: null, changes: emptyChanges(), unavailable: true };
-    throw error;
-  }
+  // fromBearer throws nothing but an outage.
+  const session = await core.reader.fromBearer<Custom>(authorization).catch(() => undefined);
+  return { session: session ?? null, changes: emptyChanges(), unavailable: session === undefined, refreshFailed: false };
 }

@@ -1,6 +1,7 @@
 import type { Core } from "../core.ts";
-import { AccessDeniedError, NotSignedInError } from "../errors.ts";
+import { type AccessDeniedError, isCode } from "../errors.ts";
 import { challenge, withCookies } from "../http/responses.ts";
+import { refreshFailedUpstream } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "./request-session.ts";
@@ -27,7 +28,12 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
   return function withAuth<Ctx = unknown>(rule: AccessRule, handler: AuthedHandler<Custom, Ctx>) {
     checkRule("withAuth", rule, core.config.pools);
     return async (request: Request, context: Ctx): Promise<Response> => {
-      const { session, changes, unavailable } = await sessionOfRequest<Custom>(core, request.headers, { refresh: true });
+      // Refreshed when due, unless the middleware already tried for this request and failed:
+      // then no session is what it found, and a 503 if that is what it would have answered.
+      const upstream = refreshFailedUpstream(request.headers);
+      const read = await sessionOfRequest<Custom>(core, request.headers, { refresh: upstream === undefined });
+      const { session, changes } = read;
+      const unavailable = read.unavailable || (upstream === "unavailable" && session === null);
       if (unavailable) {
         const response = Response.json({ error: "unavailable" }, { status: 503, headers: { "retry-after": "5" } });
         return withCookies(response, changes);
@@ -39,8 +45,8 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
         const state = { session, unavailable: false };
         response = await scope.run(state, () => handler(request, { ...(context as Ctx), session: session! }));
       } catch (error) {
-        if (error instanceof NotSignedInError) response = challenge(realm, "unauthenticated");
-        else if (error instanceof AccessDeniedError) response = challenge(realm, "forbidden", error.requiredScopes);
+        if (isCode(error, "ERR_NOT_SIGNED_IN")) response = challenge(realm, "unauthenticated");
+        else if (isCode(error, "ERR_ACCESS_DENIED")) response = challenge(realm, "forbidden", (error as AccessDeniedError).requiredScopes);
         else throw error;
       }
       // Response.redirect() and fetch() responses have immutable headers: copy one before adding cookies.

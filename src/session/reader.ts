@@ -1,6 +1,6 @@
 import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
 import type { CookieJar } from "../cookies/jar.ts";
-import { InvalidTokenError, JwksUnavailableError, StoreUnavailableError, TokenExpiredError } from "../errors.ts";
+import { InvalidTokenError, isCode, isOutage, type TokenExpiredError } from "../errors.ts";
 import { refreshDue, refreshTime } from "../refresh/refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
@@ -57,38 +57,38 @@ export class SessionReader {
     readonly pools: ReadonlyMap<string, SessionPool>,
   ) {}
 
+  /**
+   * The session the cookies in `jar` amount to. Never throws: an outage (keys, store) is
+   * `unavailable`; anything else that goes wrong while reading, expected or not, means
+   * the cookies are not a session (`none`, and the caller clears them).
+   */
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
-    const sent = this.cookies.sent(jar);
-    let cached: StoredTokens | undefined;
-    if (sent) {
-      // One clock reading for every check of the warm path.
-      const now = Date.now() / 1000;
-      cached = this.cookies.peek(sent, now);
-      const warm = cached && this.#fromCache<Custom>(cached, now);
-      if (warm) return warm;
-    }
-    let tokens: StoredTokens | null;
+    let tokens: StoredTokens | null = null;
     try {
+      const sent = this.cookies.sent(jar);
+      let cached: StoredTokens | undefined;
+      if (sent) {
+        // One clock reading for every check of the warm path.
+        const now = Date.now() / 1000;
+        cached = this.cookies.peek(sent, now);
+        const warm = cached && this.#fromCache<Custom>(cached, now);
+        if (warm) return warm;
+      }
       // A seal opened before needs no second opening when only the claims must be looked at again.
       tokens = cached ?? (await this.cookies.read(jar));
-    } catch (error) {
-      // Server-side sessions: the store is down or slow. Never a sign-out, never a guess.
-      if (error instanceof StoreUnavailableError) return { status: "unavailable" };
-      throw error;
-    }
-    if (!tokens) return { status: "none", tokens: null };
-    try {
+      if (!tokens) return { status: "none", tokens: null };
       return await this.fromTokens<Custom>(tokens);
     } catch (error) {
-      if (error instanceof JwksUnavailableError) return { status: "unavailable" };
-      if (error instanceof TokenExpiredError && tokens.refreshToken !== undefined) {
+      // Keys or the server-side session store down or slow: never a sign-out, never a guess.
+      if (isOutage(error)) return { status: "unavailable" };
+      if (tokens !== null && isCode(error, "ERR_TOKEN_EXPIRED") && tokens.refreshToken !== undefined) {
         // Expiry is checked last, so the error's claims passed every other check.
-        const claims = error.claims;
+        const claims = (error as TokenExpiredError).claims;
         if (claims !== undefined && this.denylist.refuses(claims)) return { status: "none", tokens };
         return { status: "expired", tokens };
       }
-      if (error instanceof InvalidTokenError) return { status: "none", tokens };
-      throw error;
+      // A refused token, or a cookie that broke something reading it: not a session either way.
+      return { status: "none", tokens };
     }
   }
 
@@ -100,8 +100,8 @@ export class SessionReader {
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
       // An ID token that lapsed alongside a still-valid access token is just left out.
-      id = await this.verifier.verify(tokens.idToken, "id").catch((error) => {
-        if (error instanceof TokenExpiredError) return undefined;
+      id = await this.verifier.verify(tokens.idToken, "id").catch((error: unknown) => {
+        if (isCode(error, "ERR_TOKEN_EXPIRED")) return undefined;
         throw error;
       });
       if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
@@ -158,7 +158,10 @@ export class SessionReader {
     return { status: "valid", session, tokens, stale };
   }
 
-  /** A session from an `Authorization: Bearer` access token; null when absent or invalid. */
+  /**
+   * A session from an `Authorization: Bearer` access token; null when absent, invalid, or
+   * anything else goes wrong judging it. Throws only an outage (see `isOutage`).
+   */
   async fromBearer<Custom extends CustomAttributes>(authorization: string | null): Promise<Session<Custom> | null> {
     const match = authorization ? /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim()) : null;
     if (!match) return null;
@@ -166,8 +169,8 @@ export class SessionReader {
       const access = await this.#verifyAccess(match[1]!);
       return toSession<Custom>(match[1]!, access, undefined, this.pools.get(access.iss));
     } catch (error) {
-      if (error instanceof InvalidTokenError) return null;
-      throw error;
+      if (isOutage(error)) throw error;
+      return null;
     }
   }
 

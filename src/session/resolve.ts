@@ -1,7 +1,7 @@
 import type { Core } from "../core.ts";
 import type { CookieJar } from "../cookies/jar.ts";
 import { applyToJar, type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { CognitoSessionError, ConfigError, SessionEndedError, StoreUnavailableError } from "../errors.ts";
+import { isCode } from "../errors.ts";
 import { endsSession } from "../refresh/refresher.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
@@ -12,6 +12,11 @@ export interface Resolution<Custom extends CustomAttributes> {
   changes: CookieChanges;
   /** Keys or Cognito could not be reached and no session could be established: answer 503. */
   unavailable: boolean;
+  /**
+   * A refresh was due, was tried, and failed in a way that keeps the cookies (Cognito down,
+   * slow or erring): later requests try again, but nothing else serving this request should.
+   */
+  refreshFailed: boolean;
 }
 
 /**
@@ -20,7 +25,8 @@ export interface Resolution<Custom extends CustomAttributes> {
  * session; any other failure (Cognito down, slow or erring, an answer that does not
  * verify) keeps the cookies so the next request tries again, and serves the session
  * while its access token is still valid. `jar` is updated with the new cookies so the
- * rest of the request sees them.
+ * rest of the request sees them. Throws only a ConfigError: whatever else goes wrong is
+ * an outage (503), a kept session, or no session.
  */
 export async function resolveSession<Custom extends CustomAttributes>(
   core: Core,
@@ -29,52 +35,54 @@ export async function resolveSession<Custom extends CustomAttributes>(
 ): Promise<Resolution<Custom>> {
   const read = await core.reader.fromCookies<Custom>(jar);
   const changes = emptyChanges();
+  let refreshFailed = false;
   const done = (session: Session<Custom> | null, unavailable = false): Resolution<Custom> => {
     applyToJar(jar, changes);
-    return { session, changes, unavailable };
+    return { session, changes, unavailable, refreshFailed };
+  };
+  const clear = () => {
+    // Replaces anything queued: the cookies go, whatever was about to be written.
+    Object.assign(changes, core.cookies.clear(jar));
+    return done(null);
   };
 
-  switch (read.status) {
-    case "unavailable":
-      return done(null, true);
-    case "none":
-      // Unreadable or foreign cookies: remove them so they are not sent again.
-      if (read.tokens !== null || hasSessionCookies(core, jar)) Object.assign(changes, core.cookies.clear(jar));
-      return done(null);
-    case "valid":
-      if (!refresh) return done(read.session);
-      if (!read.stale) {
-        // Sealed with a secret that is no longer the newest: write it again with the newest.
-        if (await core.cookies.sealedWithOldSecret(jar)) Object.assign(changes, await core.cookies.write(jar, read.tokens));
-        return done(read.session);
-      }
-      break;
-    case "expired":
-      if (!refresh) return done(null);
-      break;
+  if (read.status === "unavailable") return done(null, true);
+  if (read.status === "none") {
+    // Unreadable or foreign cookies: remove them so they are not sent again.
+    return read.tokens !== null || hasSessionCookies(core, jar) ? clear() : done(null);
   }
+  if (!refresh) return done(read.status === "valid" ? read.session : null);
+  const valid = read.status === "valid" ? read.session : null;
 
+  let refreshing = false;
   try {
+    if (read.status === "valid" && !read.stale) {
+      // Sealed with a secret that is no longer the newest: write it again with the newest.
+      if (await core.cookies.sealedWithOldSecret(jar)) Object.assign(changes, await core.cookies.write(jar, read.tokens));
+      return done(read.session);
+    }
+    refreshing = true;
     const tokens = await core.refresher.refresh(read.tokens);
     const fresh = await core.reader.fromTokens<Custom>(tokens);
     Object.assign(changes, await core.cookies.write(jar, tokens));
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
-    if (endsSession(error) || error instanceof SessionEndedError) {
+    // Refused by Cognito, signed out meanwhile, or too large to keep: the session is over.
+    if (endsSession(error) || isCode(error, "ERR_SESSION_ENDED") || isCode(error, "ERR_SESSION_TOO_LARGE")) {
       // A server-side session's tokens are dead: drop them from the store too (best effort, TTL does the rest).
       await core.cookies.end(jar).catch(() => {});
-      Object.assign(changes, core.cookies.clear(jar));
-      return done(null);
+      return clear();
     }
-    if (error instanceof StoreUnavailableError) {
+    if (isCode(error, "ERR_CONFIG")) throw error;
+    if (isCode(error, "ERR_COGNITO_SESSION")) {
+      refreshFailed = refreshing;
       // The store could not take the refreshed tokens: serve what is still valid, else 503.
-      return done(read.status === "valid" ? read.session : null, read.status !== "valid");
-    }
-    if (error instanceof CognitoSessionError && !(error instanceof ConfigError)) {
+      if (isCode(error, "ERR_STORE_UNAVAILABLE")) return done(valid, valid === null);
       // Keep every cookie: a still-valid session is served, a lapsed one retries next time.
-      return done(read.status === "valid" ? read.session : null);
+      return done(valid);
     }
-    throw error;
+    // Nothing this library throws: something in the cookies broke a step that trusts them. Not a session.
+    return clear();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { RedisClientType } from "redis";
-import { StoreUnavailableError } from "../errors.ts";
+import { isCode, StoreUnavailableError } from "../errors.ts";
 import type { SessionStore } from "./store.ts";
 
 /** Options of {@link RedisStore}. */
@@ -238,7 +238,7 @@ export class RedisStore implements SessionStore {
     });
     return Promise.race([work, late])
       .catch((error: unknown) => {
-        if (error instanceof StoreUnavailableError) throw error;
+        if (isCode(error, "ERR_STORE_UNAVAILABLE")) throw error;
         throw new StoreUnavailableError("the session store could not be reached", { cause: error });
       })
       .finally(() => clearTimeout(timer));

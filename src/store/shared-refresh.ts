@@ -1,6 +1,6 @@
 import type { Sealer } from "../cookies/seal.ts";
 import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { StoreUnavailableError } from "../errors.ts";
+import { isCode } from "../errors.ts";
 import { keyOf, type SessionStore } from "./store.ts";
 
 /**
@@ -41,7 +41,7 @@ export class SharedRefresh {
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       }
     } catch (error) {
-      if (error instanceof StoreUnavailableError) return redeem();
+      if (isCode(error, "ERR_STORE_UNAVAILABLE")) return redeem();
       throw error;
     }
     try {

@@ -20,6 +20,33 @@ export interface JwksOptions {
 const MAX_KID_LENGTH = 256;
 
 /**
+ * What the caches of one JWKS URL share within a process or isolate: plain data and
+ * built-ins only (a Map, a Promise, the runtime's key objects), never an object of this
+ * library's classes, so any copy of the library can read what another stored and throws
+ * its own errors about it.
+ */
+export interface JwksState {
+  keys: Map<string, RsaPublicKey> | undefined;
+  /** The fetch under way; it rejects with a plain Error, which every reader discards. */
+  loading: Promise<void> | undefined;
+  lastAttempt: number;
+  lastMissRefetch: number;
+  loadedAt: number;
+  lastFailed: boolean;
+  fetches: number;
+}
+
+const newState = (): JwksState => ({
+  keys: undefined,
+  loading: undefined,
+  lastAttempt: -Infinity,
+  lastMissRefetch: -Infinity,
+  loadedAt: -Infinity,
+  lastFailed: false,
+  fetches: 0,
+});
+
+/**
  * The keys of one user pool, fetched once and shared by every verification in this
  * process or isolate. Only the configured URL is ever fetched: nothing in a token
  * chooses where keys come from. A failed fetch keeps the keys already held, so a JWKS
@@ -31,21 +58,18 @@ export class JwksCache {
   readonly runtime: Runtime;
   /** Fetch timeout in ms. */
   readonly timeoutMs: number;
-  #keys: Map<string, RsaPublicKey> | undefined;
-  #loading: Promise<void> | undefined;
-  #lastAttempt = -Infinity;
-  #lastMissRefetch = -Infinity;
-  #loadedAt = -Infinity;
-  #lastFailed = false;
+  readonly #state: JwksState;
   readonly #cooldownMs: number;
   readonly #retryMs: number;
   readonly #maxAgeMs: number;
   readonly #fetch: typeof fetch;
-  /** Number of fetches made; tests and benchmarks read it. */
-  fetches = 0;
 
-  /** Throws {@link ConfigError} unless `uri` is https, or http on a loopback host. */
-  constructor(uri: URL | string, options: JwksOptions = {}) {
+  /**
+   * Throws {@link ConfigError} unless `uri` is https, or http on a loopback host. `state`
+   * is the key set to use, shared with other caches of the same URL (see {@link sharedJwks});
+   * by default one of its own.
+   */
+  constructor(uri: URL | string, options: JwksOptions = {}, state: JwksState = newState()) {
     this.uri = new URL(uri);
     if (!isAllowedScheme(this.uri)) {
       throw new ConfigError("COGNITO_JWKS_URI", "must use https (plain http is allowed for loopback hosts only)");
@@ -56,6 +80,12 @@ export class JwksCache {
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#state = state;
+  }
+
+  /** Number of fetches made (by every cache sharing this one's keys); tests and benchmarks read it. */
+  get fetches(): number {
+    return this.#state.fetches;
   }
 
   /**
@@ -64,58 +94,62 @@ export class JwksCache {
    * {@link JwksUnavailableError} when that cannot be known because the JWKS is unreachable.
    */
   verify(kid: string, signingInput: string, signature: string): boolean | Promise<boolean> {
-    const key = this.#keys?.get(kid);
+    const state = this.#state;
+    const key = state.keys?.get(kid);
     // Synchronous when the key is held (almost always): no promise on the hot path.
     if (key === undefined) return this.#keyAfterFetch(kid).then((k) => this.runtime.verifyRs256(k, signingInput, signature));
-    if (Date.now() - this.#loadedAt >= this.#maxAgeMs) this.#refreshInBackground();
+    if (Date.now() - state.loadedAt >= this.#maxAgeMs) this.#refreshInBackground();
     return this.runtime.verifyRs256(key, signingInput, signature);
   }
 
   async #keyAfterFetch(kid: string): Promise<RsaPublicKey> {
     if (kid.length > MAX_KID_LENGTH) throw new InvalidSignatureError("unknown signing key");
-    if (this.#loading !== undefined) {
-      await this.#loading.catch(() => undefined);
-    } else if (this.#keys === undefined) {
+    const state = this.#state;
+    if (state.loading !== undefined) {
+      await state.loading.catch(() => undefined);
+    } else if (state.keys === undefined) {
       // Nothing held yet: the first fetch, or a retry while the endpoint is down.
-      if (Date.now() - this.#lastAttempt >= this.#retryMs) await this.#load().catch(() => undefined);
-    } else if (Date.now() - this.#lastMissRefetch >= this.#cooldownMs) {
+      if (Date.now() - state.lastAttempt >= this.#retryMs) await this.#load().catch(() => undefined);
+    } else if (Date.now() - state.lastMissRefetch >= this.#cooldownMs) {
       // Maybe a rotated-in key: refetch, at most once per cooldown however many kids miss.
-      this.#lastMissRefetch = Date.now();
+      state.lastMissRefetch = Date.now();
       await this.#load().catch(() => undefined);
     }
-    const key = this.#keys?.get(kid);
+    const key = state.keys?.get(kid);
     if (key !== undefined) return key;
-    if (this.#keys === undefined || this.#lastFailed) {
+    if (state.keys === undefined || state.lastFailed) {
       throw new JwksUnavailableError(`the user pool's JWKS could not be fetched from ${this.uri.href}`);
     }
     throw new InvalidSignatureError("unknown signing key");
   }
 
   #refreshInBackground(): void {
-    if (this.#loading === undefined && Date.now() - this.#lastAttempt >= this.#cooldownMs) {
+    if (this.#state.loading === undefined && Date.now() - this.#state.lastAttempt >= this.#cooldownMs) {
       this.#load().catch(() => undefined);
     }
   }
 
   /** One fetch at a time: concurrent callers share it. */
   #load(): Promise<void> {
-    this.#loading ??= this.#fetchKeys().then(
+    const state = this.#state;
+    state.loading ??= this.#fetchKeys().then(
       () => {
-        this.#lastFailed = false;
-        this.#loading = undefined;
+        state.lastFailed = false;
+        state.loading = undefined;
       },
       (error: unknown) => {
-        this.#lastFailed = true;
-        this.#loading = undefined;
+        state.lastFailed = true;
+        state.loading = undefined;
         throw error;
       },
     );
-    return this.#loading;
+    return state.loading;
   }
 
   async #fetchKeys(): Promise<void> {
-    this.#lastAttempt = Date.now();
-    this.fetches++;
+    const state = this.#state;
+    state.lastAttempt = Date.now();
+    state.fetches++;
     const response = await this.#fetch(this.uri, {
       headers: { accept: "application/json" },
       // A redirect could lead anywhere; the configured URL is the only source of keys.
@@ -136,27 +170,34 @@ export class JwksCache {
       if (key !== undefined) keys.set(kid, key);
     }
     if (keys.size === 0) throw new Error("JWKS has no usable RS256 key");
-    this.#keys = keys;
-    this.#loadedAt = Date.now();
+    state.keys = keys;
+    state.loadedAt = Date.now();
   }
 }
 
-/** The process-wide caches, one per JWKS URL, shared by every bundle that loads this library. */
-const REGISTRY = Symbol.for("next-cognito-session.jwks");
+/**
+ * The process-wide key sets, by runtime and JWKS URL, shared by every copy of this library
+ * loaded here. Versioned: a copy that stores another shape uses another name.
+ */
+const REGISTRY = Symbol.for("next-cognito-session.jwks-state.1");
 
 /**
- * The process's (or isolate's) cache for `uri`, created on first use with that caller's
- * options. Next loads the middleware and each route from separate bundles; sharing by URL
- * through `globalThis` keeps that to one JWKS fetch per process. Keys are public, so
- * sharing them is safe.
+ * A cache for `uri` whose keys are shared by every cache of that URL in the process (or
+ * isolate), whichever copy of the library made it. Next loads the middleware and each
+ * route from separate bundles; sharing the key set by URL through `globalThis` keeps that
+ * to one JWKS fetch per process. Keys are public, so sharing them is safe; only plain data
+ * is shared, so what one copy throws is always that copy's own error.
  */
 export function sharedJwks(uri: URL, options: JwksOptions): JwksCache {
-  const holder = globalThis as { [REGISTRY]?: Map<string, JwksCache> };
+  const holder = globalThis as { [REGISTRY]?: Map<string, JwksState> };
   const registry = (holder[REGISTRY] ??= new Map());
-  let cache = registry.get(uri.href);
-  if (cache === undefined) {
-    cache = new JwksCache(uri, options);
-    registry.set(uri.href, cache);
+  const runtime = options.runtime ?? defaultRuntime();
+  // Keys imported by one runtime are usable by that runtime only.
+  const name = `${runtime.name} ${uri.href}`;
+  let state = registry.get(name);
+  if (state === undefined) {
+    state = newState();
+    registry.set(name, state);
   }
-  return cache;
+  return new JwksCache(uri, { ...options, runtime }, state);
 }

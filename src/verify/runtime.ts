@@ -17,7 +17,10 @@ export type RsaPublicKey = { readonly [rsaKey]: true };
 export interface Runtime {
   /** `"node"` (node:crypto) or `"web"` (WebCrypto). */
   readonly name: "node" | "web";
-  /** UTF-8 text of a base64url segment the caller has already checked is base64url. */
+  /**
+   * UTF-8 text of a base64url segment the caller has already checked is base64url; throws
+   * when the bytes are not UTF-8, and may throw when the segment is not base64url.
+   */
   decodeText(segment: string): string;
   /**
    * Import an RSA public key from its JWK modulus and exponent (base64url). Rejects
@@ -66,7 +69,8 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
   };
   return {
     name: "node",
-    decodeText: (segment) => bytes(segment, 0, DATA_BYTES).toString("utf8"),
+    // Strict, as on WebCrypto: Buffer's own decoding would turn bytes that are not UTF-8 into U+FFFD.
+    decodeText: (segment) => utf8.decode(bytes(segment, 0, DATA_BYTES)),
     async importRsaKey(n, e) {
       const key = crypto.createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" });
       if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) throw new RangeError("RSA key too short");
@@ -86,12 +90,22 @@ const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Encoder = new TextEncoder();
 
-/** base64url to a "binary string" (one character a byte) with only what every runtime has. */
-const atobUrl = (segment: string): string => atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+const BASE64URL = /^[\w-]*$/;
 
-/** base64url to bytes with only what every runtime has (`atob`). */
-export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> {
+/**
+ * base64url to a "binary string" (one character a byte) with only what every runtime has;
+ * undefined when `segment` is not base64url. Checked first: `atob` would take "+", "/", "="
+ * and blanks too, and throws a DOMException for a length of 4k+1.
+ */
+function atobUrl(segment: string): string | undefined {
+  if (segment.length % 4 === 1 || !BASE64URL.test(segment)) return undefined;
+  return atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+}
+
+/** base64url to bytes with only what every runtime has (`atob`); undefined when `segment` is not base64url. Never throws. */
+export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> | undefined {
   const binary = atobUrl(segment);
+  if (binary === undefined) return undefined;
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -102,6 +116,7 @@ export const webRuntime: Runtime = {
   name: "web",
   decodeText(segment) {
     const binary = atobUrl(segment);
+    if (binary === undefined) throw new TypeError("not base64url");
     // Cognito's JSON is almost always ASCII, which needs no UTF-8 decoding.
     if (!/[^\x00-\x7f]/.test(binary)) return binary;
     return utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
@@ -111,8 +126,12 @@ export const webRuntime: Runtime = {
     if ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength < MIN_RSA_BITS) throw new RangeError("RSA key too short");
     return key as unknown as RsaPublicKey;
   },
-  verifyRs256: (key, signingInput, signature) =>
-    crypto.subtle.verify(RS256, key as unknown as CryptoKey, base64UrlToBytes(signature), utf8Encoder.encode(signingInput)),
+  async verifyRs256(key, signingInput, signature) {
+    const bytes = base64UrlToBytes(signature);
+    // Not base64url is not a signature of anything.
+    if (bytes === undefined) return false;
+    return crypto.subtle.verify(RS256, key as unknown as CryptoKey, bytes, utf8Encoder.encode(signingInput));
+  },
 };
 
 function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {

@@ -60,9 +60,7 @@ export class TestBrowser<A extends { middleware: (request: NextRequest) => Promi
     if (response.headers.get("x-middleware-next") === "1") {
       const handler = this.routes.get(url.pathname);
       if (handler) {
-        const forwarded = new Headers(headers);
-        const rewritten = response.headers.get("x-middleware-request-cookie");
-        if (rewritten !== null) forwarded.set("cookie", rewritten);
+        const forwarded = forwardedHeaders(headers, response);
         const downstream = await handler(new Request(url, { ...init, headers: forwarded }), {});
         for (const line of response.headers.getSetCookie()) downstream.headers.append("set-cookie", line);
         // Like Next: the middleware's other response headers apply unless the handler sets its own.
@@ -93,4 +91,20 @@ export class TestBrowser<A extends { middleware: (request: NextRequest) => Promi
     const url = new URL(callback);
     return this.fetch(`${url.pathname}${url.search}`);
   }
+}
+
+/**
+ * The request headers a route handler gets after `middleware` answered, as Next's router
+ * makes them: when the middleware names request headers (`NextResponse.next({ request:
+ * { headers } })`), exactly those; otherwise the browser's own.
+ */
+function forwardedHeaders(sent: Record<string, string>, middleware: Response): Headers {
+  const named = middleware.headers.get("x-middleware-override-headers");
+  if (named === null) return new Headers(sent);
+  const forwarded = new Headers();
+  for (const name of named.split(",").map((n) => n.trim())) {
+    const value = middleware.headers.get(`x-middleware-request-${name}`);
+    if (value !== null) forwarded.set(name, value);
+  }
+  return forwarded;
 }
