@@ -72,6 +72,16 @@ export interface CognitoSessionOptions {
   /** Where the middleware mounts sign-in, callback and sign-out. Default `/auth`. */
   basePath?: string;
   /**
+   * The page that signs people in: the middleware's `protect` rules and `requireSession`
+   * send a visitor without a session there, with `?returnTo=<path>`. A path on `appUrl`
+   * without a query (not the callback or sign-out route). Default `<basePath>/sign-in`,
+   * the hosted UI, when `domain` is set. Without `domain` (password sign-in only) set it
+   * to the app's own sign-in page, e.g. `/sign-in`; `<basePath>/sign-in` then forwards
+   * there. With neither, signed-out visitors to protected pages get a 401 page (from
+   * `requireSession`, Next's `unauthorized()`) and `<basePath>/sign-in` answers 404.
+   */
+  signInPage?: string;
+  /**
    * Seconds a session lasts after sign-in: set it to the app client's refresh token
    * validity. The session cookies expire then. Default 30 days (Cognito's default).
    */

@@ -14,11 +14,15 @@ export function redirect(location: string | URL, status: 302 | 303 | 307 = 302):
   return new Response(null, { status, headers: { location: String(location), "cache-control": "private, no-store" } });
 }
 
-/** A small HTML page for flow errors a person sees (bad callback, refused sign-in). */
-export function errorPage(status: number, title: string, detail: string, signInPath: string): Response {
+/**
+ * A small HTML page for flow errors a person sees (bad callback, refused sign-in), with a
+ * link to `signInPath` when the app has a sign-in page.
+ */
+export function errorPage(status: number, title: string, detail: string, signInPath: string | undefined): Response {
   const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const link = signInPath === undefined ? "" : `<p><a href="${escape(signInPath)}">Sign in again</a></p>`;
   const body = `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title>
-<h1>${escape(title)}</h1><p>${escape(detail)}</p><p><a href="${escape(signInPath)}">Sign in again</a></p>`;
+<h1>${escape(title)}</h1><p>${escape(detail)}</p>${link}`;
   return new Response(body, {
     status,
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" },

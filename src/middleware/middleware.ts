@@ -3,7 +3,7 @@ import type { Core } from "../core.ts";
 import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
 import { callback } from "../flows/callback.ts";
-import { signIn } from "../flows/sign-in.ts";
+import { signIn, signInPageUrl } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
 import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorize } from "../session/authorize.ts";
@@ -44,6 +44,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
   const rules = compileRules(core.config.protect);
   const base = core.config.basePath;
   const realm = core.config.appUrl.host;
+  const signInPage = core.config.signInPage;
 
   function middleware(request: NextRequest, event?: NextFetchEvent): Promise<Response>;
   function middleware(handler: MiddlewareHandler<Custom>): (request: NextRequest, event?: NextFetchEvent) => Promise<Response>;
@@ -69,7 +70,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       const page = wantsPage(request, pathname);
       if (unavailable) {
         const response = page
-          ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", `${base}/sign-in`)
+          ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", signInPage)
           : Response.json({ error: "unavailable" }, { status: 503, headers: { "cache-control": "private, no-store" } });
         response.headers.set("retry-after", "5");
         return withCookies(response, changes);
@@ -78,11 +79,14 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       if (!decision.allowed) {
         if (!page) return withCookies(challenge(realm, decision.reason, matched.rule.scopes), changes);
         if (decision.reason === "unauthenticated") {
-          const signInUrl = new URL(`${base}/sign-in`, core.config.appUrl);
-          signInUrl.searchParams.set("returnTo", `${pathname}${request.nextUrl.search}`);
-          return withCookies(redirect(signInUrl, 307), changes);
+          const signInUrl = signInPageUrl(core.config, `${pathname}${request.nextUrl.search}`);
+          if (signInUrl) return withCookies(redirect(signInUrl, 307), changes);
+          // No page to send the visitor to: say what is missing, as an API would (RFC 9110 wants the challenge on a 401).
+          const response = errorPage(401, "Sign-in required", "You need to be signed in to see this page.", undefined);
+          response.headers.set("www-authenticate", `Bearer realm="${realm}"`);
+          return withCookies(response, changes);
         }
-        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", `${base}/sign-in`), changes);
+        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", signInPage), changes);
       }
     }
 

@@ -1,6 +1,7 @@
 import type { Core } from "../core.ts";
 import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../errors.ts";
 import { safeReturnTo } from "../flows/return-to.ts";
+import { signInPageUrl } from "../flows/sign-in.ts";
 import { PATH_HEADER } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
@@ -52,9 +53,10 @@ export interface ServerApi<Custom extends CustomAttributes> {
   requireGroup(...groups: string[]): Session<Custom>;
   /**
    * Guard a page, layout or server action: returns the session when it meets `rule`,
-   * redirects to sign-in (coming back to the current path) when there is none, and
-   * renders Next's forbidden page (`forbidden()`, needs `experimental.authInterrupts`)
-   * when the signed-in user may not see it.
+   * redirects to the sign-in page (`signInPage`, coming back to the current path) when
+   * there is none, and renders Next's forbidden page (`forbidden()`, needs
+   * `experimental.authInterrupts`) when the signed-in user may not see it. An app with no
+   * sign-in page renders Next's unauthorized page instead (`unauthorized()`, the same flag).
    */
   requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
 }
@@ -137,10 +139,11 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
       if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
       const decision = authorize(session, rule);
       if (decision.allowed) return session!;
-      const { redirect, forbidden } = await import("next/navigation");
+      const { redirect, forbidden, unauthorized } = await import("next/navigation");
       if (decision.reason === "forbidden") return forbidden();
-      const signIn = new URL(`${core.config.basePath}/sign-in`, core.config.appUrl);
-      signIn.searchParams.set("returnTo", safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
+      const signIn = signInPageUrl(core.config, safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
+      // Without a sign-in page there is nowhere to send the visitor: Next's 401 page.
+      if (!signIn) return unauthorized();
       return redirect(`${signIn.pathname}${signIn.search}`);
     },
   };
