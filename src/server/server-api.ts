@@ -2,6 +2,7 @@ import type { Core } from "../core.ts";
 import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../errors.ts";
 import { safeReturnTo } from "../flows/return-to.ts";
 import { signInPageUrl } from "../flows/sign-in.ts";
+import { privateResponse } from "../http/responses.ts";
 import { PATH_HEADER } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
@@ -38,7 +39,8 @@ export interface ServerApi<Custom extends CustomAttributes> {
    * `requireScope()` and `requireGroup()` work anywhere below it without passing it
    * around. The session comes from `request` (cookies or Bearer token) or, without one,
    * from the current Next request. In a server component, wrap the code that loads data:
-   * child components render after `fn` returns, outside the scope.
+   * child components render after `fn` returns, outside the scope. A `Response` that `fn`
+   * returns gets the cache headers `withAuth` gives its answers.
    */
   runWithSession<R>(fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
   runWithSession<R>(request: Request | undefined, fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
@@ -120,7 +122,9 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     ): Promise<Awaited<R>> {
       const [request, fn] = args.length === 1 ? [undefined, args[0]] : args;
       const state = request ? await read(request.headers) : await stateOfRequest();
-      return await scope.run(state, () => fn(state.session));
+      const result = await scope.run(state, () => fn(state.session));
+      // A route handler's answer built in the scope is the requester's own, as withAuth's are.
+      return (result instanceof Response ? privateResponse(result) : result) as Awaited<R>;
     },
 
     currentSession,
