@@ -1,6 +1,6 @@
 // Where signed-out visitors are sent to sign in (`signInPage`), with and without a hosted
-// UI: an app that signs in with passwords only (no COGNITO_DOMAIN) answers every request
-// without a 500, and a bad `signInPage` is refused at start-up.
+// UI: an app that signs in with passwords only (no COGNITO_DOMAIN) answers the hosted-UI
+// routes without a 500, and a bad `signInPage` is refused at start-up.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
@@ -36,23 +36,11 @@ async function interrupt(run: () => Promise<unknown>): Promise<string | undefine
   return "returned";
 }
 
-/** Run `fn` with Next's auth interrupts (`forbidden()`, `unauthorized()`) switched on, as `experimental.authInterrupts` does. */
-async function withAuthInterrupts<T>(fn: () => Promise<T>): Promise<T> {
-  const previous = process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS;
-  process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
-  try {
-    return await fn();
-  } finally {
-    if (previous === undefined) delete process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS;
-    else process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = previous;
-  }
-}
-
 describe("signInPage at start-up", () => {
-  it("defaults to the hosted-UI route with a domain, and to none without one", () => {
+  it("defaults to the hosted-UI route, with a domain or without", () => {
     expect(appWith({ domain: "https://auth.example.com" }).config.signInPage).toBe("/auth/sign-in");
     expect(appWith({ domain: "https://auth.example.com", basePath: "/session" }).config.signInPage).toBe("/session/sign-in");
-    expect(appWith().config.signInPage).toBeUndefined();
+    expect(appWith().config.signInPage).toBe("/auth/sign-in");
   });
 
   it("takes the app's own page, with or without a domain", () => {
@@ -68,7 +56,6 @@ describe("signInPage at start-up", () => {
     ["sign-in", /path on APP_URL/],
     ["/sign-in?next=1", /without a query/],
     ["/sign-in#form", /without a query/],
-    ["/auth/sign-in", /needs COGNITO_DOMAIN/],
     ["/auth/callback", /not the callback or sign-out/],
     ["/auth/sign-out", /not the callback or sign-out/],
   ])("refuses %s with a ConfigError naming signInPage", (signInPage, message) => {
@@ -120,7 +107,7 @@ describe("password sign-in only (no COGNITO_DOMAIN), with the app's own sign-in 
   });
 });
 
-describe("password sign-in only, no sign-in page named: no 500 anywhere", () => {
+describe("password sign-in only, signInPage left at its default: no 500", () => {
   const app = () => appWith();
 
   it("answers /auth/sign-in and /auth/callback with 404", async () => {
@@ -129,27 +116,18 @@ describe("password sign-in only, no sign-in page named: no 500 anywhere", () => 
       const response = await browser.fetch(path);
       expect(response.status, path).toBe(404);
       expect(response.headers.get("cache-control")).toBe("private, no-store");
+      // No link to a sign-in page that is this very 404.
       expect(await response.text()).not.toContain("<a ");
     }
   });
 
-  it("answers a protected page with a 401 page and an API with the RFC 6750 challenge", async () => {
-    const browser = new TestBrowser(app());
-    const page = await browser.fetch("/dashboard");
-    expect(page.status).toBe(401);
-    expect(page.headers.get("content-type")).toMatch(/text\/html/);
-    expect(page.headers.get("www-authenticate")).toBe('Bearer realm="localhost:3000"');
-    const api = await browser.fetch("/dashboard", { headers: { accept: "application/json" } });
-    expect(api.status).toBe(401);
-    expect(api.headers.get("www-authenticate")).toContain('error="invalid_token"');
-  });
-
-  it("requireSession renders Next's unauthorized page", async () => {
+  it("still redirects protected pages and requireSession to /auth/sign-in, as with a hosted UI (the testing kit's setting)", async () => {
     const application = app();
-    const digest = await withAuthInterrupts(() =>
-      interrupt(() => application.runWithSession(new Request(`${APP_URL}/dashboard`), () => application.requireSession())),
-    );
-    expect(digest).toBe("NEXT_HTTP_ERROR_FALLBACK;401");
+    const page = await new TestBrowser(application).fetch("/dashboard");
+    expect(page.status).toBe(307);
+    expect(page.headers.get("location")).toBe(`${APP_URL}/auth/sign-in?returnTo=%2Fdashboard`);
+    const digest = await interrupt(() => application.runWithSession(new Request(`${APP_URL}/dashboard`), () => application.requireSession()));
+    expect(digest).toBe("NEXT_REDIRECT;replace;/auth/sign-in?returnTo=%2F;307;");
   });
 });
 

@@ -75,10 +75,9 @@ export interface CognitoSessionOptions {
    * The page that signs people in: the middleware's `protect` rules and `requireSession`
    * send a visitor without a session there, with `?returnTo=<path>`. A path on `appUrl`
    * without a query (not the callback or sign-out route). Default `<basePath>/sign-in`,
-   * the hosted UI, when `domain` is set. Without `domain` (password sign-in only) set it
-   * to the app's own sign-in page, e.g. `/sign-in`; `<basePath>/sign-in` then forwards
-   * there. With neither, signed-out visitors to protected pages get a 401 page (from
-   * `requireSession`, Next's `unauthorized()`) and `<basePath>/sign-in` answers 404.
+   * which starts the hosted UI. An app without `domain` (password sign-in only) sets it
+   * to its own sign-in page, e.g. `/sign-in`: `<basePath>/sign-in` then forwards there,
+   * and answers 404 while it is left at the default.
    */
   signInPage?: string;
   /**

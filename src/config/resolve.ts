@@ -29,8 +29,8 @@ export interface ResolvedConfig {
   scopes: string[];
   protect: Array<[pattern: string, rule: AccessRule]>;
   basePath: string;
-  /** Where visitors without a session are sent to sign in; absent when the app has no sign-in page. */
-  signInPage: string | undefined;
+  /** Where visitors without a session are sent to sign in: a path on `appUrl`. */
+  signInPage: string;
   sessionMaxAge: number;
   refresh: { margin: number; rotation: boolean };
   clockTolerance: number;
@@ -235,7 +235,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     scopes: options.scopes ?? ["openid", "email", "profile"],
     protect,
     basePath,
-    signInPage: resolveSignInPage(options.signInPage, { basePath, appUrl, domain }),
+    signInPage: resolveSignInPage(options.signInPage, { basePath, appUrl }),
     sessionMaxAge: positive("sessionMaxAge", options.sessionMaxAge, 30 * DAY),
     refresh: {
       margin: positive("refresh.margin", options.refresh?.margin, 60),
@@ -259,15 +259,12 @@ function resolveSessions(options: CognitoSessionOptions): ResolvedConfig["sessio
 
 function resolveSignInPage(
   page: string | undefined,
-  { basePath, appUrl, domain }: { basePath: string; appUrl: URL; domain: URL | undefined },
-): string | undefined {
-  const hostedUi = `${basePath}/sign-in`;
-  if (page === undefined) return domain ? hostedUi : undefined;
+  { basePath, appUrl }: { basePath: string; appUrl: URL },
+): string {
+  if (page === undefined) return `${basePath}/sign-in`;
   if (typeof page !== "string" || safeReturnTo(page, appUrl) !== page || /[?#]/.test(page)) {
     throw new ConfigError("signInPage", "must be a path on APP_URL without a query, e.g. /sign-in");
   }
-  // The hosted-UI start is the only route under basePath that can sign anyone in.
-  if (page === hostedUi && !domain) throw new ConfigError("signInPage", `${hostedUi} is the hosted-UI sign-in, which needs COGNITO_DOMAIN`);
   if (page === `${basePath}/callback` || page === `${basePath}/sign-out`) {
     throw new ConfigError("signInPage", "must be a page, not the callback or sign-out route");
   }

@@ -80,11 +80,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
         if (!page) return withCookies(challenge(realm, decision.reason, matched.rule.scopes), changes);
         if (decision.reason === "unauthenticated") {
           const signInUrl = signInPageUrl(core.config, `${pathname}${request.nextUrl.search}`);
-          if (signInUrl) return withCookies(redirect(signInUrl, 307), changes);
-          // No page to send the visitor to: say what is missing, as an API would (RFC 9110 wants the challenge on a 401).
-          const response = errorPage(401, "Sign-in required", "You need to be signed in to see this page.", undefined);
-          response.headers.set("www-authenticate", `Bearer realm="${realm}"`);
-          return withCookies(response, changes);
+          return withCookies(redirect(signInUrl, 307), changes);
         }
         return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", signInPage), changes);
       }

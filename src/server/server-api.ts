@@ -57,8 +57,7 @@ export interface ServerApi<Custom extends CustomAttributes> {
    * Guard a page, layout or server action: returns the session when it meets `rule`,
    * redirects to the sign-in page (`signInPage`, coming back to the current path) when
    * there is none, and renders Next's forbidden page (`forbidden()`, needs
-   * `experimental.authInterrupts`) when the signed-in user may not see it. An app with no
-   * sign-in page renders Next's unauthorized page instead (`unauthorized()`, the same flag).
+   * `experimental.authInterrupts`) when the signed-in user may not see it.
    */
   requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
 }
@@ -143,11 +142,9 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
       if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
       const decision = authorize(session, rule);
       if (decision.allowed) return session!;
-      const { redirect, forbidden, unauthorized } = await import("next/navigation");
+      const { redirect, forbidden } = await import("next/navigation");
       if (decision.reason === "forbidden") return forbidden();
       const signIn = signInPageUrl(core.config, safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
-      // Without a sign-in page there is nowhere to send the visitor: Next's 401 page.
-      if (!signIn) return unauthorized();
       return redirect(`${signIn.pathname}${signIn.search}`);
     },
   };
