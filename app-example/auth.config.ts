@@ -1,11 +1,8 @@
 import type { CognitoSessionOptions } from "next-cognito-session";
 
-// With REDIS_URL the sessions live in Redis (auth.ts adds the store), which needs Node:
-// run the app with proxy.ts (Next 16), not Edge middleware.ts. Checked here, the module
-// both auth.ts and middleware.ts load.
-if (process.env.REDIS_URL && process.env.NEXT_RUNTIME === "edge") {
-  throw new Error("REDIS_URL: the Redis store runs on Node only; use proxy.ts instead of Edge middleware.ts");
-}
+// Loads in every runtime. With REDIS_URL, auth.ts adds the Redis store on Node only:
+// sessions then live in Redis, which Edge code cannot reach, so with REDIS_URL every part
+// of the example that reads sessions runs on Node (proxy.ts, route handlers, pages).
 
 /** The pool's custom attributes, typed for both entry points. */
 export type Custom = { "custom:tenant"?: string };

@@ -81,6 +81,15 @@ export interface CognitoSessionOptions {
   /** Where the middleware mounts sign-in, callback and sign-out. Default `/auth`. */
   basePath?: string;
   /**
+   * The page that signs people in: the middleware's `protect` rules and `requireSession`
+   * send a visitor without a session there, with `?returnTo=<path>`. A path on `appUrl`
+   * without a query (not the callback or sign-out route). Default `<basePath>/sign-in`,
+   * which starts the hosted UI. An app without `domain` (password sign-in only) sets it
+   * to its own sign-in page, e.g. `/sign-in`: `<basePath>/sign-in` then forwards there,
+   * and answers 404 while it is left at the default.
+   */
+  signInPage?: string;
+  /**
    * Seconds a session lasts after sign-in: set it to the app client's refresh token
    * validity. The session cookies expire then. Default 30 days (Cognito's default).
    */

@@ -32,6 +32,8 @@ export interface ResolvedConfig {
   scopes: string[];
   protect: Array<[pattern: string, rule: AccessRule]>;
   basePath: string;
+  /** Where visitors without a session are sent to sign in: a path on `appUrl`. */
+  signInPage: string;
   sessionMaxAge: number;
   refresh: { margin: number; rotation: boolean };
   clockTolerance: number;
@@ -236,6 +238,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     scopes: options.scopes ?? ["openid", "email", "profile"],
     protect,
     basePath,
+    signInPage: resolveSignInPage(options.signInPage, { basePath, appUrl }),
     sessionMaxAge: positive("sessionMaxAge", options.sessionMaxAge, 30 * DAY),
     refresh: {
       margin: positive("refresh.margin", options.refresh?.margin, 60),
@@ -255,6 +258,20 @@ function resolveSessions(options: CognitoSessionOptions): ResolvedConfig["sessio
   const sessions = options.sessions ?? (options.store ? "server" : "cookie");
   if (sessions !== "cookie" && sessions !== "server") throw new ConfigError("sessions", 'must be "cookie" or "server"');
   return sessions;
+}
+
+function resolveSignInPage(
+  page: string | undefined,
+  { basePath, appUrl }: { basePath: string; appUrl: URL },
+): string {
+  if (page === undefined) return `${basePath}/sign-in`;
+  if (typeof page !== "string" || safeReturnTo(page, appUrl) !== page || /[?#]/.test(page)) {
+    throw new ConfigError("signInPage", "must be a path on APP_URL without a query, e.g. /sign-in");
+  }
+  if (page === `${basePath}/callback` || page === `${basePath}/sign-out`) {
+    throw new ConfigError("signInPage", "must be a page, not the callback or sign-out route");
+  }
+  return page;
 }
 
 const SIGN_OUT_LEVELS: readonly SignOutLevel[] = ["local", "revoke", "global"];

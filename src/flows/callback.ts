@@ -1,9 +1,10 @@
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { ConfigError, isCode, isOutage } from "../errors.ts";
+import { isCode, isOutage } from "../errors.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
 import { returnToUrl } from "./return-to.ts";
+import { notFound } from "./sign-in.ts";
 import { startSession } from "./start-session.ts";
 
 /**
@@ -11,15 +12,14 @@ import { startSession } from "./start-session.ts";
  * names a live transaction cookie not yet used, nothing is set and the token endpoint is
  * not called. The code is exchanged with the PKCE verifier, the tokens are verified (the
  * ID token's `nonce` too), and every session cookie the browser had is replaced, so a
- * session planted before sign-in never survives it.
+ * session planted before sign-in never survives it. Without a hosted UI: 404.
  */
 export async function callback(core: Core, request: Request): Promise<Response> {
   const { oauth, config } = core;
-  if (!oauth) throw new ConfigError("COGNITO_DOMAIN", "is required for hosted-UI sign-in");
+  if (!oauth) return notFound(config);
   const url = new URL(request.url);
-  const signInPath = `${config.basePath}/sign-in`;
   const fail = (status: number, title: string, detail: string, changes: CookieChanges = emptyChanges()) =>
-    withCookies(errorPage(status, title, detail, signInPath), changes);
+    withCookies(errorPage(status, title, detail, config.signInPage), changes);
 
   const state = url.searchParams.get("state");
   if (!state) return fail(400, "Sign-in failed", "The sign-in response carried no state.");

@@ -19,7 +19,11 @@ export interface PasswordSignInInput {
 /** What a "choose a new password" form sends after `new-password-required`. */
 export interface NewPasswordInput {
   newPassword: string;
-  /** Values for the attributes the challenge listed as required, e.g. `{ name: "Ada" }`. */
+  /**
+   * Values for the attributes the challenge listed as required, e.g. `{ name: "Ada" }`.
+   * Only those are sent to Cognito (the list is kept sealed with the challenge); any other
+   * name is ignored, so a form cannot set attributes the app never asked for.
+   */
   attributes?: Record<string, string>;
 }
 
@@ -70,9 +74,21 @@ const MESSAGES: Record<PasswordFailure, string> = {
   rejected: "Sign-in failed. Please try again.",
 };
 
-// Cognito's own limits: anything longer cannot be a valid username or password.
+// Cognito's own limits: anything longer cannot be a valid username, password or attribute value.
 const MAX_USERNAME = 128;
 const MAX_PASSWORD = 256;
+const MAX_ATTRIBUTE = 2048;
+
+/**
+ * The fields of what a form handed in. Server actions receive whatever was posted, so the
+ * input may be anything: null, an array, a number. Anything but an object has no fields.
+ */
+function fieldsOf(input: unknown): Record<string, unknown> {
+  return typeof input === "object" && input !== null ? (input as Record<string, unknown>) : {};
+}
+
+/** A field's value when it is a string, else `fallback`. */
+const text = <F>(value: unknown, fallback: F): string | F => (typeof value === "string" ? value : fallback);
 
 /** A step's result and the cookie changes that go with it. */
 export interface PasswordStep {
@@ -99,9 +115,10 @@ const failed = (reason: PasswordFailure, extra: { cognitoError?: string; challen
  * `jar` on success. The password goes to Cognito and nowhere else.
  */
 export async function passwordSignIn(core: Core, jar: CookieJar, input: PasswordSignInInput): Promise<PasswordStep> {
-  const username = typeof input.username === "string" ? input.username.trim() : "";
-  const password = typeof input.password === "string" ? input.password : "";
-  const returnTo = safeReturnTo(input.returnTo, core.config.appUrl);
+  const fields = fieldsOf(input);
+  const username = text(fields.username, "").trim();
+  const password = text(fields.password, "");
+  const returnTo = safeReturnTo(text(fields.returnTo, null), core.config.appUrl);
   if (!plausible(username, MAX_USERNAME) || password === "" || password.length > MAX_PASSWORD) {
     return failed("invalid-credentials");
   }
@@ -128,13 +145,18 @@ export async function completeNewPassword(core: Core, jar: CookieJar, input: New
     step.changes = core.transactions.dropChallenge(jar);
     return step;
   }
-  const newPassword = typeof input.newPassword === "string" ? input.newPassword : "";
+  const fields = fieldsOf(input);
+  const newPassword = text(fields.newPassword, "");
   if (newPassword === "" || newPassword.length > MAX_PASSWORD) return failed("invalid-new-password");
   const { clientId, clientSecret } = core.config;
   const responses: Record<string, string> = { USERNAME: challenge.username, NEW_PASSWORD: newPassword };
   if (clientSecret) responses.SECRET_HASH = await secretHash(clientSecret.reveal(), challenge.username, clientId);
-  for (const [name, value] of Object.entries(input.attributes ?? {})) {
-    if (/^(?:custom:)?[\w.-]{1,64}$/.test(name) && typeof value === "string") responses[`userAttributes.${name}`] = value;
+  // Only what the challenge asked for: a posted form must not set any other attribute
+  // (say `email`, unverified, or `custom:role`) through the challenge answer.
+  const given = fieldsOf(fields.attributes);
+  for (const name of challengeAttributes(challenge)) {
+    const value = Object.hasOwn(given, name) ? given[name] : undefined;
+    if (typeof value === "string" && value.length <= MAX_ATTRIBUTE) responses[`userAttributes.${name}`] = value;
   }
   const step = await answer(core, jar, "respond", challenge.returnTo, challenge.username, () =>
     callCognito<AuthResponse>(core.api, "RespondToAuthChallenge", {
@@ -240,6 +262,12 @@ function requiredAttributes(json: string | undefined): string[] {
   }
 }
 
+/** The attribute names a sealed challenge required; none from a value of another shape. */
+function challengeAttributes(challenge: PendingChallenge): string[] {
+  const names: unknown = challenge.requiredAttributes;
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === "string") : [];
+}
+
 /** Non-empty, within Cognito's length, no control characters. */
 function plausible(value: string, max: number): boolean {
   return value.length > 0 && value.length <= max && !/[\u0000-\u001f\u007f]/.test(value);
@@ -251,10 +279,15 @@ export interface PasswordApi {
    * In a server action: sign in with a username and password, setting the session
    * cookies on success. Redirect to `result.returnTo` when `result.status` is
    * `"signed-in"`; show `result.message` when it is `"failed"`; ask for a new password
-   * when it is `"new-password-required"`.
+   * when it is `"new-password-required"`. Whatever shape a posted form gives `input`, the
+   * answer is a result: a field that is not a string counts as empty.
    */
   signInWithPassword(input: PasswordSignInInput): Promise<PasswordSignInResult>;
-  /** In a server action: answer `new-password-required` with the user's new password. */
+  /**
+   * In a server action: answer `new-password-required` with the user's new password and
+   * the attributes the challenge required (no others are sent). Any shape of `input`
+   * gives a result, as for `signInWithPassword`.
+   */
   completeNewPassword(input: NewPasswordInput): Promise<PasswordSignInResult>;
 }
 

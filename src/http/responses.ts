@@ -9,16 +9,67 @@ export function withCookies<R extends Response>(response: R, changes: CookieChan
   return response;
 }
 
+/** What a response computed from a session varies with: the credentials it was read from. */
+const CREDENTIALS = ["Cookie", "Authorization"];
+
+/**
+ * Mark a response computed from a request's session (or its absence) as that requester's
+ * own, so no shared cache serves it to anyone else: `Vary: Cookie, Authorization` merged
+ * into the response's own `Vary`, and `Cache-Control: private, no-store` unless the
+ * response already says `no-store`, or a bare `private` without `public` (a browser-only
+ * cache the code chose). Anything else (none, `public`, `s-maxage`, `no-cache`,
+ * `private="set-cookie"`) is replaced: a CDN that ignores cookies must never keep one
+ * user's answer. A response with immutable headers (`Response.redirect()`, `fetch()`) is
+ * copied first.
+ */
+export function privateResponse(response: Response): Response {
+  try {
+    markPrivate(response.headers);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    const copy = new Response(response.body, response);
+    markPrivate(copy.headers);
+    return copy;
+  }
+}
+
+function markPrivate(headers: Headers): void {
+  // Set first, whatever it holds: on immutable headers this throws before anything changed.
+  headers.set("vary", mergeVary(headers.get("vary")));
+  if (!staysPrivate(headers.get("cache-control"))) headers.set("cache-control", "private, no-store");
+}
+
+function mergeVary(vary: string | null): string {
+  const names = (vary ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.includes("*")) return "*";
+  const have = new Set(names.map((name) => name.toLowerCase()));
+  return [...names, ...CREDENTIALS.filter((name) => !have.has(name.toLowerCase()))].join(", ");
+}
+
+/** Whether a Cache-Control value already keeps a response out of every shared cache. */
+function staysPrivate(value: string | null): boolean {
+  if (value === null) return false;
+  const directives = value.split(",").map((d) => d.trim().toLowerCase());
+  if (directives.includes("no-store")) return true;
+  // `private="field"` makes only the named fields private; `public` next to `private` is contradictory.
+  return directives.includes("private") && !directives.some((d) => d === "public" || d.startsWith("public="));
+}
+
 /** A redirect; 303 after a POST so the browser follows with GET. */
 export function redirect(location: string | URL, status: 302 | 303 | 307 = 302): Response {
   return new Response(null, { status, headers: { location: String(location), "cache-control": "private, no-store" } });
 }
 
-/** A small HTML page for flow errors a person sees (bad callback, refused sign-in). */
-export function errorPage(status: number, title: string, detail: string, signInPath: string): Response {
+/**
+ * A small HTML page for flow errors a person sees (bad callback, refused sign-in), with a
+ * link to `signInPath` when the app has a sign-in page.
+ */
+export function errorPage(status: number, title: string, detail: string, signInPath: string | undefined): Response {
   const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const link = signInPath === undefined ? "" : `<p><a href="${escape(signInPath)}">Sign in again</a></p>`;
   const body = `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title>
-<h1>${escape(title)}</h1><p>${escape(detail)}</p><p><a href="${escape(signInPath)}">Sign in again</a></p>`;
+<h1>${escape(title)}</h1><p>${escape(detail)}</p>${link}`;
   return new Response(body, {
     status,
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" },

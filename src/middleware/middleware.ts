@@ -3,7 +3,7 @@ import type { Core } from "../core.ts";
 import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
 import type { CookieChanges } from "../cookies/session-cookies.ts";
 import { callback } from "../flows/callback.ts";
-import { signIn } from "../flows/sign-in.ts";
+import { signIn, signInPageUrl } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
 import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorizeAll } from "../session/authorize.ts";
@@ -44,6 +44,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
   const rules = compileRules(core.config.protect);
   const base = core.config.basePath;
   const realm = core.config.appUrl.host;
+  const signInPage = core.config.signInPage;
 
   function middleware(request: NextRequest, event?: NextFetchEvent): Promise<Response>;
   function middleware(handler: MiddlewareHandler<Custom>): (request: NextRequest, event?: NextFetchEvent) => Promise<Response>;
@@ -70,7 +71,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       const page = wantsPage(request, pathname);
       if (unavailable) {
         const response = page
-          ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", `${base}/sign-in`)
+          ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", signInPage)
           : Response.json({ error: "unavailable" }, { status: 503, headers: { "cache-control": "private, no-store" } });
         response.headers.set("retry-after", "5");
         return withCookies(response, changes);
@@ -80,11 +81,10 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
         const scopes = [...new Set(matched.flatMap((m) => m.rule.scopes ?? []))];
         if (!page) return withCookies(challenge(realm, decision.reason, scopes), changes);
         if (decision.reason === "unauthenticated") {
-          const signInUrl = new URL(`${base}/sign-in`, core.config.appUrl);
-          signInUrl.searchParams.set("returnTo", `${pathname}${request.nextUrl.search}`);
+          const signInUrl = signInPageUrl(core.config, `${pathname}${request.nextUrl.search}`);
           return withCookies(redirect(signInUrl, 307), changes);
         }
-        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", `${base}/sign-in`), changes);
+        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", signInPage), changes);
       }
     }
 

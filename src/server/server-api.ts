@@ -1,6 +1,8 @@
 import type { Core } from "../core.ts";
 import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../errors.ts";
 import { safeReturnTo } from "../flows/return-to.ts";
+import { signInPageUrl } from "../flows/sign-in.ts";
+import { privateResponse } from "../http/responses.ts";
 import { PATH_HEADER } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
@@ -37,7 +39,8 @@ export interface ServerApi<Custom extends CustomAttributes> {
    * `requireScope()` and `requireGroup()` work anywhere below it without passing it
    * around. The session comes from `request` (cookies or Bearer token) or, without one,
    * from the current Next request. In a server component, wrap the code that loads data:
-   * child components render after `fn` returns, outside the scope.
+   * child components render after `fn` returns, outside the scope. A `Response` that `fn`
+   * returns gets the cache headers `withAuth` gives its answers.
    */
   runWithSession<R>(fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
   runWithSession<R>(request: Request | undefined, fn: (session: Session<Custom> | null) => R): Promise<Awaited<R>>;
@@ -52,9 +55,9 @@ export interface ServerApi<Custom extends CustomAttributes> {
   requireGroup(...groups: string[]): Session<Custom>;
   /**
    * Guard a page, layout or server action: returns the session when it meets `rule`,
-   * redirects to sign-in (coming back to the current path) when there is none, and
-   * renders Next's forbidden page (`forbidden()`, needs `experimental.authInterrupts`)
-   * when the signed-in user may not see it.
+   * redirects to the sign-in page (`signInPage`, coming back to the current path) when
+   * there is none, and renders Next's forbidden page (`forbidden()`, needs
+   * `experimental.authInterrupts`) when the signed-in user may not see it.
    */
   requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
 }
@@ -118,7 +121,9 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     ): Promise<Awaited<R>> {
       const [request, fn] = args.length === 1 ? [undefined, args[0]] : args;
       const state = request ? await read(request.headers) : await stateOfRequest();
-      return await scope.run(state, () => fn(state.session));
+      const result = await scope.run(state, () => fn(state.session));
+      // A route handler's answer built in the scope is the requester's own, as withAuth's are.
+      return (result instanceof Response ? privateResponse(result) : result) as Awaited<R>;
     },
 
     currentSession,
@@ -139,8 +144,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
       if (decision.allowed) return session!;
       const { redirect, forbidden } = await import("next/navigation.js");
       if (decision.reason === "forbidden") return forbidden();
-      const signIn = new URL(`${core.config.basePath}/sign-in`, core.config.appUrl);
-      signIn.searchParams.set("returnTo", safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
+      const signIn = signInPageUrl(core.config, safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
       return redirect(`${signIn.pathname}${signIn.search}`);
     },
   };

@@ -1,6 +1,6 @@
 import type { Core } from "../core.ts";
 import { type AccessDeniedError, isCode } from "../errors.ts";
-import { challenge, withCookies } from "../http/responses.ts";
+import { challenge, privateResponse, withCookies } from "../http/responses.ts";
 import { refreshFailedUpstream } from "../middleware/handoff.ts";
 import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
@@ -21,7 +21,9 @@ export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (
  * (refreshed when it has lapsed) or a Bearer access token. Answers 401 / 403 with an
  * RFC 6750 `WWW-Authenticate` challenge otherwise, and 503 when keys cannot be fetched.
  * The handler runs in the session's scope, so `requireScope()` works anywhere below it;
- * what it throws is answered with the same 401 / 403.
+ * what it throws is answered with the same 401 / 403. Every answer is the requester's own:
+ * `Vary: Cookie, Authorization`, and `Cache-Control: private, no-store` unless the handler
+ * set `no-store` or `private` itself (a `public` or `s-maxage` one is replaced).
  */
 export function createWithAuth<Custom extends CustomAttributes>(core: Core, scope: Scope<SessionState<Custom>>) {
   const realm = core.config.appUrl.host;
@@ -36,10 +38,10 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
       const unavailable = read.unavailable || (upstream === "unavailable" && session === null);
       if (unavailable) {
         const response = Response.json({ error: "unavailable" }, { status: 503, headers: { "retry-after": "5" } });
-        return withCookies(response, changes);
+        return withCookies(privateResponse(response), changes);
       }
       const decision = authorize(session, rule);
-      if (!decision.allowed) return withCookies(challenge(realm, decision.reason, rule.scopes), changes);
+      if (!decision.allowed) return withCookies(privateResponse(challenge(realm, decision.reason, rule.scopes)), changes);
       let response: Response;
       try {
         const state = { session, unavailable: false };
@@ -49,9 +51,8 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
         else if (isCode(error, "ERR_ACCESS_DENIED")) response = challenge(realm, "forbidden", (error as AccessDeniedError).requiredScopes);
         else throw error;
       }
-      // Response.redirect() and fetch() responses have immutable headers: copy one before adding cookies.
-      if (changes.set.length > 0 || changes.remove.length > 0) response = new Response(response.body, response);
-      return withCookies(response, changes);
+      // One user's answer: never for a shared cache, whatever the handler asked for (privateResponse).
+      return withCookies(privateResponse(response), changes);
     };
   };
 }

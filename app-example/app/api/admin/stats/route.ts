@@ -1,7 +1,8 @@
 import { auth } from "../../../../auth";
 
-// Runs on the Edge runtime, so the example exercises the session scope there too.
-export const runtime = "edge";
+// The Node runtime (the default): with REDIS_URL the sessions live in Redis, which Edge
+// code cannot reach; on Edge this route would see neither those sessions nor the
+// sign-outs recorded there.
 
 /** Figures for the `admins` group: 401 without a session, 403 for anyone else. */
 export const GET = auth.withAuth({ groups: ["admins"] }, () => Response.json(stats()));

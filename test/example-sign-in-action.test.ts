@@ -1,0 +1,136 @@
+// The example's sign-in server action receives whatever an attacker posts as its
+// arguments, not only what its form sends. Driven here with the library's real password
+// flow against a scripted Cognito, in place of the example's auth.ts.
+import fc from "fast-check";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { CookieJar } from "../src/cookies/jar.ts";
+import { completeNewPassword, type NewPasswordInput, type PasswordSignInInput, passwordSignIn } from "../src/flows/password.ts";
+import { useFakeCognito } from "./helpers/fake-cognito.ts";
+
+const library = vi.hoisted(() => ({
+  signIn: undefined as unknown as (input: unknown) => Promise<unknown>,
+  complete: undefined as unknown as (input: unknown) => Promise<unknown>,
+}));
+vi.mock("../app-example/auth.ts", () => ({
+  auth: {
+    signInWithPassword: (input: unknown) => library.signIn(input),
+    completeNewPassword: (input: unknown) => library.complete(input),
+  },
+}));
+const { signInAction } = await import("../app-example/app/sign-in/actions.ts");
+
+const fake = useFakeCognito();
+/** Every input the action handed the library. */
+const handed: Array<PasswordSignInInput | NewPasswordInput> = [];
+
+beforeAll(async () => {
+  const app = fake.app();
+  // Cognito asks for a new password and the attribute `name`, then refuses every new one and every sign-in.
+  fake.onApi = () => ({
+    status: 200,
+    body: { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s", ChallengeParameters: { requiredAttributes: '["userAttributes.name"]' } },
+  });
+  const { changes } = await passwordSignIn(app.core, new Map(), { username: "alice", password: "Temp0rary!" });
+  const challenge: CookieJar = new Map(changes.set.map(({ name, value }) => [name, [value]]));
+  library.signIn = async (input) => {
+    handed.push(input as PasswordSignInInput);
+    fake.onApi = () => ({ status: 400, body: { __type: "NotAuthorizedException", message: "Incorrect username or password." } });
+    return (await passwordSignIn(app.core, new Map(), input as PasswordSignInInput)).result;
+  };
+  library.complete = async (input) => {
+    handed.push(input as NewPasswordInput);
+    fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } });
+    return (await completeNewPassword(app.core, challenge, input as NewPasswordInput)).result;
+  };
+});
+
+/** A state the form can render: one of its two steps, an optional message, optional attribute names. */
+function isSignInState(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const { step, message, requiredAttributes, ...rest } = value as Record<string, unknown>;
+  return (
+    (step === "password" || step === "new-password") &&
+    (message === undefined || typeof message === "string") &&
+    (requiredAttributes === undefined || (Array.isArray(requiredAttributes) && requiredAttributes.every((n) => typeof n === "string"))) &&
+    Object.keys(rest).length === 0
+  );
+}
+
+/** Every value the action handed the library is a string (attributes: a record of strings). */
+const handedStringsOnly = () =>
+  handed.every((input) =>
+    Object.entries(input).every(([key, value]) =>
+      key === "attributes" ? Object.values(value as object).every((v) => typeof v === "string") : typeof value === "string",
+    ),
+  );
+
+const form = (fields: Record<string, string | Blob>) => {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields)) data.append(name, value);
+  return data;
+};
+
+describe("the example's sign-in action", () => {
+  it.each([
+    ["no arguments", []],
+    ["[null, null]", [null, null]],
+    ['[{"step":"password"}, 5]', [{ step: "password" }, 5]],
+    ["a 1 MB string", ["x".repeat(1 << 20)]],
+    ["a state of another step", [{ step: "admin" }, form({})]],
+    ["a new-password state naming 1000 attributes", [{ step: "new-password", requiredAttributes: Array(1000).fill("name") }, form({})]],
+    ["a form whose get is not a function", [{ step: "password" }, { get: "username" }]],
+  ])("answers %s with a failure state, not a 500", async (_, args) => {
+    const state = await (signInAction as (...a: unknown[]) => Promise<unknown>)(...args);
+    expect(state).toEqual({ step: "password", message: "Something went wrong. Please sign in again." });
+  });
+
+  it("still signs in through the form: the library gets the fields, the state gets its message", async () => {
+    handed.length = 0;
+    const state = await signInAction({ step: "password" }, form({ username: "alice", password: "wrong", returnTo: "/dashboard" }));
+    expect(handed).toEqual([{ username: "alice", password: "wrong", returnTo: "/dashboard" }]);
+    expect(state).toEqual({ step: "password", message: "Incorrect username or password." });
+    const retry = await signInAction({ step: "new-password", requiredAttributes: ["name"] }, form({ newPassword: "weak", "attr:name": "Ada" }));
+    expect(handed[1]).toEqual({ newPassword: "weak", attributes: { name: "Ada" } });
+    expect(retry).toEqual({ step: "new-password", requiredAttributes: ["name"], message: "The new password does not meet the password requirements." });
+  });
+
+  it("reads a field that is a file as empty", async () => {
+    handed.length = 0;
+    await signInAction({ step: "password" }, form({ username: new Blob(["alice"]), password: "p" }));
+    expect(handed).toEqual([{ username: "", password: "p", returnTo: "" }]);
+  });
+
+  const huge = "x".repeat(1 << 20);
+  const anyValue = fc.oneof(fc.jsonValue(), fc.anything(), fc.constant(huge));
+  const previous = fc.oneof(
+    anyValue,
+    fc.record(
+      {
+        step: fc.oneof(fc.constantFrom("password", "new-password"), anyValue),
+        requiredAttributes: fc.oneof(fc.array(fc.oneof(fc.constantFrom("name", "email", "custom:tenant"), fc.string())), anyValue),
+        message: anyValue,
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const fieldName = fc.constantFrom("username", "password", "returnTo", "newPassword", "attr:name", "attr:email", "other");
+  const formArg = fc.oneof(
+    anyValue,
+    fc.dictionary(fieldName, fc.oneof(fc.string(), fc.constant(huge), fc.constant("/dashboard"))).map(form),
+    fc.dictionary(fieldName, anyValue).map((entries) => new Map(Object.entries(entries))),
+  );
+
+  it("property: for any previous state and form posted, the action resolves to a state the form can render, hands the library strings only, and never throws", async () => {
+    handed.length = 0;
+    await fc.assert(
+      fc.asyncProperty(previous, formArg, async (p, f) => {
+        const state = await signInAction(p as never, f as never);
+        return isSignInState(state) && handedStringsOnly();
+      }),
+      { numRuns: 200 },
+    );
+    // The property reached the library through both steps, not only the early refusal.
+    expect(handed.some((input) => "username" in input)).toBe(true);
+    expect(handed.some((input) => "newPassword" in input)).toBe(true);
+  });
+});
