@@ -282,7 +282,17 @@ function generatedPaths(): string[] {
 
 function paths(app: AppUnderTest): Case[] {
   const listed: Case[] = LISTED_PATHS.map((target) => ({ family: "paths" as const, label: "listed", target }));
-  listed.push({ family: "paths", label: "Next's error page", target: "/_global-error", upstream: "Next serves its prerendered /_global-error with status 500" });
+  listed.push(
+    { family: "paths", label: "Next's error page", target: "/_global-error", upstream: "Next serves its prerendered /_global-error with status 500" },
+    {
+      family: "paths",
+      label: "image optimizer on a protected page",
+      target: "/_next/image?url=%2Fdashboard%2Fx&w=64&q=75",
+      upstream: "Next's image optimizer answers a redirect from its internal fetch with 500",
+    },
+    { family: "paths", label: "image optimizer on an encoded path", target: "/_next/image?url=%2Fdashboard%2F..%252F..%252Fpublic&w=64&q=75" },
+    { family: "paths", label: "raw UTF-8 in the path", target: "/dashboard/é/..%2F" },
+  );
   const absolute = { family: "paths" as const, label: "absolute-form target", target: `${app.example.baseURL}/dashboard/x` };
   const generated = generatedPaths().map((target, i) => ({ family: "paths" as const, label: `generated #${i}`, target }));
   const head = ["/dashboard/..%2F..%2Fpublic", "/admin", "/api/me"].map((target) => ({ family: "paths" as const, label: "HEAD", method: "HEAD", target }));
@@ -415,9 +425,15 @@ async function sessionCases(app: AppUnderTest): Promise<Case[]> {
     );
   }
   const targets = ["/dashboard/x", "/api/me", "/api/admin/stats", "/auth/sign-in"];
-  return variants.flatMap(([label, cookie, stands]) =>
-    targets.map((target) => ({ family: "session" as const, label, target, headers: [["cookie", cookie]] as Array<[string, string]>, signedIn: stands })),
+  const cases = variants.flatMap(([label, cookie, stands]) =>
+    targets.map((target) => ({ family: "session" as const, label, target, headers: [["cookie", cookie]] as Array<[string, string | Buffer]>, signedIn: stands })),
   );
+  // Node joins two Cookie headers into one: the session's cookies in one, a second access token in the other.
+  const second = app.serverSessions ? "__Host-ncs.id=AAAA" : `__Host-ncs.at=${get("__Host-ncs.at")}`;
+  for (const target of targets) {
+    cases.push({ family: "session", label: "two Cookie headers, a cookie in both", target, headers: [["cookie", app.alice], ["cookie", second]], signedIn: false });
+  }
+  return cases;
 }
 
 /** `count` transaction cookies that look like ours and open to nothing. */
@@ -763,6 +779,11 @@ function serverActionCases(actionId: string | undefined): Case[] {
     call("not JSON", "[", "text/plain;charset=UTF-8"),
     call("a 1 MB string", `["${"a".repeat(1_000_000)}"]`),
     { ...call("junk action id", "[]"), headers: [["next-action", "0".repeat(42)], ["content-type", "text/plain;charset=UTF-8"]] },
+    {
+      ...call("from another origin", '[{"step":"password"},null]'),
+      headers: [["next-action", actionId], ["content-type", "text/plain;charset=UTF-8"], ["origin", "http://evil.example"]],
+      upstream: "Next's server-action CSRF check answers a foreign Origin with 500",
+    },
   ];
 }
 
