@@ -385,6 +385,12 @@ function cookieCases(app: AppUnderTest): Case[] {
   for (const [label, cookie] of listedCookies(app)) {
     for (const t of targets) cases.push({ family: "cookies", label, ...t, headers: [...(t.headers ?? []), ["cookie", cookie]] });
   }
+  // A prerendered page, which Next would answer with a year of shared caching: only the
+  // library's Cache-Control keeps the cookie it clears there out of shared caches.
+  for (const target of ["/_not-found", "/_global-error"]) {
+    const upstream = target === "/_global-error" ? { upstream: "Next serves its prerendered /_global-error with status 500" } : {};
+    cases.push({ family: "cookies", label: "junk access token on a prerendered page", target, headers: [["cookie", "__Host-ncs.at=a.b.c"]], ...upstream });
+  }
   generatedCookies().slice(0, app.serverSessions ? 30 : undefined).forEach((cookie, i) => {
     const t = targets[i % targets.length]!;
     cases.push({ family: "cookies", label: `generated #${i}: ${describeCookies(cookie)}`, ...t, headers: [...(t.headers ?? []), ["cookie", cookie]] });
