@@ -74,7 +74,7 @@ interface AppUnderTest {
   passwordOnly?: boolean;
   /** Alice's session as a Cookie header (signed in over HTTP through the hosted UI). */
   alice: string;
-  /** The server-side session id cookie's value, when sessions live in Redis. */
+  /** Sessions live in Redis and the browser holds only a sealed id (`__Host-ncs.id`). */
   serverSessions: boolean;
 }
 
