@@ -302,6 +302,32 @@ describe("every matching rule holds", () => {
   });
 });
 
+describe("remembered answers", () => {
+  // Invariant: the answer for a path is the same whether it was worked out or remembered, for any
+  // order of requests, including more distinct paths than are remembered and paths too long to keep.
+  it("matchRules answers a path the same when asked again as when first asked", () => {
+    const pattern = (fresh: boolean) => (fresh ? compileRules : compileRulesOnce)([
+      ["/dashboard/:path*", {}],
+      ["/(admin|ops)/:path*", { groups: ["admins"] }],
+    ]);
+    const compileRulesOnce = (() => {
+      let kept: ReturnType<typeof compileRules> | undefined;
+      return (entries: Parameters<typeof compileRules>[0]) => (kept ??= compileRules(entries));
+    })();
+    const segment = fc.constantFrom("dashboard", "admin", "ops", "Admin", "x", "..", "%2F", "%2e%2e", ".rsc", "a".repeat(600));
+    const path = fc.array(segment, { minLength: 0, maxLength: 4 }).map((s) => `/${s.join("/")}`);
+    fc.assert(
+      fc.property(fc.array(path, { minLength: 1, maxLength: 1500 }), (paths) => {
+        const remembered = pattern(false);
+        for (const p of [...paths, ...paths]) {
+          expect(matchRules(remembered, p).map((r) => r.pattern)).toEqual(matchRules(pattern(true), p).map((r) => r.pattern));
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
 describe("wantsPage", () => {
   const navigation = (path: string) => new Request(`${APP}${path}`, { headers: { accept: "text/html", "sec-fetch-mode": "navigate" } });
 

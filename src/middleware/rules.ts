@@ -229,11 +229,27 @@ export function routedPaths(pathname: string): string[] {
  * the paths Next may route it by ({@link routedPaths}), with or without regard to case. All
  * of them must hold, not only the first.
  */
-export function matchRules(rules: readonly PathRule[], pathname: string): PathRule[] {
+export function matchRules(rules: readonly PathRule[], pathname: string): readonly PathRule[] {
   if (rules.length === 0) return [];
+  // Working out every reading of a path costs microseconds on every request, and an app has
+  // few paths: remember the answers, within a bound an attacker's made-up paths cannot pass.
+  let memo = MEMOS.get(rules);
+  if (memo === undefined) MEMOS.set(rules, (memo = new Map()));
+  const known = memo.get(pathname);
+  if (known !== undefined) return known;
   const paths = routedPaths(pathname);
-  return rules.filter((r) => paths.some((path) => r.exact.test(path) || r.folded.test(path)));
+  const matched = rules.filter((r) => paths.some((path) => r.exact.test(path) || r.folded.test(path)));
+  if (pathname.length <= MEMO_PATH_LENGTH) {
+    if (memo.size >= MEMO_SIZE) memo.clear();
+    memo.set(pathname, matched);
+  }
+  return matched;
 }
+
+/** Answers of {@link matchRules} per compiled rule list: at most MEMO_SIZE paths of at most MEMO_PATH_LENGTH characters. */
+const MEMOS = new WeakMap<readonly PathRule[], Map<string, readonly PathRule[]>>();
+const MEMO_SIZE = 1024;
+const MEMO_PATH_LENGTH = 512;
 
 /**
  * Whether a request wants a page (redirect to sign-in) or data (401/403). API paths,
