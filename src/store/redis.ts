@@ -150,9 +150,13 @@ export class RedisStore implements SessionStore {
   }
 
   async #run<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    // Loading node-redis (first use only; over half a second on a busy machine) is not the
+    // server's answer time: only connecting and the command count against timeoutMs.
+    const client = await this.#clientOf().catch((error: unknown) => {
+      throw new StoreUnavailableError("the session store could not be reached", { cause: error });
+    });
     return this.#bounded(
       (async () => {
-        const client = await this.#clientOf();
         this.#connected ??= client.connect().catch((error) => {
           this.#connected = undefined;
           throw error;
