@@ -171,7 +171,10 @@ export class RedisStore implements SessionStore {
   #bounded<T>(work: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError("the session store did not answer in time")), this.timeoutMs);
+      // A busy process runs due timers before it reads its sockets: a reply that arrived in
+      // time but was not read yet is read first (setImmediate runs after the socket reads).
+      const expire = () => setImmediate(() => reject(new StoreUnavailableError("the session store did not answer in time")));
+      timer = setTimeout(expire, this.timeoutMs);
     });
     return Promise.race([work, late])
       .catch((error: unknown) => {
