@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "../config/resolve.ts";
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { ConfigError } from "../errors.ts";
@@ -12,8 +13,30 @@ import { safeReturnTo } from "./return-to.ts";
 export async function signIn(core: Core, request: Request): Promise<Response> {
   if (!core.oauth) throw new ConfigError("COGNITO_DOMAIN", "is required for hosted-UI sign-in");
   const url = new URL(request.url);
-  const returnTo = safeReturnTo(url.searchParams.get("returnTo"), core.config.appUrl);
+  const { appUrl } = core.config;
+  // The transaction cookie stays with the host the browser used, and the hosted UI sends the
+  // browser back to APP_URL's: started at another name of the same machine (127.0.0.1 for
+  // localhost), the sign-in moves to APP_URL first, or its callback would find no transaction.
+  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return redirect(`${appUrl.origin}${url.pathname}${url.search}`);
+  const returnTo = safeReturnTo(url.searchParams.get("returnTo"), appUrl);
   const jar = parseCookieHeader(request.headers.get("cookie"));
   const { transaction, changes } = await core.transactions.begin(jar, returnTo);
   return withCookies(redirect(await core.oauth.authorizationUrl(transaction)), changes);
+}
+
+/**
+ * Whether the `Host` a request came with names APP_URL's port under another loopback name,
+ * APP_URL being on loopback itself: the browser is then on the app's own machine, where
+ * APP_URL reaches this same server, so the redirect lands here again with APP_URL's host.
+ * Any other Host (another port, another machine) may be a proxy's, and is left alone.
+ */
+function atAnotherLoopbackName(host: string | null, appUrl: URL): boolean {
+  if (!host || !isLoopbackHost(appUrl.hostname)) return false;
+  let seen: URL;
+  try {
+    seen = new URL(`${appUrl.protocol}//${host}`);
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(seen.hostname) && seen.port === appUrl.port && seen.hostname !== appUrl.hostname;
 }

@@ -1,0 +1,93 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createCognitoSession } from "../src/index.ts";
+import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
+import { useFakeCognito } from "./helpers/fake-cognito.ts";
+
+// APP_URL is http://localhost:3000. `next start -H 127.0.0.1` prints http://127.0.0.1:3000:
+// a transaction cookie set there never reaches the callback, which comes back to localhost.
+const fake = useFakeCognito();
+
+const signInAt = (browser: TestBrowser, host: string | undefined, returnTo = "/dashboard?tab=1") =>
+  browser.fetch(`/auth/sign-in?returnTo=${encodeURIComponent(returnTo)}`, host === undefined ? {} : { headers: { host } });
+
+const hostedUi = (response: Response) => new URL(response.headers.get("location")!).origin === fake.url;
+
+describe("sign-in started at another address than APP_URL", () => {
+  it("at another loopback name on APP_URL's port (127.0.0.1, [::1] for localhost): moves to APP_URL's own sign-in first, setting nothing", async () => {
+    for (const host of ["127.0.0.1:3000", "[::1]:3000", "127.1.2.3:3000"]) {
+      const response = await signInAt(new TestBrowser(fake.app()), host);
+      expect(response.status).toBe(302);
+      expect(response.headers.get("location")).toBe(`${APP_URL}/auth/sign-in?returnTo=${encodeURIComponent("/dashboard?tab=1")}`);
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
+  it("then signs in at APP_URL and returns where it was asked to", async () => {
+    const browser = new TestBrowser(fake.app());
+    const moved = await signInAt(browser, "127.0.0.1:3000");
+    const start = await browser.fetch(new URL(moved.headers.get("location")!).pathname + new URL(moved.headers.get("location")!).search, {
+      headers: { host: "localhost:3000" },
+    });
+    expect(hostedUi(start)).toBe(true);
+    const url = new URL(start.headers.get("location")!);
+    const nonce = url.searchParams.get("nonce")!;
+    fake.onToken = async () => ({ status: 200, body: await fake.tokenSet({ nonce }) });
+    const callback = await browser.fetch(`/auth/callback?code=c&state=${url.searchParams.get("state")}`, { headers: { host: "localhost:3000" } });
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get("location")).toBe(`${APP_URL}/dashboard?tab=1`);
+    expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
+  });
+
+  it("leaves every other Host alone: APP_URL's own, another port or machine (a proxy's), junk", async () => {
+    for (const host of [undefined, "localhost:3000", "LOCALHOST:3000", "127.0.0.1:8080", "127.0.0.1", "192.168.1.5:3000", "app.example.com", "a b", ""]) {
+      const response = await signInAt(new TestBrowser(fake.app()), host);
+      expect(response.status, String(host)).toBe(302);
+      expect(hostedUi(response), String(host)).toBe(true);
+    }
+  });
+
+  it("leaves a loopback Host alone when APP_URL is not on loopback (a proxy in front: nginx sends its upstream's host by default)", async () => {
+    const app = createCognitoSession({ env: { ...fake.env("https://app.example.com"), SESSION_SECRET: SECRET } });
+    for (const host of ["localhost", "127.0.0.1", "127.0.0.1:3000"]) {
+      expect(hostedUi(await signInAt(new TestBrowser(app), host)), host).toBe(true);
+    }
+  });
+
+  // Invariant: whatever Host a request claims, sign-in answers a redirect to APP_URL's own
+  // sign-in (only for another loopback name on APP_URL's port) or to the hosted UI; never an
+  // error, never another origin.
+  it("any Host header: a redirect to APP_URL's sign-in or to the hosted UI, nothing else", async () => {
+    const app = fake.app();
+    const loopback = fc.constantFrom("127.0.0.1", "localhost", "[::1]", "127.9.9.9", "LocalHost");
+    const host = fc.oneof(
+      fc.string({ unit: fc.constantFrom(..."abc.:[]@/?#%\\1270-_ "), maxLength: 30 }),
+      fc.tuple(loopback, fc.constantFrom("", ":3000", ":80", ":03000", ":3001", ":3000@evil.example", "/x", ":3000/..")).map(([name, rest]) => name + rest),
+    );
+    await fc.assert(
+      fc.asyncProperty(host, async (value) => {
+        const response = await signInAt(new TestBrowser(app), value);
+        expect(response.status).toBe(302);
+        const location = new URL(response.headers.get("location")!);
+        if (location.origin === APP_URL) {
+          expect(location.pathname).toBe("/auth/sign-in");
+          expect(response.headers.getSetCookie()).toEqual([]);
+        } else {
+          expect(location.origin).toBe(fake.url);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("a sign-in whose transaction is missing at the callback", () => {
+  it("says where to sign in: APP_URL", async () => {
+    const started = await signInAt(new TestBrowser(fake.app()), undefined);
+    const state = new URL(started.headers.get("location")!).searchParams.get("state");
+    // Another browser, or the same one whose cookie stayed with another address.
+    const response = await new TestBrowser(fake.app()).fetch(`/auth/callback?code=c&state=${state}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(`Open ${APP_URL} and sign in again.`);
+  });
+});
