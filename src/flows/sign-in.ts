@@ -2,7 +2,7 @@ import { isLoopbackHost } from "../config/resolve.ts";
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { ConfigError } from "../errors.ts";
-import { redirect, withCookies } from "../http/responses.ts";
+import { errorPage, redirect, withCookies } from "../http/responses.ts";
 import { safeReturnTo } from "./return-to.ts";
 
 /**
@@ -17,11 +17,22 @@ export async function signIn(core: Core, request: Request): Promise<Response> {
   // The transaction cookie stays with the host the browser used, and the hosted UI sends the
   // browser back to APP_URL's: started at another name of the same machine (127.0.0.1 for
   // localhost), the sign-in moves to APP_URL first, or its callback would find no transaction.
-  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return redirect(`${appUrl.origin}${url.pathname}${url.search}`);
+  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return moveTo(`${appUrl.origin}${url.pathname}${url.search}`, appUrl.origin);
   const returnTo = safeReturnTo(url.searchParams.get("returnTo"), appUrl);
   const jar = parseCookieHeader(request.headers.get("cookie"));
   const { transaction, changes } = await core.transactions.begin(jar, returnTo);
   return withCookies(redirect(await core.oauth.authorizationUrl(transaction)), changes);
+}
+
+/**
+ * A page that takes the browser on to `target` (a `Refresh` header) and says where it is
+ * going. Not a Location redirect: Next rewrites a middleware's redirect to a relative one when
+ * its host is the one Next listens on, and the browser would stay where it is, in a loop.
+ */
+function moveTo(target: string, origin: string): Response {
+  const response = errorPage(200, `Sign in at ${origin}`, `This app signs in at ${origin}: continue there.`, target);
+  response.headers.set("refresh", `0; url=${target}`);
+  return response;
 }
 
 /**
