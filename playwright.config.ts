@@ -1,8 +1,5 @@
-import { existsSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
-
-// Debian's Chromium where present (Playwright cannot download browsers here); Playwright's own elsewhere.
-const systemChromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+import { chromiumPath } from "./scripts/prerequisites.mjs";
 
 export default defineConfig({
   testDir: "e2e",
@@ -21,7 +18,8 @@ export default defineConfig({
     headless: true,
     trace: "retain-on-failure",
     launchOptions: {
-      executablePath: process.env.PLAYWRIGHT_CHROMIUM_PATH ?? systemChromium,
+      // PLAYWRIGHT_CHROMIUM_PATH or Debian's Chromium (Playwright cannot download browsers here); Playwright's own elsewhere.
+      executablePath: chromiumPath(),
       args: [
         "--no-sandbox",
         "--disable-background-networking",

@@ -8,8 +8,9 @@ import type { CognitoSessionOptions } from "next-cognito-session";
 export type Custom = { "custom:tenant"?: string };
 
 /**
- * The options the app's session object (auth.ts) and its Edge middleware (middleware.ts)
- * share; the COGNITO_* / SESSION_SECRET / APP_URL environment fills in the rest.
+ * The options of the app's session object (auth.ts), which proxy.ts uses; an Edge
+ * middleware.ts would pass them to `createCognitoMiddleware` itself. The COGNITO_* /
+ * SESSION_SECRET / APP_URL environment fills in the rest.
  */
 export const authOptions = {
   protect: {

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
+import { listenHost, signInLine } from "./app-address.mjs";
 import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 
 const require = createRequire(import.meta.url);
@@ -9,9 +10,9 @@ const port = Number(process.env.PORT ?? 3000);
 const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
 const { info, stop } = await startCognitoLocal({ appUrl });
 console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
-console.log(`Sign in at ${appUrl}/ as ${info.users.join(" or ")} with password ${info.password}`);
+console.log(signInLine(appUrl, info));
 
-const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", "localhost"], {
+const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", listenHost(appUrl)], {
   stdio: "inherit",
   env: {
     ...process.env,

@@ -11,9 +11,10 @@ const root = resolve(import.meta.dirname, "../..");
 const nextBin = require.resolve("next/dist/bin/next");
 
 /**
- * `middleware.ts` on Edge (the example as committed), `proxy.ts` on Node (Next 16), and for
- * the benchmarks' baselines `none` (no middleware; pages and handlers still verify) and
- * `bare` (a middleware.ts that only passes requests on: what Next's middleware costs alone).
+ * `proxy.ts` on Node (the example as committed, Next 16's convention), `middleware.ts` on
+ * Edge (Next 15's, still supported on 16), and for the benchmarks' baselines `none` (no
+ * middleware; pages and handlers still verify) and `bare` (a middleware.ts that only passes
+ * requests on: what Next's middleware costs alone).
  */
 export type Variant = "middleware" | "proxy" | "none" | "bare";
 
@@ -36,9 +37,11 @@ export const config = {
 };
 `;
 
-const PROXY_SOURCE = `import { auth } from "./auth";
+/** The Edge variant, as the README shows it: the middleware alone, without the server APIs auth.ts carries. */
+const MIDDLEWARE_SOURCE = `import { createCognitoMiddleware } from "next-cognito-session/middleware";
+import { authOptions, type Custom } from "./auth.config";
 
-export const proxy = auth.middleware;
+export const middleware = createCognitoMiddleware<Custom>(authOptions);
 
 export const config = {
   matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
@@ -47,19 +50,19 @@ export const config = {
 
 /** Where a variant is built from: app-example itself, or a copy beside it named by `tag`. */
 const sourceDir = (variant: Variant, tag: string) =>
-  variant === "middleware" ? join(root, "app-example") : join(root, `.${tag}-app-${variant}`);
+  variant === "proxy" ? join(root, "app-example") : join(root, `.${tag}-app-${variant}`);
 
-/** The app folder for a variant: app-example itself, or a copy with proxy.ts or no middleware. */
+/** The app folder for a variant: app-example itself, or a copy with middleware.ts (Edge, or do-nothing) or none. */
 function appDir(variant: Variant, tag: string): string {
   const dir = sourceDir(variant, tag);
-  if (variant === "middleware") return dir;
+  if (variant === "proxy") return dir;
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(root, "app-example"), dir, {
     recursive: true,
     filter: (src) => !/[\\/](\.next[^\\/]*|next-env\.d\.ts)$/.test(src),
   });
-  rmSync(join(dir, "middleware.ts"));
-  if (variant === "proxy") writeFileSync(join(dir, "proxy.ts"), PROXY_SOURCE);
+  rmSync(join(dir, "proxy.ts"));
+  if (variant === "middleware") writeFileSync(join(dir, "middleware.ts"), MIDDLEWARE_SOURCE);
   if (variant === "bare") writeFileSync(join(dir, "middleware.ts"), BARE_SOURCE);
   return dir;
 }

@@ -27,7 +27,14 @@ export async function callback(core: Core, request: Request): Promise<Response> 
   // Taking the transaction deletes its cookie whatever happens next: it is single-use.
   const { transaction: tx, changes } = await core.transactions.take(jar, state);
   if (!tx) {
-    return fail(400, "Sign-in failed", "This sign-in expired, was already used, or was started in another browser. Please try again.", changes);
+    // Also what a browser sees after starting at another address than APP_URL: the cookie stayed there.
+    const origin = config.appUrl.origin;
+    return fail(
+      400,
+      "Sign-in failed",
+      `This sign-in expired, was already used, or was started in another browser or at another address than ${origin}. Open ${origin} and sign in again.`,
+      changes,
+    );
   }
 
   const error = url.searchParams.get("error");

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from "../config/resolve.ts";
+import { isLoopbackHost, type ResolvedConfig } from "../config/resolve.ts";
 import type { Core } from "../core.ts";
 import { parseCookieHeader } from "../cookies/jar.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
@@ -13,7 +13,12 @@ import { safeReturnTo } from "./return-to.ts";
  */
 export async function signIn(core: Core, request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const returnTo = safeReturnTo(url.searchParams.get("returnTo"), core.config.appUrl);
+  const { appUrl } = core.config;
+  // The transaction cookie stays with the host the browser used, and the hosted UI sends the
+  // browser back to APP_URL's: started at another name of the same machine (127.0.0.1 for
+  // localhost), the sign-in moves to APP_URL first, or its callback would find no transaction.
+  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return moveTo(`${appUrl.origin}${url.pathname}${url.search}`, appUrl.origin);
+  const returnTo = safeReturnTo(url.searchParams.get("returnTo"), appUrl);
   if (!core.oauth) {
     const { basePath, signInPage } = core.config;
     return signInPage === `${basePath}/sign-in` ? notFound(core.config) : redirect(signInPageUrl(core.config, returnTo));
@@ -37,4 +42,32 @@ export function signInPageUrl(config: ResolvedConfig, returnTo: string): URL {
 export function notFound(config: ResolvedConfig): Response {
   const page = config.signInPage === `${config.basePath}/sign-in` ? undefined : config.signInPage;
   return errorPage(404, "Not found", "This app does not sign in through a hosted page.", page);
+}
+
+/**
+ * A page that takes the browser on to `target` (a `Refresh` header) and says where it is
+ * going. Not a Location redirect: Next rewrites a middleware's redirect to a relative one when
+ * its host is the one Next listens on, and the browser would stay where it is, in a loop.
+ */
+function moveTo(target: string, origin: string): Response {
+  const response = errorPage(200, `Sign in at ${origin}`, `This app signs in at ${origin}: continue there.`, target);
+  response.headers.set("refresh", `0; url=${target}`);
+  return response;
+}
+
+/**
+ * Whether the `Host` a request came with names APP_URL's port under another loopback name,
+ * APP_URL being on loopback itself: the browser is then on the app's own machine, where
+ * APP_URL reaches this same server, so the redirect lands here again with APP_URL's host.
+ * Any other Host (another port, another machine) may be a proxy's, and is left alone.
+ */
+function atAnotherLoopbackName(host: string | null, appUrl: URL): boolean {
+  if (!host || !isLoopbackHost(appUrl.hostname)) return false;
+  let seen: URL;
+  try {
+    seen = new URL(`${appUrl.protocol}//${host}`);
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(seen.hostname) && seen.port === appUrl.port && seen.hostname !== appUrl.hostname;
 }

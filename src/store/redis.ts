@@ -217,9 +217,13 @@ export class RedisStore implements SessionStore {
   }
 
   async #run<T>(command: (client: Client) => Promise<T>): Promise<T> {
+    // Loading node-redis (first use only; over half a second on a busy machine) is not the
+    // server's answer time: only connecting and the command count against timeoutMs.
+    const client = await this.#clientOf().catch((error: unknown) => {
+      throw new StoreUnavailableError("the session store could not be reached", { cause: error });
+    });
     return this.#bounded(
       (async () => {
-        const client = await this.#clientOf();
         this.#connected ??= client.connect().catch((error) => {
           this.#connected = undefined;
           throw error;
@@ -234,7 +238,10 @@ export class RedisStore implements SessionStore {
   #bounded<T>(work: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError("the session store did not answer in time")), this.timeoutMs);
+      // A busy process runs due timers before it reads its sockets: a reply that arrived in
+      // time but was not read yet is read first (setImmediate runs after the socket reads).
+      const expire = () => setImmediate(() => reject(new StoreUnavailableError("the session store did not answer in time")));
+      timer = setTimeout(expire, this.timeoutMs);
     });
     return Promise.race([work, late])
       .catch((error: unknown) => {

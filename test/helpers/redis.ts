@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installCommand } from "../../scripts/prerequisites.mjs";
 import { freePort } from "./ports.ts";
 
 /**
@@ -39,12 +40,14 @@ export class RedisServer {
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.dir];
     args.push(...(this.persist ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]));
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let failed: NodeJS.ErrnoException | undefined;
+    child.once("error", (error) => (failed = error));
     child.stdout!.on("data", (d) => (this.#output += d));
     child.stderr!.on("data", (d) => (this.#output += d));
     this.#child = child;
     const until = Date.now() + 10_000;
     while (!(await answers(this.port))) {
-      if (child.exitCode !== null || Date.now() > until) throw new Error(`redis-server did not start:\n${this.#output}`);
+      if (child.exitCode !== null || Date.now() > until) throw new Error(notStarted(failed, child, this.#output));
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -73,6 +76,16 @@ export class RedisServer {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Why redis-server did not start, and what to do about it. */
+function notStarted(failed: NodeJS.ErrnoException | undefined, child: ChildProcess, output: string): string {
+  if (failed?.code === "ENOENT") {
+    return `redis-server did not start: it is not installed (not found on PATH). Install it with: ${installCommand(["redis-server"])}`;
+  }
+  if (failed) return `redis-server did not start: ${failed.message}`;
+  const why = child.exitCode !== null ? `it exited with code ${child.exitCode}` : "it did not answer PING within 10 s";
+  return `redis-server did not start: ${why}${output.trim() ? `:\n${output}` : ", printing nothing"}`;
 }
 
 /** Whether something answers PING on the port. */
