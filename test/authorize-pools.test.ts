@@ -124,6 +124,18 @@ describe("in an app with a partner pool", () => {
     expect(await status("/api/partner-admin", adminOf(own))).toBe(403);
   });
 
+  it("requireGroup and requireScope inside withAuth count the pools its rule named", async () => {
+    const route = app.withAuth(PARTNER_ONLY(), () => {
+      app.requireGroup("admins");
+      return Response.json({ ok: true });
+    });
+    const call = (token: string) => route(new Request(`${APP_URL}/api/partner-admin`, { headers: bearer(token) }), {});
+    expect((await call(adminOf(partner))).status).toBe(200);
+    // Outside such a rule, only the app's own pool counts (the test above).
+    const plain = app.withAuth({}, () => (app.requireGroup("admins"), Response.json({ ok: true })));
+    expect((await plain(new Request(`${APP_URL}/api/x`, { headers: bearer(adminOf(partner)) }), {})).status).toBe(403);
+  });
+
   it("cookie sessions: the same, from the first read on", async () => {
     // A fresh app: the first read verifies the tokens itself, the next ones are answered from caches.
     const fresh = createCognitoSession(options());

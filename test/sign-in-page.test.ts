@@ -98,6 +98,21 @@ describe("password sign-in only (no COGNITO_DOMAIN), with the app's own sign-in 
     expect(signedIn.headers.get("x-middleware-next")).toBe("1");
   });
 
+  it("never protects the page itself, whatever the rules cover: no redirect loop", async () => {
+    const browser = new TestBrowser(appWith({ signInPage: "/sign-in", protect: { "/:path*": {} } }));
+    const page = await browser.fetch("/sign-in?returnTo=%2Fdashboard");
+    expect(page.headers.get("x-middleware-next")).toBe("1");
+    const other = await browser.fetch("/dashboard");
+    expect(other.status).toBe(307);
+    expect(other.headers.get("location")).toBe(`${APP_URL}/sign-in?returnTo=%2Fdashboard`);
+  });
+
+  it("a sign-in at another loopback name goes straight to the page: there is no transaction to keep on APP_URL's host", async () => {
+    const response = await new TestBrowser(app()).fetch("/auth/sign-in?returnTo=%2Fdashboard", { headers: { host: "127.0.0.1:3000" } });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(`${APP_URL}/sign-in?returnTo=%2Fdashboard`);
+  });
+
   it("requireSession redirects to the page", async () => {
     const application = app();
     const digest = await interrupt(() =>

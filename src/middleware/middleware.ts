@@ -66,7 +66,9 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
 
     // Every rule covering the path holds, so the strictest answer wins.
-    const matched = matchRules(rules, pathname);
+    // The page signed-out visitors are sent to is never behind a rule itself: it would send
+    // them to itself, forever.
+    const matched = pathname === signInPage ? [] : matchRules(rules, pathname);
     if (matched.length > 0) {
       const page = wantsPage(request, pathname);
       if (unavailable) {

@@ -15,6 +15,8 @@ export interface SessionState<Custom extends CustomAttributes> {
   session: Session<Custom> | null;
   /** Keys could not be fetched, so the session could not be checked either way. */
   unavailable: boolean;
+  /** The pools whose groups and scopes count, as the enclosing `withAuth` rule named them. */
+  pools?: readonly string[];
 }
 
 /** What `requireSession` accepts: an access rule, and where to come back to after signing in. */
@@ -102,6 +104,12 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
   }
 
   /** `session` if it meets `rule`; throws NotSignedInError or AccessDeniedError otherwise. */
+  /** Inside `withAuth({ pools })`, the checks below it count the same pools its rule did. */
+  function enclosingPools(): { pools?: string[] } {
+    const pools = scope.getStore()?.pools;
+    return pools ? { pools: [...pools] } : {};
+  }
+
   function demand(session: Session<Custom> | null, rule: AccessRule): Session<Custom> {
     const decision = authorize(session, rule);
     if (decision.allowed) return session!;
@@ -129,11 +137,11 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     currentSession,
 
     requireScope(...scopes: string[]): Session<Custom> {
-      return demand(currentSession(), { scopes });
+      return demand(currentSession(), { scopes, ...enclosingPools() });
     },
 
     requireGroup(...groups: string[]): Session<Custom> {
-      return demand(currentSession(), { groups });
+      return demand(currentSession(), { groups, ...enclosingPools() });
     },
 
     async requireSession(rule: RequireSessionOptions = {}): Promise<Session<Custom>> {
