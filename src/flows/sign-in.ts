@@ -14,15 +14,15 @@ import { safeReturnTo } from "./return-to.ts";
 export async function signIn(core: Core, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const { appUrl } = core.config;
-  // The transaction cookie stays with the host the browser used, and the hosted UI sends the
-  // browser back to APP_URL's: started at another name of the same machine (127.0.0.1 for
-  // localhost), the sign-in moves to APP_URL first, or its callback would find no transaction.
-  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return moveTo(`${appUrl.origin}${url.pathname}${url.search}`, appUrl.origin);
   const returnTo = safeReturnTo(url.searchParams.get("returnTo"), appUrl);
   if (!core.oauth) {
     const { basePath, signInPage } = core.config;
     return signInPage === `${basePath}/sign-in` ? notFound(core.config) : redirect(signInPageUrl(core.config, returnTo));
   }
+  // The transaction cookie stays with the host the browser used, and the hosted UI sends the
+  // browser back to APP_URL's: started at another name of the same machine (127.0.0.1 for
+  // localhost), the sign-in moves to APP_URL first, or its callback would find no transaction.
+  if (atAnotherLoopbackName(request.headers.get("host"), appUrl)) return moveTo(`${appUrl.origin}${url.pathname}${url.search}`, appUrl.origin);
   const jar = parseCookieHeader(request.headers.get("cookie"));
   const { transaction, changes } = await core.transactions.begin(jar, returnTo);
   return withCookies(redirect(await core.oauth.authorizationUrl(transaction)), changes);
