@@ -1,8 +1,12 @@
 import type { CognitoSessionOptions } from "next-cognito-session";
 
-// Loads in every runtime. With REDIS_URL, auth.ts adds the Redis store on Node only:
-// sessions then live in Redis, which Edge code cannot reach, so with REDIS_URL every part
-// of the example that reads sessions runs on Node (proxy.ts, route handlers, pages).
+// With REDIS_URL, auth.ts adds the Redis store: sessions then live in Redis, which Edge code
+// cannot reach, so every part of the example that reads sessions runs on Node (proxy.ts,
+// route handlers, pages). Edge code reading sessions would see only a session id cookie it
+// does not own and clear it, signing everyone out: refused here, where Edge code loads the options.
+if (process.env.REDIS_URL && process.env.NEXT_RUNTIME === "edge") {
+  throw new Error("REDIS_URL: sessions held in Redis are read on Node only; use proxy.ts, not an Edge middleware.ts or Edge routes");
+}
 
 /** The pool's custom attributes, typed for both entry points. */
 export type Custom = { "custom:tenant"?: string };

@@ -1,6 +1,5 @@
-// The example with REDIS_URL set: its shared options load on Edge (where auth.ts leaves the
-// Redis store out), and the admin stats route runs on Node, where the sessions Redis holds
-// are read.
+// The example with REDIS_URL set: its options refuse to load on Edge (sessions held in Redis
+// are read on Node only), and the admin stats route runs on Node, where they are read.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { sessionCookies, startTestIssuer, type TestIssuer, testEnv, testRequest } from "../src/testing/index.ts";
 import { RedisServer } from "./helpers/redis.ts";
@@ -23,10 +22,13 @@ async function exampleAuth(env: Record<string, string>) {
 }
 
 describe("the example with REDIS_URL", () => {
-  it("loads its options and session object on Edge, without the Redis store (cookie sessions)", async () => {
-    const auth = await exampleAuth({ REDIS_URL: "redis://127.0.0.1:1", NEXT_RUNTIME: "edge" });
+  it("refuses to load on Edge, where sessions held in Redis cannot be read (an Edge reader would clear their id cookie)", async () => {
+    await expect(exampleAuth({ REDIS_URL: "redis://127.0.0.1:1", NEXT_RUNTIME: "edge" })).rejects.toThrow(/REDIS_URL: .*proxy\.ts/);
+  });
+
+  it("loads on Edge without REDIS_URL (cookie sessions)", async () => {
+    const auth = await exampleAuth({ NEXT_RUNTIME: "edge" });
     expect(auth.config.sessions).toBe("cookie");
-    expect(auth.config.store.shared).toBe(false);
     const { authOptions } = await import("../app-example/auth.config.ts");
     expect(authOptions.protect).toHaveProperty("/admin/:path*");
   });
