@@ -143,12 +143,6 @@ export function cookieHeaderBytes(cookies: ReadonlyArray<readonly [string, strin
   return bytes;
 }
 
-/** Every cookie name in the jar that belongs to `name` (the whole cookie and any chunk). */
-export function namesOf(jar: CookieJar, name: string): string[] {
-  const prefix = `${name}.`;
-  return [...jar.keys()].filter((n) => n === name || (n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length))));
-}
-
 export type CookieAttributes = Omit<SetCookie, "name" | "value">;
 
 /** One `Set-Cookie` header value. */
