@@ -92,7 +92,16 @@ const rows: Row[] = [];
 for (const [label, tokens] of sets) {
   for (const stored of await store(tokens)) {
     if (!Array.isArray(stored.setCookies)) {
-      rows.push({ tokens: label, library: stored.library, cookies: 0, largest: 0, setCookieBytes: 0, cookieHeaderBytes: 0, fits: false, refused: stored.setCookies.refused });
+      rows.push({
+        tokens: label,
+        library: stored.library,
+        cookies: 0,
+        largest: 0,
+        setCookieBytes: 0,
+        cookieHeaderBytes: 0,
+        fits: false,
+        refused: stored.setCookies.refused,
+      });
       continue;
     }
     const pairs = stored.setCookies.map(pairOf);

@@ -97,8 +97,14 @@ function report(results) {
   if (first) {
     const m = first.machine;
     lines.push(`Produced by \`npm run bench\` on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}.`);
-    const dates = results.map((r) => r.date).filter(Boolean).sort();
-    if (dates.length) lines.push(`Runs from ${dates[0]} to ${dates.at(-1)}. Every figure is a median over repeated runs; ranges are the lowest and highest run; every ratio compares figures from the same run.`);
+    const dates = results
+      .map((r) => r.date)
+      .filter(Boolean)
+      .sort();
+    if (dates.length)
+      lines.push(
+        `Runs from ${dates[0]} to ${dates.at(-1)}. Every figure is a median over repeated runs; ranges are the lowest and highest run; every ratio compares figures from the same run.`,
+      );
     lines.push("");
   }
   lines.push("![benchmark chart](chart.svg)", "");
@@ -130,7 +136,16 @@ function headline(results) {
     "",
     ...goals.map((g) => `- ${g.met ? "✅" : "❌"} ${g.goal}: ${g.figure}`),
     ...(goals.length ? [""] : []),
-    m ? `Measured with \`npm run bench\` on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${results.map((r) => r.date).filter(Boolean).sort().at(-1)?.slice(0, 10) ?? ""}.` : "",
+    m
+      ? `Measured with \`npm run bench\` on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${
+          results
+            .map((r) => r.date)
+            .filter(Boolean)
+            .sort()
+            .at(-1)
+            ?.slice(0, 10) ?? ""
+        }.`
+      : "",
   ].join("\n");
 }
 

@@ -152,7 +152,9 @@ writeResult({
     `Same tokens for every row: a Cognito-shaped set (access ${warmTokens.accessToken.length} B, ID ${warmTokens.idToken.length} B, refresh ${warmTokens.refreshToken.length} B) signed with a test RS256 key; each library's cookies made by its own code.`,
     "Amplify verifies with aws-jwt-verify against its JWKS, served on loopback over TLS under Cognito's host name; Auth.js, Auth0 and iron-session trust their own encrypted/sealed cookie and verify no Cognito token per request.",
     `Warm: one session repeated for ≥${WARM_MS} ms per run; cold: ${COLD_PER_ROUND} sessions never seen before per run. Ratios above 1 mean the row costs more than ours.`,
-    ...(warnings > 0 ? [`Auth0 printed ${warnings} cookie-size warnings during the runs (silenced; its __session cookie for this token set is over 4 KB).`] : []),
+    ...(warnings > 0
+      ? [`Auth0 printed ${warnings} cookie-size warnings during the runs (silenced; its __session cookie for this token set is over 4 KB).`]
+      : []),
   ],
   figures: { rounds: ROUNDS, coldPerRound: COLD_PER_ROUND, warmMs: WARM_MS, rows: figures, seconds: (Date.now() - started) / 1000 },
 });

@@ -57,7 +57,15 @@ const coldWeb = await coldVerifier(webRuntime);
 
 // The warm read: the app's own core, its cookies written by its own code, each read once before.
 const core = createCore(
-  resolveConfig({ userPoolId: USER_POOL_ID, clientId: CLIENT_ID, issuer: ISSUER, jwksUri: pool.jwksUri, secret: SECRET, appUrl: "http://localhost:3000", env: {} }),
+  resolveConfig({
+    userPoolId: USER_POOL_ID,
+    clientId: CLIENT_ID,
+    issuer: ISSUER,
+    jwksUri: pool.jwksUri,
+    secret: SECRET,
+    appUrl: "http://localhost:3000",
+    env: {},
+  }),
 );
 const cookieHeaders = await Promise.all(
   sets.map(async (s) => {
@@ -129,8 +137,7 @@ const rows: Row[] = [
   {
     name: "WebCrypto subtle.verify (raw RS256)",
     what: "the RSA check alone, pre-decoded bytes, cached CryptoKey",
-    pass: (from) =>
-      perToken(from, async (i) => mustBeTrue(await webcrypto.subtle.verify("RSASSA-PKCS1-v1_5", cryptoKey, raw[i]!.signature, raw[i]!.data))),
+    pass: (from) => perToken(from, async (i) => mustBeTrue(await webcrypto.subtle.verify("RSASSA-PKCS1-v1_5", cryptoKey, raw[i]!.signature, raw[i]!.data))),
   },
   {
     name: "jose jwtVerify",
@@ -163,7 +170,13 @@ const forged = `${tokens[0]!.slice(0, -6)}${tokens[0]!.endsWith("AAAAAA") ? "BBB
 for (const row of rows) {
   if (!row.check) continue;
   await row.check(tokens[0]!);
-  if (await row.check(forged).then(() => true, () => false)) throw new Error(`benchmark: ${row.name} accepted a forged token`);
+  if (
+    await row.check(forged).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new Error(`benchmark: ${row.name} accepted a forged token`);
 }
 
 /**
@@ -250,7 +263,12 @@ writeResult({
     },
   ],
   headline: [
-    { measure: "token verify, cold (µs)", ours: fmt(figure(COLD_NODE).median), against: `node crypto.verify alone: ${fmt(figure(RAW_NODE).median)}`, ratio: fmtRatio(1 / coldNodeRatio) },
+    {
+      measure: "token verify, cold (µs)",
+      ours: fmt(figure(COLD_NODE).median),
+      against: `node crypto.verify alone: ${fmt(figure(RAW_NODE).median)}`,
+      ratio: fmtRatio(1 / coldNodeRatio),
+    },
     { measure: "", ours: "", against: `aws-jwt-verify: ${fmt(figure(AWS).median)}`, ratio: fmtRatio(paired(AWS, COLD_NODE)) },
     { measure: "session read, warm (µs)", ours: fmt(warm.median), against: `aws-jwt-verify: ${fmt(figure(AWS).median)}`, ratio: fmtRatio(warmSpeedup) },
   ],

@@ -140,8 +140,7 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
       // The router's own requests, sent by the browser so its Sec-Fetch-* headers are real (Next
       // strips RSC and Next-Router-Prefetch before the middleware sees them).
       type Init = { method?: string; headers: Record<string, string> };
-      const fromBrowser = (init: Init) =>
-        page.evaluate(async (i) => (await fetch("/admin", { ...i, redirect: "manual" })).status, init);
+      const fromBrowser = (init: Init) => page.evaluate(async (i) => (await fetch("/admin", { ...i, redirect: "manual" })).status, init);
       await page.goto(`${baseURL}/`);
       for (const init of <Init[]>[
         { headers: { RSC: "1" } },
@@ -243,6 +242,5 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
       expect((await raw(baseURL, "/api/admin/stats", { ...subrequest, cookie: authz.alice })).body).toContain(PROTECTED.stats);
       expect((await raw(baseURL, "/api/orders", { ...subrequest, authorization: `Bearer ${authz.machine}` })).body).toContain(PROTECTED.orders);
     });
-
   });
 }

@@ -14,8 +14,7 @@ async function hostedSignIn(page: Page, example: RunningExample, email: string, 
   await page.waitForURL((url) => url.origin === example.baseURL);
 }
 
-const sessionCookies = async (page: Page) =>
-  (await page.context().cookies()).filter((c) => c.name === "__Host-ncs.at" || c.name === "__Host-ncs.s");
+const sessionCookies = async (page: Page) => (await page.context().cookies()).filter((c) => c.name === "__Host-ncs.at" || c.name === "__Host-ncs.s");
 
 test("hosted-UI sign-in comes back to the returnTo page, query included", async ({ page, example }) => {
   await hostedSignIn(page, example, "bob@example.com", "/dashboard?tab=orders");
@@ -44,20 +43,19 @@ test("password sign-in from the app's own form, through a server action", async 
   expect(cookies.every((c) => c.httpOnly && c.secure && c.sameSite === "Lax")).toBe(true);
 });
 
-test("a sign-out posted from another site is refused and the session survives; the app's own sign-out works", async ({
-  page,
-  example,
-}) => {
+test("a sign-out posted from another site is refused and the session survives; the app's own sign-out works", async ({ page, example }) => {
   await hostedSignIn(page, example, "alice@example.com", "/dashboard");
   await expect(page.getByTestId("email")).toHaveText("alice@example.com");
 
   // Another origin (127.0.0.1 is another site than localhost) auto-submits a sign-out form.
   const port = await freePort();
   const evil = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/html" }).end(
-      `<form method="post" action="${example.baseURL}/auth/sign-out"><input name="level" value="local"></form>` +
-        "<script>document.forms[0].submit()</script>",
-    );
+    res
+      .writeHead(200, { "content-type": "text/html" })
+      .end(
+        `<form method="post" action="${example.baseURL}/auth/sign-out"><input name="level" value="local"></form>` +
+          "<script>document.forms[0].submit()</script>",
+      );
   });
   await new Promise<void>((resolve) => evil.listen(port, "127.0.0.1", resolve));
   try {
@@ -79,7 +77,7 @@ test("a sign-out posted from another site is refused and the session survives; t
   await expect(page).toHaveURL(/\/oauth2\/authorize\?/);
 });
 
-test("\"end every session\" signs out even though the embedded Cognito has no GlobalSignOut", async ({ page, example }) => {
+test('"end every session" signs out even though the embedded Cognito has no GlobalSignOut', async ({ page, example }) => {
   await hostedSignIn(page, example, "bob@example.com", "/dashboard");
   const signOut = page.waitForResponse(`${example.baseURL}/auth/sign-out`);
   await page.getByRole("button", { name: "End every session of this account" }).click();
@@ -106,7 +104,12 @@ test("sign-ins started one after another in Chromium keep the newest, which stil
     states.push(new URL(page.url()).searchParams.get("state")!);
   }
   const pending = (await page.context().cookies()).map((c) => c.name).filter((name) => name.startsWith("__Host-ncs.tx."));
-  expect(pending.sort()).toEqual(states.slice(1).map((state) => `__Host-ncs.tx.${state.slice(0, 16)}`).sort());
+  expect(pending.sort()).toEqual(
+    states
+      .slice(1)
+      .map((state) => `__Host-ncs.tx.${state.slice(0, 16)}`)
+      .sort(),
+  );
   // The page shows the newest sign-in's login form: finishing it lands on its own returnTo.
   await page.getByLabel("Username").fill("bob@example.com");
   await page.getByLabel("Password").fill(example.cognito.password);

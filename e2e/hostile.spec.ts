@@ -267,8 +267,34 @@ const LISTED_PATHS = [
  */
 function generatedPaths(): string[] {
   const segment = fc.constantFrom(
-    "x", "X", "..", ".", "%2e", "%2E", "%2e%2e", ".%2e", "%2e.", "%252e%252e", "", "public", "admin", "dashboard",
-    "x.", "x..", "%00", "%ff", "%", "%C0%AE", "%C3%A9", ";", "x;y", "a%20b", "~", "%7e", "index", "x.rsc",
+    "x",
+    "X",
+    "..",
+    ".",
+    "%2e",
+    "%2E",
+    "%2e%2e",
+    ".%2e",
+    "%2e.",
+    "%252e%252e",
+    "",
+    "public",
+    "admin",
+    "dashboard",
+    "x.",
+    "x..",
+    "%00",
+    "%ff",
+    "%",
+    "%C0%AE",
+    "%C3%A9",
+    ";",
+    "x;y",
+    "a%20b",
+    "~",
+    "%7e",
+    "index",
+    "x.rsc",
   );
   const separator = fc.constantFrom("/", "//", "%2F", "%2f", "%5C", "%5c", "\\", "%252F", "/./", "/%2e/", "/../");
   const prefix = fc.constantFrom("/dashboard", "/dashboard/", "/admin", "/admin/", "/api/me", "/api/admin/stats", "/account", "/auth/sign-in", "");
@@ -329,18 +355,61 @@ function listedCookies(app: AppUnderTest): Array<[string, string | Buffer]> {
     ["s: 1 character", "__Host-ncs.s=a"],
     ["at and s: junk", `__Host-ncs.at=${junk(40)}.${junk(40)}.${junk(40)}; __Host-ncs.s=Fe26.2*1*${CANARY}*x*y*z*w*v~2`],
     ["at.0 only, count 2", "__Host-ncs.at.0=2~abc"],
-    ["at.0 count 9 (over the limit)", chunks("at", [[0, "9~a"], [1, "b"], [2, "c"], [3, "d"], [4, "e"], [5, "f"], [6, "g"], [7, "h"], [8, "i"]])],
+    [
+      "at.0 count 9 (over the limit)",
+      chunks("at", [
+        [0, "9~a"],
+        [1, "b"],
+        [2, "c"],
+        [3, "d"],
+        [4, "e"],
+        [5, "f"],
+        [6, "g"],
+        [7, "h"],
+        [8, "i"],
+      ]),
+    ],
     ["at.0 count 0", "__Host-ncs.at.0=0~abc"],
     ["at.0 without count", `__Host-ncs.at.0=${CANARY}`],
     ["at.0 just ~", "__Host-ncs.at.0=~"],
     ["at.1 without at.0", "__Host-ncs.at.1=abc"],
     ["at.0 twice", "__Host-ncs.at.0=2~a; __Host-ncs.at.0=2~b; __Host-ncs.at.1=c"],
-    ["at.5 to at.9 present", chunks("at", [[0, "5~a"], [1, "b"], [2, "c"], [3, "d"], [4, "e"], [5, "f"], [9, "g"]])],
+    [
+      "at.5 to at.9 present",
+      chunks("at", [
+        [0, "5~a"],
+        [1, "b"],
+        [2, "c"],
+        [3, "d"],
+        [4, "e"],
+        [5, "f"],
+        [9, "g"],
+      ]),
+    ],
     ["at whole and at.0", "__Host-ncs.at=a.b.c; __Host-ncs.at.0=1~a.b.c"],
     ["at.99999999999999999999", "__Host-ncs.at.99999999999999999999=x; __Host-ncs.at=a.b.c"],
     ["at.-1", "__Host-ncs.at.-1=x; __Host-ncs.at=a.b.c"],
-    ["s.0 to s.4 junk", chunks("s", [[0, "5~Fe26.2*1"], [1, "*b"], [2, "*c"], [3, "*d"], [4, "*e"]])],
-    ["s.0 count 6", chunks("s", [[0, "6~a"], [1, "b"], [2, "c"], [3, "d"], [4, "e"], [5, "f"]])],
+    [
+      "s.0 to s.4 junk",
+      chunks("s", [
+        [0, "5~Fe26.2*1"],
+        [1, "*b"],
+        [2, "*c"],
+        [3, "*d"],
+        [4, "*e"],
+      ]),
+    ],
+    [
+      "s.0 count 6",
+      chunks("s", [
+        [0, "6~a"],
+        [1, "b"],
+        [2, "c"],
+        [3, "d"],
+        [4, "e"],
+        [5, "f"],
+      ]),
+    ],
     ["at 12 KB", `__Host-ncs.at=${junk(12_000)}`],
     ["at 40 KB (over the header limit)", `__Host-ncs.at=${junk(40_000)}`],
     ["non-ASCII as UTF-8", `__Host-ncs.at=é😀${CANARY}; __Host-ncs.s=ü; __Host-ncs.id=日本`],
@@ -397,10 +466,12 @@ function cookieCases(app: AppUnderTest): Case[] {
     const upstream = target === "/_global-error" ? { upstream: "Next serves its prerendered /_global-error with status 500" } : {};
     cases.push({ family: "cookies", label: "junk access token on a prerendered page", target, headers: [["cookie", "__Host-ncs.at=a.b.c"]], ...upstream });
   }
-  generatedCookies().slice(0, app.serverSessions ? 30 : undefined).forEach((cookie, i) => {
-    const t = targets[i % targets.length]!;
-    cases.push({ family: "cookies", label: `generated #${i}: ${describeCookies(cookie)}`, ...t, headers: [...(t.headers ?? []), ["cookie", cookie]] });
-  });
+  generatedCookies()
+    .slice(0, app.serverSessions ? 30 : undefined)
+    .forEach((cookie, i) => {
+      const t = targets[i % targets.length]!;
+      cases.push({ family: "cookies", label: `generated #${i}: ${describeCookies(cookie)}`, ...t, headers: [...(t.headers ?? []), ["cookie", cookie]] });
+    });
   return cases;
 }
 
@@ -438,12 +509,27 @@ async function sessionCases(app: AppUnderTest): Promise<Case[]> {
   }
   const targets = ["/dashboard/x", "/api/me", "/api/admin/stats", "/auth/sign-in"];
   const cases = variants.flatMap(([label, cookie, stands]) =>
-    targets.map((target) => ({ family: "session" as const, label, target, headers: [["cookie", cookie]] as Array<[string, string | Buffer]>, signedIn: stands })),
+    targets.map((target) => ({
+      family: "session" as const,
+      label,
+      target,
+      headers: [["cookie", cookie]] as Array<[string, string | Buffer]>,
+      signedIn: stands,
+    })),
   );
   // Node joins two Cookie headers into one: the session's cookies in one, a second access token in the other.
   const second = app.serverSessions ? "__Host-ncs.id=AAAA" : `__Host-ncs.at=${get("__Host-ncs.at")}`;
   for (const target of targets) {
-    cases.push({ family: "session", label: "two Cookie headers, a cookie in both", target, headers: [["cookie", app.alice], ["cookie", second]], signedIn: false });
+    cases.push({
+      family: "session",
+      label: "two Cookie headers, a cookie in both",
+      target,
+      headers: [
+        ["cookie", app.alice],
+        ["cookie", second],
+      ],
+      signedIn: false,
+    });
   }
   return cases;
 }
@@ -546,7 +632,9 @@ function generatedTokens(app: AppUnderTest): Array<[token: string, description: 
   );
   const token = fc.tuple(header, payload, signature).map(([h, p, s]): [string, string] => {
     // What the report names: the header as is, the claims' shape, the signature's length.
-    const claims = Object.entries(p).map(([k, v]) => (k === "iss" ? `iss=${v === issuer ? "pool" : JSON.stringify(v)}` : `${k}=${JSON.stringify(v)?.slice(0, 16)}`));
+    const claims = Object.entries(p).map(([k, v]) =>
+      k === "iss" ? `iss=${v === issuer ? "pool" : JSON.stringify(v)}` : `${k}=${JSON.stringify(v)?.slice(0, 16)}`,
+    );
     return [jws(h, p, s), `${JSON.stringify(h).slice(0, 60)} {${claims.join(", ").slice(0, 120)}} signature of ${s.length}`];
   });
   return fc.sample(token, { seed: SEED + 2, numRuns: 70 });
@@ -560,14 +648,32 @@ function bearerCases(app: AppUnderTest): Case[] {
     for (const target of targets) cases.push({ family: "bearer", label, target, headers: [["authorization", authorization]] });
   }
   generatedTokens(app).forEach(([token, description], i) => {
-    cases.push({ family: "bearer", label: `generated #${i}: ${description}`, target: targets[i % targets.length]!, headers: [["authorization", `Bearer ${token}`]] });
+    cases.push({
+      family: "bearer",
+      label: `generated #${i}: ${description}`,
+      target: targets[i % targets.length]!,
+      headers: [["authorization", `Bearer ${token}`]],
+    });
   });
   if (aliceToken) {
     for (const target of targets) {
       cases.push({ family: "bearer", label: "alice's access token", target, headers: [["authorization", `Bearer ${aliceToken}`]], signedIn: true });
       // Node keeps the first of two Authorization headers: junk first, so a session would be a leak.
-      cases.push({ family: "bearer", label: "two Authorization headers", target, headers: [["authorization", "Bearer a.b.c"], ["authorization", `Bearer ${aliceToken}`]] });
-      cases.push({ family: "bearer", label: "alice's token, last character dropped", target, headers: [["authorization", `Bearer ${aliceToken.slice(0, -1)}`]] });
+      cases.push({
+        family: "bearer",
+        label: "two Authorization headers",
+        target,
+        headers: [
+          ["authorization", "Bearer a.b.c"],
+          ["authorization", `Bearer ${aliceToken}`],
+        ],
+      });
+      cases.push({
+        family: "bearer",
+        label: "alice's token, last character dropped",
+        target,
+        headers: [["authorization", `Bearer ${aliceToken.slice(0, -1)}`]],
+      });
     }
   }
   return cases;
@@ -579,12 +685,26 @@ async function transactionCases(app: AppUnderTest): Promise<Case[]> {
   const cases: Case[] = [
     { family: "transactions", label: "200 forged", target: "/auth/sign-in", headers: [["cookie", forged]] },
     { family: "transactions", label: "200 forged", target: "/auth/callback?state=f0xxxxxxxxxxxxxxrest&code=x", headers: [["cookie", forged]] },
-    { family: "transactions", label: "200 forged", method: "POST", target: "/auth/sign-out", headers: [["cookie", forged], ["origin", origin]] },
+    {
+      family: "transactions",
+      label: "200 forged",
+      method: "POST",
+      target: "/auth/sign-out",
+      headers: [
+        ["cookie", forged],
+        ["origin", origin],
+      ],
+    },
     { family: "transactions", label: "200 forged", target: "/dashboard/x", headers: [["cookie", forged]] },
   ];
   const live = await transactionCookie(app);
   cases.push(
-    { family: "transactions", label: "a live one sent twice", target: `/auth/callback?state=${live.state}&code=x`, headers: [["cookie", `${live.cookie}; ${live.cookie}`]] },
+    {
+      family: "transactions",
+      label: "a live one sent twice",
+      target: `/auth/callback?state=${live.state}&code=x`,
+      headers: [["cookie", `${live.cookie}; ${live.cookie}`]],
+    },
     { family: "transactions", label: "a live one and 200 forged", target: "/auth/sign-in", headers: [["cookie", `${live.cookie}; ${forged}`]] },
   );
   return cases;
@@ -648,7 +768,11 @@ async function returnToCases(app: AppUnderTest, actionId: string | undefined): P
   const values = [...HOSTILE_RETURN_TO, ...MORE_RETURN_TO];
   const cases: Case[] = values.flatMap((value) => [
     { family: "returnTo" as const, label: `encoded ${JSON.stringify(value).slice(0, 50)}`, target: `/auth/sign-in?returnTo=${encodeURIComponent(value)}` },
-    { family: "returnTo" as const, label: `on the sign-in page ${JSON.stringify(value).slice(0, 50)}`, target: `/sign-in?returnTo=${encodeURIComponent(value)}` },
+    {
+      family: "returnTo" as const,
+      label: `on the sign-in page ${JSON.stringify(value).slice(0, 50)}`,
+      target: `/sign-in?returnTo=${encodeURIComponent(value)}`,
+    },
   ]);
   // Unencoded, as a hand-written link would put them.
   for (const raw of ["//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example"]) {
@@ -706,7 +830,16 @@ function signOutCases(app: AppUnderTest): Case[] {
   const junkSession = `__Host-ncs.at=${junk(40)}.${junk(40)}.${junk(341)}; __Host-ncs.s=Fe26.2**${CANARY}; __Host-ncs.id=a`;
   return [
     { family: "sign-out", label: "no Origin", method: "POST", target: "/auth/sign-out" },
-    { family: "sign-out", label: "another Origin", method: "POST", target: "/auth/sign-out", headers: [["origin", "http://evil.example"], ["cookie", junkSession]] },
+    {
+      family: "sign-out",
+      label: "another Origin",
+      method: "POST",
+      target: "/auth/sign-out",
+      headers: [
+        ["origin", "http://evil.example"],
+        ["cookie", junkSession],
+      ],
+    },
     { family: "sign-out", label: "Origin null", method: "POST", target: "/auth/sign-out", headers: [["origin", "null"]] },
     { family: "sign-out", label: "cross-site fetch metadata", method: "POST", target: "/auth/sign-out", headers: [["sec-fetch-site", "cross-site"]] },
     { family: "sign-out", label: "GET", target: "/auth/sign-out" },
@@ -714,10 +847,43 @@ function signOutCases(app: AppUnderTest): Case[] {
     { family: "sign-out", label: "level=__proto__", ...form("level=__proto__") },
     { family: "sign-out", label: "level twice", ...form("level=local&level=global") },
     { family: "sign-out", label: "body of 100 KB", ...form(`level=global&x=${"a".repeat(100_000)}`) },
-    { family: "sign-out", label: "body longer than its Content-Length says", ...form("level=global"), headers: [["origin", origin], ["content-type", "application/x-www-form-urlencoded"], ["content-length", "3"]] },
-    { family: "sign-out", label: "multipart without a closing boundary", ...form('--x\r\ncontent-disposition: form-data; name="level"\r\n\r\nglobal'), headers: [["origin", origin], ["content-type", "multipart/form-data; boundary=x"]] },
-    { family: "sign-out", label: "multipart without a boundary", ...form("junk"), headers: [["origin", origin], ["content-type", "multipart/form-data"]] },
-    { family: "sign-out", label: "JSON body", ...form("{"), headers: [["origin", origin], ["content-type", "application/json"]] },
+    {
+      family: "sign-out",
+      label: "body longer than its Content-Length says",
+      ...form("level=global"),
+      headers: [
+        ["origin", origin],
+        ["content-type", "application/x-www-form-urlencoded"],
+        ["content-length", "3"],
+      ],
+    },
+    {
+      family: "sign-out",
+      label: "multipart without a closing boundary",
+      ...form('--x\r\ncontent-disposition: form-data; name="level"\r\n\r\nglobal'),
+      headers: [
+        ["origin", origin],
+        ["content-type", "multipart/form-data; boundary=x"],
+      ],
+    },
+    {
+      family: "sign-out",
+      label: "multipart without a boundary",
+      ...form("junk"),
+      headers: [
+        ["origin", origin],
+        ["content-type", "multipart/form-data"],
+      ],
+    },
+    {
+      family: "sign-out",
+      label: "JSON body",
+      ...form("{"),
+      headers: [
+        ["origin", origin],
+        ["content-type", "application/json"],
+      ],
+    },
     { family: "sign-out", label: "signed in, level=global", ...form("level=global", [["cookie", junkSession]]) },
     { family: "sign-out", label: "PUT", method: "PUT", target: "/auth/sign-out", headers: [["origin", origin]] },
   ];
@@ -726,28 +892,102 @@ function signOutCases(app: AppUnderTest): Case[] {
 function headerCases(app: AppUnderTest, actionId: string | undefined): Case[] {
   const sets: Array<[string, Array<[string, string]>]> = [
     ["RSC", [["rsc", "1"]]],
-    ["RSC with next-url", [["rsc", "1"], ["next-url", "/dashboard/x"]]],
-    ["prefetch", [["rsc", "1"], ["next-router-prefetch", "1"]]],
-    ["segment prefetch", [["rsc", "1"], ["next-router-segment-prefetch", "/_tree"]]],
-    ["router state tree junk", [["rsc", "1"], ["next-router-state-tree", "%%%"]]],
-    ["router state tree deep", [["rsc", "1"], ["next-router-state-tree", encodeURIComponent("[".repeat(2000))]]],
+    [
+      "RSC with next-url",
+      [
+        ["rsc", "1"],
+        ["next-url", "/dashboard/x"],
+      ],
+    ],
+    [
+      "prefetch",
+      [
+        ["rsc", "1"],
+        ["next-router-prefetch", "1"],
+      ],
+    ],
+    [
+      "segment prefetch",
+      [
+        ["rsc", "1"],
+        ["next-router-segment-prefetch", "/_tree"],
+      ],
+    ],
+    [
+      "router state tree junk",
+      [
+        ["rsc", "1"],
+        ["next-router-state-tree", "%%%"],
+      ],
+    ],
+    [
+      "router state tree deep",
+      [
+        ["rsc", "1"],
+        ["next-router-state-tree", encodeURIComponent("[".repeat(2000))],
+      ],
+    ],
     ["purpose prefetch", [["purpose", "prefetch"]]],
-    ["fetch metadata cors", [["sec-fetch-mode", "cors"], ["sec-fetch-dest", "empty"]]],
+    [
+      "fetch metadata cors",
+      [
+        ["sec-fetch-mode", "cors"],
+        ["sec-fetch-dest", "empty"],
+      ],
+    ],
     ["accept RSC", [["accept", "text/x-component"]]],
     ["next-action junk", [["next-action", "f".repeat(42)]]],
     ["next-action path", [["next-action", "../../x"]]],
     ["x-ncs-path", [["x-ncs-path", "//evil.example/x"]]],
-    ["x-ncs-* claims", [["x-ncs-session", JSON.stringify({ sub: "x", groups: ["admins"] })], ["X-NCS-USER", "admin"]]],
+    [
+      "x-ncs-* claims",
+      [
+        ["x-ncs-session", JSON.stringify({ sub: "x", groups: ["admins"] })],
+        ["X-NCS-USER", "admin"],
+      ],
+    ],
     ["x-middleware-subrequest (middleware)", [["x-middleware-subrequest", "middleware:middleware:middleware:middleware:middleware"]]],
     ["x-middleware-subrequest (src/middleware)", [["x-middleware-subrequest", "src/middleware:src/middleware:src/middleware:src/middleware:src/middleware"]]],
     ["x-middleware-subrequest (proxy)", [["x-middleware-subrequest", "proxy:proxy:proxy:proxy:proxy"]]],
     ["x-middleware-prefetch", [["x-middleware-prefetch", "1"]]],
-    ["x-middleware-invoke", [["x-middleware-invoke", "1"], ["x-invoke-path", "/dashboard/x"], ["x-invoke-status", "200"]]],
-    ["x-matched-path", [["x-matched-path", "/"], ["x-now-route-matches", "id=x"]]],
+    [
+      "x-middleware-invoke",
+      [
+        ["x-middleware-invoke", "1"],
+        ["x-invoke-path", "/dashboard/x"],
+        ["x-invoke-status", "200"],
+      ],
+    ],
+    [
+      "x-matched-path",
+      [
+        ["x-matched-path", "/"],
+        ["x-now-route-matches", "id=x"],
+      ],
+    ],
     ["x-nextjs-data", [["x-nextjs-data", "1"]]],
-    ["forwarded host", [["x-forwarded-host", "evil.example"], ["x-forwarded-proto", "https"], ["forwarded", "host=evil.example"]]],
-    ["rewrite headers", [["x-original-url", "/"], ["x-rewrite-url", "/"]]],
-    ["Authorization and junk cookie", [["authorization", "Bearer a.b.c"], ["cookie", "__Host-ncs.id=a; __Host-ncs.at=a"]]],
+    [
+      "forwarded host",
+      [
+        ["x-forwarded-host", "evil.example"],
+        ["x-forwarded-proto", "https"],
+        ["forwarded", "host=evil.example"],
+      ],
+    ],
+    [
+      "rewrite headers",
+      [
+        ["x-original-url", "/"],
+        ["x-rewrite-url", "/"],
+      ],
+    ],
+    [
+      "Authorization and junk cookie",
+      [
+        ["authorization", "Bearer a.b.c"],
+        ["cookie", "__Host-ncs.id=a; __Host-ncs.at=a"],
+      ],
+    ],
     ["a body on a GET", []],
   ];
   const targets = ["/", "/dashboard/x", "/admin", "/account", "/api/me", "/api/admin/stats"];
@@ -756,7 +996,17 @@ function headerCases(app: AppUnderTest, actionId: string | undefined): Case[] {
     for (const target of targets) cases.push({ family: "headers", label, target, headers, ...(label === "a body on a GET" ? { body: "hello" } : {}) });
   });
   for (const target of ["/dashboard/x", "/admin", "/account"]) {
-    cases.push({ family: "headers", label: "server action POST", method: "POST", target, headers: [["next-action", actionId ?? "f".repeat(42)], ["content-type", "text/plain;charset=UTF-8"]], body: "[]" });
+    cases.push({
+      family: "headers",
+      label: "server action POST",
+      method: "POST",
+      target,
+      headers: [
+        ["next-action", actionId ?? "f".repeat(42)],
+        ["content-type", "text/plain;charset=UTF-8"],
+      ],
+      body: "[]",
+    });
   }
   return cases;
 }
@@ -777,7 +1027,11 @@ function serverActionCases(actionId: string | undefined): Case[] {
     label,
     method: "POST",
     target: "/sign-in",
-    headers: [["next-action", actionId], ["content-type", contentType], ["accept", "text/x-component"]],
+    headers: [
+      ["next-action", actionId],
+      ["content-type", contentType],
+      ["accept", "text/x-component"],
+    ],
     body,
     serverAction: true,
   });
@@ -788,12 +1042,25 @@ function serverActionCases(actionId: string | undefined): Case[] {
     call("an object for the form", `[{"step":"password"},{"password":"${CANARY}"}]`),
     call("state without step", "[{},null]"),
     call("new-password state without attributes", '[{"step":"new-password","requiredAttributes":5},null]'),
-    { ...call("not JSON", "[", "text/plain;charset=UTF-8"), upstream: "Next's server-action handler cannot decode the arguments and answers 500 before the action runs" },
+    {
+      ...call("not JSON", "[", "text/plain;charset=UTF-8"),
+      upstream: "Next's server-action handler cannot decode the arguments and answers 500 before the action runs",
+    },
     call("a 1 MB string", `["${"a".repeat(1_000_000)}"]`),
-    { ...call("junk action id", "[]"), headers: [["next-action", "0".repeat(42)], ["content-type", "text/plain;charset=UTF-8"]] },
+    {
+      ...call("junk action id", "[]"),
+      headers: [
+        ["next-action", "0".repeat(42)],
+        ["content-type", "text/plain;charset=UTF-8"],
+      ],
+    },
     {
       ...call("from another origin", '[{"step":"password"},null]'),
-      headers: [["next-action", actionId], ["content-type", "text/plain;charset=UTF-8"], ["origin", "http://evil.example"]],
+      headers: [
+        ["next-action", actionId],
+        ["content-type", "text/plain;charset=UTF-8"],
+        ["origin", "http://evil.example"],
+      ],
       upstream: "Next's server-action CSRF check answers a foreign Origin with 500",
     },
   ];
@@ -825,7 +1092,13 @@ const CHECKS: Check[] = [
   {
     name: "no 5xx, no silence",
     offence: ({ case: c, response }) =>
-      c.upstream !== undefined ? undefined : response.status >= 500 ? `${response.status}` : response.status <= 0 ? `no answer (${response.failure})` : undefined,
+      c.upstream !== undefined
+        ? undefined
+        : response.status >= 500
+          ? `${response.status}`
+          : response.status <= 0
+            ? `no answer (${response.failure})`
+            : undefined,
   },
   {
     name: "protected content only with a session",
@@ -1049,7 +1322,9 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
     // The app's own output (not the embedded Cognito's, which logs what it is sent).
     for (const app of hostile.apps) {
       const own = app.example.log().split("\n--- cognito-local ---\n")[0]!;
-      const printed = secretsOf(app).filter(([, value]) => own.includes(value)).map(([what]) => what);
+      const printed = secretsOf(app)
+        .filter(([, value]) => own.includes(value))
+        .map(([what]) => what);
       expect.soft(printed, `${app.name}: the app's log prints no secret, token or cookie value`).toEqual([]);
     }
   });

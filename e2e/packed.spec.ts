@@ -7,16 +7,7 @@ import { type APIResponse, type BrowserContext, expect, test } from "@playwright
 import { cognito } from "../scripts/cognito-local.mjs";
 import { engineFloor, nodeRelease } from "../test/helpers/node-release.ts";
 import { signInHosted } from "./fixtures.ts";
-import {
-  buildApp,
-  type Convention,
-  DASHBOARD_MARKER,
-  HIGHEST_NEXT,
-  installApp,
-  LOWEST_NEXT,
-  packTarball,
-  startApp,
-} from "./support/packed-app.ts";
+import { buildApp, type Convention, DASHBOARD_MARKER, HIGHEST_NEXT, installApp, LOWEST_NEXT, packTarball, startApp } from "./support/packed-app.ts";
 import { workspace } from "./support/packed-workspace.ts";
 
 interface Variant {
@@ -34,14 +25,12 @@ const VARIANTS: Variant[] = [
 
 const nodeOf = (variant: Variant) => (variant.node === "suite" ? process.execPath : nodeRelease(engineFloor()));
 const nodeVersionOf = (variant: Variant) => (variant.node === "suite" ? process.versions.node : engineFloor());
-const title = (v: Variant) =>
-  `${v.convention === "proxy" ? "proxy.ts (Node)" : "middleware.ts (Edge)"} on Next ${v.next}, Node ${nodeVersionOf(v)}`;
+const title = (v: Variant) => `${v.convention === "proxy" ? "proxy.ts (Node)" : "middleware.ts (Edge)"} on Next ${v.next}, Node ${nodeVersionOf(v)}`;
 
 /** Seconds since `started`, for the timings the run prints. */
 const since = (started: number) => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
-const sessionCookies = async (context: BrowserContext) =>
-  (await context.cookies()).filter((c) => c.name.startsWith("__Host-ncs."));
+const sessionCookies = async (context: BrowserContext) => (await context.cookies()).filter((c) => c.name.startsWith("__Host-ncs."));
 
 /** RFC 6750 challenge of a 401 / 403 from the library. */
 const challengeOf = (response: APIResponse) => response.headers()["www-authenticate"] ?? "";
@@ -99,7 +88,12 @@ for (const variant of VARIANTS) {
       const script = `for (const entry of ${JSON.stringify(entries)}) console.log(entry, Object.keys(await import(entry)).length);`;
       const result = spawnSync(nodeOf(variant), ["--input-type=module", "-e", script], { cwd: app!.dir, encoding: "utf8" });
       expect(result.stderr).toBe("");
-      expect(result.stdout.trim().split("\n").map((line) => line.split(" ")[0])).toEqual(entries);
+      expect(
+        result.stdout
+          .trim()
+          .split("\n")
+          .map((line) => line.split(" ")[0]),
+      ).toEqual(entries);
     });
 
     test("signed out: the page shows no session, the protected page sends to sign-in, withAuth answers 401", async () => {
@@ -162,12 +156,7 @@ for (const variant of VARIANTS) {
     });
 
     test("no encoded separator or dot segment opens the protected page without a session", async ({ request }) => {
-      for (const path of [
-        "/dashboard/..%2F..%2Fpublic",
-        "/dashboard/..%5C..%5Cpublic",
-        "/dashboard/x%2F..%2F..",
-        "/dashboard/%2e%2e%2f%2e%2e%2fx",
-      ]) {
+      for (const path of ["/dashboard/..%2F..%2Fpublic", "/dashboard/..%5C..%5Cpublic", "/dashboard/x%2F..%2F..", "/dashboard/%2e%2e%2f%2e%2e%2fx"]) {
         const response = await request.get(`${app!.baseURL}${path}`, { maxRedirects: 0 });
         expect.soft(response.status(), path).toBeLessThan(500);
         expect.soft(response.ok(), `${path} answered ${response.status()}`).toBe(false);

@@ -42,7 +42,14 @@ for (const variant of ["middleware", "proxy"] as const) {
 
       // Every body the browser receives from now on: the page, its RSC payload, its JS chunks.
       const bodies: Array<Promise<string>> = [];
-      page.on("response", (r) => bodies.push(r.body().then((b) => b.toString("utf8"), () => "")));
+      page.on("response", (r) =>
+        bodies.push(
+          r.body().then(
+            (b) => b.toString("utf8"),
+            () => "",
+          ),
+        ),
+      );
       const response = await page.goto(`${example.baseURL}/dashboard`);
       await expect(page.getByTestId("email")).toHaveText("alice@example.com");
       expect(response!.headers()["cache-control"]).toMatch(/private/);

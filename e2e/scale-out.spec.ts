@@ -69,9 +69,7 @@ test.describe("scale-out on Redis, two next start instances", () => {
       expect(me.status()).toBe(200);
     }
     proxy.calls.length = 0;
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => request.get(`${instances[i % 2]!.baseURL}/api/me`, { headers: { cookie } })),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => request.get(`${instances[i % 2]!.baseURL}/api/me`, { headers: { cookie } })));
     for (const response of responses) {
       expect(response.status()).toBe(200);
       expect((await response.json()).email).toBe("alice@example.com");

@@ -28,5 +28,8 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 console.log(signInLine(env.APP_URL, idp));
-const app = spawn(process.execPath, [nextBin, "start", "app-example", "-p", String(port), "-H", listenHost(env.APP_URL, process.env.HOST)], { stdio: "inherit", env });
+const app = spawn(process.execPath, [nextBin, "start", "app-example", "-p", String(port), "-H", listenHost(env.APP_URL, process.env.HOST)], {
+  stdio: "inherit",
+  env,
+});
 stopTogether(app, stopIdp);

@@ -30,7 +30,11 @@ export function vitestCounts(report, listed) {
       passed: 0,
       failed: 0,
       didNotRun: Math.max(count, 1),
-      notes: [count > 0 ? `vitest stopped before writing its report: its ${count} tests did not run` : "vitest stopped before writing its report, and its tests could not be listed: counted as one that did not run"],
+      notes: [
+        count > 0
+          ? `vitest stopped before writing its report: its ${count} tests did not run`
+          : "vitest stopped before writing its report, and its tests could not be listed: counted as one that did not run",
+      ],
     };
   }
   const counts = {
@@ -45,7 +49,9 @@ export function vitestCounts(report, listed) {
     if (file.status !== "failed" || (file.assertionResults ?? []).length > 0) continue;
     const count = inFile(file.name);
     counts.didNotRun += Math.max(count, 1);
-    counts.notes.push(`vitest: ${file.name} could not run (${firstLine(file.message)}): ${count > 0 ? `its ${count} tests` : "counted as one test that"} did not run`);
+    counts.notes.push(
+      `vitest: ${file.name} could not run (${firstLine(file.message)}): ${count > 0 ? `its ${count} tests` : "counted as one test that"} did not run`,
+    );
   }
   return counts;
 }
@@ -68,7 +74,11 @@ export function playwrightCounts(report, listed) {
       passed: 0,
       failed: 0,
       didNotRun: Math.max(count, 1),
-      notes: [count > 0 ? `playwright stopped before writing its report: its ${count} tests did not run` : "playwright stopped before writing its report, and its tests could not be listed: counted as one that did not run"],
+      notes: [
+        count > 0
+          ? `playwright stopped before writing its report: its ${count} tests did not run`
+          : "playwright stopped before writing its report, and its tests could not be listed: counted as one that did not run",
+      ],
     };
   }
   const stats = report.stats ?? {};

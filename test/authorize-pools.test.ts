@@ -4,7 +4,15 @@
 // for middleware `protect` rules, `withAuth`, `requireSession` and `requireGroup` alike.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AccessDeniedError, type AccessRule, authorize, type CognitoSession, type CognitoSessionOptions, ConfigError, createCognitoSession } from "../src/index.ts";
+import {
+  AccessDeniedError,
+  type AccessRule,
+  authorize,
+  type CognitoSession,
+  type CognitoSessionOptions,
+  ConfigError,
+  createCognitoSession,
+} from "../src/index.ts";
 import { createCognitoMiddleware } from "../src/middleware/index.ts";
 import { toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
@@ -92,11 +100,19 @@ describe("authorize counts groups and scopes from the accepted pools only", () =
   it("property: a foreign pool's names never meet a rule that does not name its pool", () => {
     const name = fc.stringMatching(/^[\w:/.-]{1,12}$/);
     fc.assert(
-      fc.property(fc.array(name, { maxLength: 5 }), fc.array(name, { maxLength: 5 }), fc.array(name, { maxLength: 3 }), fc.array(name, { maxLength: 3 }), fc.constantFrom("all" as const, "any" as const), fc.boolean(), (groups, scopes, wantGroups, wantScopes, match, namesOwn) => {
-        const session = toSession("a.b.c", claims(groups, scopes.join(" ")), undefined, partnerPool);
-        const rule: AccessRule = { groups: wantGroups, scopes: wantScopes, match, ...(namesOwn ? { pools: [ownPool.userPoolId] } : {}) };
-        expect(authorize(session, rule).allowed).toBe(wantGroups.length === 0 && wantScopes.length === 0);
-      }),
+      fc.property(
+        fc.array(name, { maxLength: 5 }),
+        fc.array(name, { maxLength: 5 }),
+        fc.array(name, { maxLength: 3 }),
+        fc.array(name, { maxLength: 3 }),
+        fc.constantFrom("all" as const, "any" as const),
+        fc.boolean(),
+        (groups, scopes, wantGroups, wantScopes, match, namesOwn) => {
+          const session = toSession("a.b.c", claims(groups, scopes.join(" ")), undefined, partnerPool);
+          const rule: AccessRule = { groups: wantGroups, scopes: wantScopes, match, ...(namesOwn ? { pools: [ownPool.userPoolId] } : {}) };
+          expect(authorize(session, rule).allowed).toBe(wantGroups.length === 0 && wantScopes.length === 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -110,9 +126,18 @@ describe("in an app with a partner pool", () => {
       options({ protect: { "/admin/:path*": { groups: ["admins"] }, "/partner-admin/:path*": PARTNER_ONLY(), "/orders/:path*": { scopes: ["orders/read"] } } }),
     );
     browser = new TestBrowser(app);
-    browser.routes.set("/api/admin", app.withAuth({ groups: ["admins"] }, () => Response.json({ ok: true })));
-    browser.routes.set("/api/partner-admin", app.withAuth(PARTNER_ONLY(), () => Response.json({ ok: true })));
-    browser.routes.set("/api/orders", app.withAuth({ scopes: ["orders/read"] }, () => Response.json({ ok: true })));
+    browser.routes.set(
+      "/api/admin",
+      app.withAuth({ groups: ["admins"] }, () => Response.json({ ok: true })),
+    );
+    browser.routes.set(
+      "/api/partner-admin",
+      app.withAuth(PARTNER_ONLY(), () => Response.json({ ok: true })),
+    );
+    browser.routes.set(
+      "/api/orders",
+      app.withAuth({ scopes: ["orders/read"] }, () => Response.json({ ok: true })),
+    );
   });
   const status = async (path: string, token: string) => (await browser.fetch(path, { headers: bearer(token) })).status;
 
@@ -170,7 +195,10 @@ describe("in an app with a partner pool", () => {
     try {
       const digest = await app
         .runWithSession(as(adminOf(partner)), () => app.requireSession({ groups: ["admins"] }))
-        .then(() => "returned", (error: { digest?: string }) => error.digest);
+        .then(
+          () => "returned",
+          (error: { digest?: string }) => error.digest,
+        );
       expect(digest).toBe("NEXT_HTTP_ERROR_FALLBACK;403");
     } finally {
       if (previous === undefined) delete process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS;

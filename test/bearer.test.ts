@@ -103,7 +103,10 @@ describe("tokens that must be refused, end to end", () => {
       const response = await browser.fetch("/dashboard", { headers: { cookie: `${name}=${token}` } });
       expect(response.status, what).toBe(307);
       expect(new URL(response.headers.get("location")!).pathname, what).toBe("/auth/sign-in");
-      expect(response.headers.getSetCookie().some((c) => c.startsWith(`${name}=;`)), what).toBe(true);
+      expect(
+        response.headers.getSetCookie().some((c) => c.startsWith(`${name}=;`)),
+        what,
+      ).toBe(true);
       // And at a route handler through the cookie: 401, not a session.
       expect((await browser.fetch("/api/me", { headers: { ...json, cookie: `${name}=${token}` } })).status, what).toBe(401);
     }

@@ -37,8 +37,7 @@ const requestAs = (who: Who, path = "/api/data") =>
   testRequest(auth, pool, path, who === "user" ? { groups: ["staff"] } : who === "machine" ? { machine: ["data/read"] } : null);
 
 describe("withAuth answers", () => {
-  const answering = (headers: Record<string, string>) =>
-    auth.withAuth({}, () => Response.json({ secret: "alice's" }, { headers }));
+  const answering = (headers: Record<string, string>) => auth.withAuth({}, () => Response.json({ secret: "alice's" }, { headers }));
 
   it.each(["user", "machine"] as const)("a %s session's answer gets private, no-store and Vary, though the handler set neither", async (who) => {
     const response = await answering({})(await requestAs(who), {});
@@ -48,17 +47,13 @@ describe("withAuth answers", () => {
     expect(await response.json()).toEqual({ secret: "alice's" });
   });
 
-  it.each([
-    "public, max-age=3600",
-    "s-maxage=600",
-    "max-age=60",
-    "no-cache",
-    'private="set-cookie", max-age=60',
-    "public, private",
-  ])("replaces the handler's %s, which a shared cache may keep", async (cacheControl) => {
-    const response = await answering({ "cache-control": cacheControl })(await requestAs("user"), {});
-    expect(response.headers.get("cache-control")).toBe("private, no-store");
-  });
+  it.each(["public, max-age=3600", "s-maxage=600", "max-age=60", "no-cache", 'private="set-cookie", max-age=60', "public, private"])(
+    "replaces the handler's %s, which a shared cache may keep",
+    async (cacheControl) => {
+      const response = await answering({ "cache-control": cacheControl })(await requestAs("user"), {});
+      expect(response.headers.get("cache-control")).toBe("private, no-store");
+    },
+  );
 
   it.each(["private, max-age=60", "no-store", "NO-STORE, max-age=0", "private", "private, s-maxage=60"])(
     "keeps the handler's %s, which no shared cache keeps",
@@ -119,7 +114,10 @@ describe("withAuth answers", () => {
     " public ",
     "immutable",
   );
-  const cacheControl = fc.option(fc.array(directive, { minLength: 1, maxLength: 4 }).map((d) => d.join(",")), { nil: undefined });
+  const cacheControl = fc.option(
+    fc.array(directive, { minLength: 1, maxLength: 4 }).map((d) => d.join(",")),
+    { nil: undefined },
+  );
   const vary = fc.option(
     fc.array(fc.constantFrom("Accept-Encoding", "cookie", "Authorization", "*", "Origin", "COOKIE"), { minLength: 1, maxLength: 3 }).map((v) => v.join(", ")),
     { nil: undefined },

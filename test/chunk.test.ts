@@ -1,6 +1,16 @@
 import { describe, expect, inject, it } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
-import { type CookieJar, MALFORMED, MAX_CHUNKS, MAX_SESSION_COOKIE_BYTES, MAX_SET_COOKIE, parseCookieHeader, readChunked, setCookie, splitChunks } from "../src/cookies/jar.ts";
+import {
+  type CookieJar,
+  MALFORMED,
+  MAX_CHUNKS,
+  MAX_SESSION_COOKIE_BYTES,
+  MAX_SET_COOKIE,
+  parseCookieHeader,
+  readChunked,
+  setCookie,
+  splitChunks,
+} from "../src/cookies/jar.ts";
 import { toSetCookieHeaders } from "../src/cookies/session-cookies.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 
@@ -71,7 +81,10 @@ describe("session cookies over 4 KB", () => {
 
     const app = createTestApp();
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json(session.user)));
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, (_req, { session }) => Response.json(session.user)),
+    );
     const callback = await browser.signIn(email);
     const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.idToken!.length).toBeGreaterThan(5_500);
@@ -88,18 +101,26 @@ describe("session cookies over 4 KB", () => {
 
     // Figures for the issue note: what the browser sends back with such a session.
     const header = browser.cookieHeader();
-    console.info(`5.5 KB ID token: ${browser.cookies.size} cookies, Cookie header ${header.length} bytes, largest Set-Cookie ${Math.max(...lines.map((l) => l.length))} bytes`);
+    console.info(
+      `5.5 KB ID token: ${browser.cookies.size} cookies, Cookie header ${header.length} bytes, largest Set-Cookie ${Math.max(...lines.map((l) => l.length))} bytes`,
+    );
 
     // A missing or duplicated chunk is no session (401 / sign-in), and the rest is cleared.
     for (const broken of [
-      header.split("; ").filter((p) => !p.startsWith(`${sealedChunks[1]}=`)).join("; "),
+      header
+        .split("; ")
+        .filter((p) => !p.startsWith(`${sealedChunks[1]}=`))
+        .join("; "),
       `${header}; ${sealedChunks[1]}=${browser.cookies.get(sealedChunks[1]!)}`,
     ]) {
       const me = await browser.fetch("/api/me", { headers: { cookie: broken } });
       expect(me.status).toBe(401);
       const page = await browser.fetch("/dashboard", { headers: { cookie: broken } });
       expect(page.status).toBe(307);
-      const cleared = page.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).map((l) => l.split("=")[0]);
+      const cleared = page.headers
+        .getSetCookie()
+        .filter((l) => /max-age=0/i.test(l))
+        .map((l) => l.split("=")[0]);
       expect(cleared).toEqual(expect.arrayContaining([...parseCookieHeader(broken).keys()]));
     }
   });
@@ -120,6 +141,8 @@ describe("session cookies over 4 KB", () => {
     expect(headers.findIndex((h) => h.startsWith(`${cookies.sealed}=`))).toBeGreaterThan(headers.findLastIndex((h) => /max-age=0/i.test(h)));
 
     const ended = cookies.clear(jar);
-    expect(ended.remove.map((c) => c.name).sort()).toEqual([cookies.access, cookies.sealed, ...bigNames.filter((n) => n.startsWith(`${cookies.sealed}.`))].sort());
+    expect(ended.remove.map((c) => c.name).sort()).toEqual(
+      [cookies.access, cookies.sealed, ...bigNames.filter((n) => n.startsWith(`${cookies.sealed}.`))].sort(),
+    );
   });
 });

@@ -35,11 +35,15 @@ const cookieName = fc.string({ unit: fc.constantFrom(...NAME_CHARS), minLength: 
 const cookieValue = fc.string({ unit: fc.constantFrom(...VALUE_CHARS), maxLength: 40 });
 const blanks = fc.string({ unit: fc.constantFrom(" ", "\t"), maxLength: 2 });
 /** Text a Headers object accepts: printable ASCII and tabs. */
-const headerText = (maxLength: number) => fc.string({ unit: fc.constantFrom(...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), "\t"), maxLength });
+const headerText = (maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), "\t"), maxLength });
 
 describe("parseCookieHeader", () => {
   it("never throws, and yields only non-empty names without = or ; and values without ;", () => {
-    const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: fc.constantFrom("a", "=", ";", " ", "\t", "\u00a0", "\u2028"), maxLength: 60 }));
+    const anyText = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 200 }),
+      fc.string({ unit: fc.constantFrom("a", "=", ";", " ", "\t", "\u00a0", "\u2028"), maxLength: 60 }),
+    );
     fc.assert(
       fc.property(anyText, (header) => {
         const jar = parseCookieHeader(header);
@@ -82,7 +86,13 @@ describe("parseCookieHeader", () => {
 const inAnyOrder = (cookies: Array<[string, string]>, others: Array<[string, string]>) =>
   fc.shuffledSubarray([...cookies, ...others], { minLength: cookies.length + others.length }).map((all) => all.map(([n, v]) => `${n}=${v}`).join("; "));
 
-const others = fc.array(fc.tuple(cookieName.filter((n) => !n.startsWith("c")), cookieValue), { maxLength: 3 });
+const others = fc.array(
+  fc.tuple(
+    cookieName.filter((n) => !n.startsWith("c")),
+    cookieValue,
+  ),
+  { maxLength: 3 },
+);
 /** A value of the library's alphabet of `min`–`max` characters (a random run repeated: drawing kilobytes one character at a time is slow). */
 const longValue = (min: number, max: number) =>
   fc
@@ -94,22 +104,25 @@ const ourValue = fc.oneof(fc.string({ unit: fc.constantFrom(...OUR_CHARS), maxLe
 describe("chunks", () => {
   it("split then parse round-trips any value that fits in MAX_CHUNKS chunks, each Set-Cookie within 4096 bytes; a longer one is not split at all", () => {
     fc.assert(
-      fc.property(ourValue.chain((value) => fc.tuple(fc.constant(value), others)), ([value, rest]) => {
-        const chunks = splitChunks("c", value, attributes);
-        const room = MAX_SET_COOKIE - setCookie("c.0", "", attributes).length - 2;
-        if (chunks === undefined) {
-          expect(value.length).toBeGreaterThan(MAX_CHUNKS * room);
-          return;
-        }
-        expect(chunks.length).toBeLessThanOrEqual(MAX_CHUNKS);
-        for (const [name, part] of chunks) expect(setCookie(name, part, attributes).length).toBeLessThanOrEqual(MAX_SET_COOKIE);
-        fc.assert(
-          fc.property(inAnyOrder(chunks, rest), (header) => {
-            expect(readChunked(parseCookieHeader(header), "c")).toBe(value);
-          }),
-          { numRuns: 3 },
-        );
-      }),
+      fc.property(
+        ourValue.chain((value) => fc.tuple(fc.constant(value), others)),
+        ([value, rest]) => {
+          const chunks = splitChunks("c", value, attributes);
+          const room = MAX_SET_COOKIE - setCookie("c.0", "", attributes).length - 2;
+          if (chunks === undefined) {
+            expect(value.length).toBeGreaterThan(MAX_CHUNKS * room);
+            return;
+          }
+          expect(chunks.length).toBeLessThanOrEqual(MAX_CHUNKS);
+          for (const [name, part] of chunks) expect(setCookie(name, part, attributes).length).toBeLessThanOrEqual(MAX_SET_COOKIE);
+          fc.assert(
+            fc.property(inAnyOrder(chunks, rest), (header) => {
+              expect(readChunked(parseCookieHeader(header), "c")).toBe(value);
+            }),
+            { numRuns: 3 },
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -180,7 +193,17 @@ describe("reading a session from any Cookie header", () => {
       endsAt: Math.floor(Date.now() / 1000) + 3_600,
     });
     const real = written.set.map(({ name, value }): [string, string] => [name, value]);
-    const names = [...new Set([...real.map(([n]) => n), cookies.access, cookies.sealed, cookies.id, ...chunkNames(cookies.access), ...chunkNames(cookies.sealed), `${cookies.sealed}.7`])];
+    const names = [
+      ...new Set([
+        ...real.map(([n]) => n),
+        cookies.access,
+        cookies.sealed,
+        cookies.id,
+        ...chunkNames(cookies.access),
+        ...chunkNames(cookies.sealed),
+        `${cookies.sealed}.7`,
+      ]),
+    ];
     const realValue = fc.constantFrom(...real.map(([, v]) => v));
     const value = fc.oneof(
       realValue,
@@ -189,11 +212,13 @@ describe("reading a session from any Cookie header", () => {
       fc.constantFrom("a", "AAAAA", "A".repeat(4_097), "1~", "9~x", "2~a.b.c", "a.b.c", "Fe26.2**", "%%%%", "="),
       headerText(60),
     );
-    const header = fc.oneof(
-      // The real cookies, some of them altered.
-      fc.tuple(fc.shuffledSubarray(real), fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 3 })).map(([kept, added]) => [...kept, ...added]),
-      fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 6 }),
-    ).map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join("; "));
+    const header = fc
+      .oneof(
+        // The real cookies, some of them altered.
+        fc.tuple(fc.shuffledSubarray(real), fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 3 })).map(([kept, added]) => [...kept, ...added]),
+        fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 6 }),
+      )
+      .map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join("; "));
     // `.7` is never written, so it is not ours to clear: it only rides along.
     return { app, header, sessionNames: names.filter((n) => n !== `${cookies.sealed}.7`) };
   }

@@ -28,7 +28,10 @@ describe("session cookie lifetime", () => {
   it("ends the session when that lifetime is over, even with an access token still valid", async () => {
     const app = createTestApp({ sessionMaxAge: 2 });
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, () => Response.json({ ok: true })));
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, () => Response.json({ ok: true })),
+    );
     await browser.signIn("alice@example.com");
     expect((await browser.fetch("/api/me")).status).toBe(200);
     // A browser drops the cookies by Max-Age; one that keeps them still gets no session.
@@ -45,15 +48,25 @@ describe("hostile session cookies", () => {
   async function signedIn() {
     const app = createTestApp();
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
+    );
     await browser.signIn("alice@example.com");
     expect((await browser.fetch("/api/me")).status).toBe(200);
     // The cookie holding the seal's end: the whole seal, or its last chunk.
-    const sealedName = [...browser.cookies.keys()].filter((n) => n.startsWith(app.core.cookies.sealed)).sort().at(-1)!;
+    const sealedName = [...browser.cookies.keys()]
+      .filter((n) => n.startsWith(app.core.cookies.sealed))
+      .sort()
+      .at(-1)!;
     return { app, browser, sealedName, sealed: browser.cookies.get(sealedName)! };
   }
 
-  const cleared = (response: Response) => response.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).map((l) => l.split("=")[0]);
+  const cleared = (response: Response) =>
+    response.headers
+      .getSetCookie()
+      .filter((l) => /max-age=0/i.test(l))
+      .map((l) => l.split("=")[0]);
 
   it("a seal re-sent with anything after it is no session, is cleared, and is never cached however many spellings arrive", async () => {
     const { app, browser, sealedName, sealed } = await signedIn();

@@ -53,7 +53,12 @@ describe("error codes", () => {
 
   it("count keys, Cognito and the store as outages, and nothing else", () => {
     expect([new JwksUnavailableError("x"), new CognitoUnavailableError("x"), new StoreUnavailableError("x")].map(isOutage)).toEqual([true, true, true]);
-    expect([new InvalidTokenError("x"), new CognitoSessionError("x"), new TypeError("x"), new DOMException("x")].map(isOutage)).toEqual([false, false, false, false]);
+    expect([new InvalidTokenError("x"), new CognitoSessionError("x"), new TypeError("x"), new DOMException("x")].map(isOutage)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

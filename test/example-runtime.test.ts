@@ -42,7 +42,16 @@ describe("the example with REDIS_URL", () => {
       expect((route as { runtime?: string }).runtime ?? "nodejs").toBe("nodejs");
       expect(auth.config.sessions).toBe("server");
       // Until the store answers: its first command also loads node-redis and connects.
-      await expect.poll(() => auth.config.store.get("probe").then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect
+        .poll(
+          () =>
+            auth.config.store.get("probe").then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000, interval: 100 },
+        )
+        .toBe(true);
       const admin = await sessionCookies(auth, pool, { groups: ["admins"], username: "ada" });
       // The browser holds a sealed id only; the tokens are in Redis.
       expect(admin.cookie).toMatch(/^__Host-ncs\.id=/);

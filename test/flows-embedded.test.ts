@@ -20,7 +20,10 @@ async function startSignIn(browser: TestBrowser, returnTo: string): Promise<stri
 }
 
 const me = async (app: ReturnType<typeof createTestApp>, browser: TestBrowser) => {
-  browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+  browser.routes.set(
+    "/api/me",
+    app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
+  );
   const response = await browser.fetch("/api/me");
   return response.status === 200 ? ((await response.json()) as { email: string }).email : response.status;
 };

@@ -31,8 +31,7 @@ function answerWithNonce(nonceOf: () => string) {
 }
 
 /** Session cookies a response sets (deletions aside). */
-const sessionSet = (response: Response) =>
-  response.headers.getSetCookie().filter((line) => /^__Host-ncs\.(at|s)[.=]/.test(line) && !/max-age=0/i.test(line));
+const sessionSet = (response: Response) => response.headers.getSetCookie().filter((line) => /^__Host-ncs\.(at|s)[.=]/.test(line) && !/max-age=0/i.test(line));
 
 const tokenCalls = () => fake.count("/oauth2/token");
 
@@ -241,11 +240,20 @@ describe("callback: the code exchange", () => {
     const { privateKey: stranger } = await generateKeyPair("RS256");
     const forged: Array<(nonce: string) => Promise<unknown>> = [
       // ID token signed with a key the pool's JWKS does not hold.
-      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), id_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "id", aud: fake.clientId, nonce }, stranger as CryptoKey) }),
+      async (nonce) => ({
+        ...(await fake.tokenSet({ nonce })),
+        id_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "id", aud: fake.clientId, nonce }, stranger as CryptoKey),
+      }),
       // Access token signed with a stranger's key.
-      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: fake.clientId }, stranger as CryptoKey) }),
+      async (nonce) => ({
+        ...(await fake.tokenSet({ nonce })),
+        access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: fake.clientId }, stranger as CryptoKey),
+      }),
       // Access token issued to another client.
-      async (nonce) => ({ ...(await fake.tokenSet({ nonce })), access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: "otherclient" }) }),
+      async (nonce) => ({
+        ...(await fake.tokenSet({ nonce })),
+        access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: "otherclient" }),
+      }),
       // ID token of another user than the access token.
       async (nonce) => fake.tokenSet({ nonce, idClaims: { sub: "99999999-2222-3333-4444-555555555555" } }),
     ];
@@ -281,7 +289,12 @@ describe("parallel sign-ins and session fixation", () => {
     for (let i = 0; i < MAX_PENDING + 3; i++) tabs.push(await begin(browser));
     const pending = [...browser.cookies.keys()].filter((n) => n.startsWith("__Host-ncs.tx."));
     expect(pending).toHaveLength(MAX_PENDING);
-    expect(pending.sort()).toEqual(tabs.slice(-MAX_PENDING).map((t) => `__Host-ncs.tx.${t.state.slice(0, 16)}`).sort());
+    expect(pending.sort()).toEqual(
+      tabs
+        .slice(-MAX_PENDING)
+        .map((t) => `__Host-ncs.tx.${t.state.slice(0, 16)}`)
+        .sort(),
+    );
     const oldest = await browser.fetch(`/auth/callback?code=c&state=${tabs[0]!.state}`);
     expect(oldest.status).toBe(400);
     expect(tokenCalls()).toBe(0);

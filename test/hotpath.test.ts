@@ -231,11 +231,27 @@ describe("readChunked, the count checked by character", () => {
     ["an empty first chunk", ""],
     ["a count alone", "1"],
   ])("reads %s as malformed", (_, first) => {
-    expect(readChunked(new Map([["c.0", [first]], ["c.1", ["x"]]]), "c")).toBe(MALFORMED);
+    expect(
+      readChunked(
+        new Map([
+          ["c.0", [first]],
+          ["c.1", ["x"]],
+        ]),
+        "c",
+      ),
+    ).toBe(MALFORMED);
   });
 
   it("reads a valid count", () => {
-    expect(readChunked(new Map([["c.0", ["2~ab~c"]], ["c.1", ["de"]]]), "c")).toBe("ab~cde");
+    expect(
+      readChunked(
+        new Map([
+          ["c.0", ["2~ab~c"]],
+          ["c.1", ["de"]],
+        ]),
+        "c",
+      ),
+    ).toBe("ab~cde");
     expect(readChunked(new Map([["c.0", ["1~"]]]), "c")).toBe("");
   });
 });
@@ -387,7 +403,10 @@ describe("the reader's claims per token set", () => {
     const core = newCore();
     const alice = signIn();
     // The ID token outlives the access token, so only the access token's check can refuse.
-    const jar = await cookiesFor(core, { accessToken: alice.accessToken, idToken: pool.idToken({ sub: alice.sub, exp: Math.floor(Date.now() / 1000) + 1_200 }) });
+    const jar = await cookiesFor(core, {
+      accessToken: alice.accessToken,
+      idToken: pool.idToken({ sub: alice.sub, exp: Math.floor(Date.now() / 1000) + 1_200 }),
+    });
     for (let i = 0; i < 3; i++) expect(await subOf(core, jar)).toBe(alice.sub); // the last ones from the kept claims
     const { exp } = await core.verifier.verify(alice.accessToken, "access");
     vi.useFakeTimers({ toFake: ["Date"], now: (exp + core.config.clockTolerance) * 1000 });
@@ -477,11 +496,23 @@ describe("parseCookieHeader, scanned by index", () => {
 
 describe("readChunks", () => {
   it("gives the chunks as sent, which join to readChunked's value", () => {
-    const jar: CookieJar = new Map([["c.0", ["3~ab"]], ["c.1", ["cd"]], ["c.2", ["e"]]]);
+    const jar: CookieJar = new Map([
+      ["c.0", ["3~ab"]],
+      ["c.1", ["cd"]],
+      ["c.2", ["e"]],
+    ]);
     expect(readChunks(jar, chunkNames("c"))).toEqual(["ab", "cd", "e"]);
     expect(readChunked(jar, "c")).toBe("abcde");
     expect(readChunks(new Map([["c", ["whole"]]]), chunkNames("c"))).toEqual(["whole"]);
     expect(readChunks(new Map(), chunkNames("c"))).toBeUndefined();
-    expect(readChunks(new Map([["c.0", ["3~ab"]], ["c.1", ["cd"]]]), chunkNames("c"))).toBe(MALFORMED);
+    expect(
+      readChunks(
+        new Map([
+          ["c.0", ["3~ab"]],
+          ["c.1", ["cd"]],
+        ]),
+        chunkNames("c"),
+      ),
+    ).toBe(MALFORMED);
   });
 });

@@ -97,7 +97,11 @@ describe.each(RUNTIMES)("JWKS cache (%s runtime)", (_name, runtime) => {
     pool.rotate();
     pool.removeKey(old.kid);
     // Served from the held set until a refresh behind it lands; no restart needed.
-    const outcome = () => verifier.verify(signedByOld(), "access").then(() => "accepted", (e: unknown) => e);
+    const outcome = () =>
+      verifier.verify(signedByOld(), "access").then(
+        () => "accepted",
+        (e: unknown) => e,
+      );
     await expect.poll(outcome).toBeInstanceOf(InvalidSignatureError);
   });
 
@@ -126,8 +130,7 @@ describe.each(RUNTIMES)("JWKS cache (%s runtime)", (_name, runtime) => {
     ];
     const base = await serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys })));
     const cache = new JwksCache(`${base}/jwks.json`, { runtime });
-    const check = (kid: string, privateKey: typeof weak.privateKey) =>
-      verifyWith(cache, signJwt({ alg: "RS256", kid }, { sub: "x" }, privateKey));
+    const check = (kid: string, privateKey: typeof weak.privateKey) => verifyWith(cache, signJwt({ alg: "RS256", kid }, { sub: "x" }, privateKey));
     await expect(check("good", strong.privateKey)).resolves.toBe(true);
     for (const kid of ["weak", "rs512", "enc", "ec", "broken"]) {
       await expect(check(kid, kid === "weak" ? weak.privateKey : strong.privateKey)).rejects.toBeInstanceOf(InvalidSignatureError);
@@ -163,12 +166,14 @@ describe("JWKS URL", () => {
     },
   );
 
-  it.each(["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A/.well-known/jwks.json", "http://127.0.0.1:9/jwks.json", "http://localhost:9/jwks.json", "http://[::1]:9/jwks.json"])(
-    "accepts %s",
-    (url) => {
-      expect(() => new JwksCache(url)).not.toThrow();
-    },
-  );
+  it.each([
+    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A/.well-known/jwks.json",
+    "http://127.0.0.1:9/jwks.json",
+    "http://localhost:9/jwks.json",
+    "http://[::1]:9/jwks.json",
+  ])("accepts %s", (url) => {
+    expect(() => new JwksCache(url)).not.toThrow();
+  });
 
   it("times a fetch out after 5 s unless told otherwise", () => {
     expect(new JwksCache("https://keys.example.com/jwks.json").timeoutMs).toBe(5000);

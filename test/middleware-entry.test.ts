@@ -47,7 +47,10 @@ describe("createCognitoMiddleware", () => {
     expect(signedOut).toEqual(await same());
 
     // Sign-in and callback are mounted by the middleware alone; its session is the app's.
-    for (const [email, admin] of [["bob@example.com", false], ["alice@example.com", true]] as const) {
+    for (const [email, admin] of [
+      ["bob@example.com", false],
+      ["alice@example.com", true],
+    ] as const) {
       const callback = await alone.signIn(email);
       expect(callback.status).toBe(302);
       await full.signIn(email);
@@ -59,7 +62,10 @@ describe("createCognitoMiddleware", () => {
     }
 
     // The full object's server side reads the session the middleware-only entry started.
-    alone.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+    alone.routes.set(
+      "/api/me",
+      app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
+    );
     expect(await (await alone.fetch("/api/me")).json()).toEqual({ email: "alice@example.com" });
   });
 

@@ -135,7 +135,13 @@ describe("anything that throws while a session is read", () => {
   it.each([
     ["verifying a token", (app: App) => vi.spyOn(app.core.verifier, "verify").mockRejectedValue(new TypeError("unexpected"))],
     ["opening the cookies", (app: App) => vi.spyOn(app.core.cookies, "read").mockRejectedValue(new DOMException("unexpected", "InvalidCharacterError"))],
-    ["looking up a cached seal", (app: App) => vi.spyOn(app.core.cookies, "peek").mockImplementation(() => { throw new RangeError("unexpected"); })],
+    [
+      "looking up a cached seal",
+      (app: App) =>
+        vi.spyOn(app.core.cookies, "peek").mockImplementation(() => {
+          throw new RangeError("unexpected");
+        }),
+    ],
   ])("means no session, with the cookies cleared: %s", async (_what, breakIt) => {
     const app = createTestApp(options());
     // Written by another instance, so this one has nothing cached and reads the cookies afresh.

@@ -113,13 +113,17 @@ console.log(JSON.stringify(out));`;
     [`Node ${process.versions.node} (the suite's)`, () => process.execPath],
     [`Node ${engineFloor()} (the lowest engines.node admits)`, () => nodeRelease(engineFloor())],
   ];
-  it.each(runtimes)("every entry point imports, and every package it imports resolves, in plain Node ESM on %s", (_, node) => {
-    const packages = importedPackages();
-    expect(packages).toEqual(expect.arrayContaining(["next/server.js", "next/headers.js", "redis"]));
-    const result = spawnSync(node(), ["--input-type=module", "-e", script(packages)], { cwd: root, encoding: "utf8" });
-    expect(result.stderr).toBe("");
-    const exported = JSON.parse(result.stdout) as Record<string, string[]>;
-    for (const entry of entryPoints) expect(exported[entry], entry).toContain(expectedExport[entry]);
-    expect(exported.unresolved).toEqual([]);
-  }, 180_000);
+  it.each(runtimes)(
+    "every entry point imports, and every package it imports resolves, in plain Node ESM on %s",
+    (_, node) => {
+      const packages = importedPackages();
+      expect(packages).toEqual(expect.arrayContaining(["next/server.js", "next/headers.js", "redis"]));
+      const result = spawnSync(node(), ["--input-type=module", "-e", script(packages)], { cwd: root, encoding: "utf8" });
+      expect(result.stderr).toBe("");
+      const exported = JSON.parse(result.stdout) as Record<string, string[]>;
+      for (const entry of entryPoints) expect(exported[entry], entry).toContain(expectedExport[entry]);
+      expect(exported.unresolved).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -94,7 +94,11 @@ describe("any input shape gives a typed result", () => {
   const value = fc.oneof(fc.jsonValue(), fc.anything(), fc.constant(huge), fc.string());
   /** A whole input: a value of any shape, or an object whose known fields hold any value. */
   const input = (fields: string[]) =>
-    fc.oneof(value, fc.constantFrom(undefined, null, [], [null, null], huge), fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }));
+    fc.oneof(
+      value,
+      fc.constantFrom(undefined, null, [], [null, null], huge),
+      fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }),
+    );
 
   it("signInWithPassword: for any input it resolves to a typed result and sends Cognito strings only, never throwing", async () => {
     const app = fake.app();

@@ -60,14 +60,54 @@ describe("patterns: Next's matcher syntax, compiled as path-to-regexp compiles i
   });
 
   it("refuses a bad pattern when the rules are compiled, as the middleware does at start-up", () => {
-    expect(() => compileRules([["/dashboard/:path*", {}], ["/admin/*", {}]])).toThrow(/protect\["\/admin\/\*"\]/);
+    expect(() =>
+      compileRules([
+        ["/dashboard/:path*", {}],
+        ["/admin/*", {}],
+      ]),
+    ).toThrow(/protect\["\/admin\/\*"\]/);
   });
 
   // Pieces of patterns, valid and not: the generator puts them together in any order.
   const PIECES = [
-    "/", "/", "/", "admin", "Ops", "-", ".", "_", "é", "%2F", " ", ":id", ":path", ":x", "*", "+", "?",
-    "(.*)", "(\\d+)", "(admin|ops)", "((?!api|_next).*)", "(?:a|b)", "(", ")", "(a(b))", "([)", "()",
-    "{", "}", "\\", "\\/", "\\:", "#", ":", "[", "]", "^", "$",
+    "/",
+    "/",
+    "/",
+    "admin",
+    "Ops",
+    "-",
+    ".",
+    "_",
+    "é",
+    "%2F",
+    " ",
+    ":id",
+    ":path",
+    ":x",
+    "*",
+    "+",
+    "?",
+    "(.*)",
+    "(\\d+)",
+    "(admin|ops)",
+    "((?!api|_next).*)",
+    "(?:a|b)",
+    "(",
+    ")",
+    "(a(b))",
+    "([)",
+    "()",
+    "{",
+    "}",
+    "\\",
+    "\\/",
+    "\\:",
+    "#",
+    ":",
+    "[",
+    "]",
+    "^",
+    "$",
   ];
   const patterns = fc.array(fc.constantFrom(...PIECES), { maxLength: 8 }).map((pieces) => `/${pieces.join("")}`);
 
@@ -101,9 +141,40 @@ const HEADS = [
   ...["/Dashboard", "/ADMIN", "/%64ashboard", "/dashboard%2F..", "/public", "/Public", "/_next/data/build", ""],
 ];
 const FRAGMENTS = [
-  "dashboard", "Dashboard", "admin", "ops", "settings", "public", "x", "..", ".", "%2e%2e", "%2E%2e", ".%2e", "%2e",
-  "%2f", "%2F", "%5C", "%5c", "\\", "%", "%zz", "%e0%a4%a", "%C3%A9", "é", "%00", "%20", ";", "index", ".rsc", ".json",
-  "%25", "%252F", "%3F", "%23", "~",
+  "dashboard",
+  "Dashboard",
+  "admin",
+  "ops",
+  "settings",
+  "public",
+  "x",
+  "..",
+  ".",
+  "%2e%2e",
+  "%2E%2e",
+  ".%2e",
+  "%2e",
+  "%2f",
+  "%2F",
+  "%5C",
+  "%5c",
+  "\\",
+  "%",
+  "%zz",
+  "%e0%a4%a",
+  "%C3%A9",
+  "é",
+  "%00",
+  "%20",
+  ";",
+  "index",
+  ".rsc",
+  ".json",
+  "%25",
+  "%252F",
+  "%3F",
+  "%23",
+  "~",
 ];
 const segment = fc.oneof(
   { weight: 4, arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 3 }).map((f) => f.join("")) },
@@ -195,9 +266,7 @@ describe("a rule covers every URL Next routes under its prefix", () => {
 
   it("keeps each reading of the path Next may route by", () => {
     expect(routedPaths("/dashboard/reports")).toEqual(["/dashboard/reports", "/dashboard/reports.rsc"]);
-    expect(routedPaths("/dashboard/..%2F..%2Fpublic")).toEqual(
-      expect.arrayContaining(["/dashboard/..%2F..%2Fpublic", "/dashboard/../../public", "/public"]),
-    );
+    expect(routedPaths("/dashboard/..%2F..%2Fpublic")).toEqual(expect.arrayContaining(["/dashboard/..%2F..%2Fpublic", "/dashboard/../../public", "/public"]));
   });
 
   it("property: a rule covers every path Next routes under its prefix (oracle: Next's route regexes and static lookup)", () => {
@@ -306,10 +375,11 @@ describe("remembered answers", () => {
   // Invariant: the answer for a path is the same whether it was worked out or remembered, for any
   // order of requests, including more distinct paths than are remembered and paths too long to keep.
   it("matchRules answers a path the same when asked again as when first asked", () => {
-    const pattern = (fresh: boolean) => (fresh ? compileRules : compileRulesOnce)([
-      ["/dashboard/:path*", {}],
-      ["/(admin|ops)/:path*", { groups: ["admins"] }],
-    ]);
+    const pattern = (fresh: boolean) =>
+      (fresh ? compileRules : compileRulesOnce)([
+        ["/dashboard/:path*", {}],
+        ["/(admin|ops)/:path*", { groups: ["admins"] }],
+      ]);
     const compileRulesOnce = (() => {
       let kept: ReturnType<typeof compileRules> | undefined;
       return (entries: Parameters<typeof compileRules>[0]) => (kept ??= compileRules(entries));

@@ -77,10 +77,14 @@ describe("the Redis test server says why it did not start", () => {
   };
 
   it("not installed: says so and how to install it", async () => {
-    expect(await withPath(binDir({}))).toBe(`redis-server did not start: it is not installed (not found on PATH). Install it with: ${installCommand(["redis-server"])}`);
+    expect(await withPath(binDir({}))).toBe(
+      `redis-server did not start: it is not installed (not found on PATH). Install it with: ${installCommand(["redis-server"])}`,
+    );
   });
 
   it("exited without a word: says so and with which code", async () => {
-    expect(await withPath(binDir({ "redis-server": ["#!/bin/sh\nexit 3\n", true] }))).toBe("redis-server did not start: it exited with code 3, printing nothing");
+    expect(await withPath(binDir({ "redis-server": ["#!/bin/sh\nexit 3\n", true] }))).toBe(
+      "redis-server did not start: it exited with code 3, printing nothing",
+    );
   });
 });

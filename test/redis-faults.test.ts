@@ -47,7 +47,10 @@ async function instance(prefix: string, options: CognitoSessionOptions = {}): Pr
   const running = await Instance.start(app, {
     "/api/me": app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
   });
-  cleanups.push(() => store.close(), () => running.stop());
+  cleanups.push(
+    () => store.close(),
+    () => running.stop(),
+  );
   return running;
 }
 
@@ -58,13 +61,27 @@ const signOut = (at: Instance, cookies: Map<string, string>, level: string) =>
   fetch(`${at.url}/auth/sign-out`, {
     method: "POST",
     redirect: "manual",
-    headers: { cookie: cookieHeader(cookies), origin: APP_URL, "content-type": "application/x-www-form-urlencoded", "content-length": String(`level=${level}`.length) },
+    headers: {
+      cookie: cookieHeader(cookies),
+      origin: APP_URL,
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(`level=${level}`.length),
+    },
     body: `level=${level}`,
   });
 
 /** Until the store answers again after a restart (it reconnects on its own). */
 async function reconnected(at: Instance): Promise<void> {
-  await expect.poll(() => at.app.core.store.get("probe").then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
+  await expect
+    .poll(
+      () =>
+        at.app.core.store.get("probe").then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 10_000, interval: 100 },
+    )
+    .toBe(true);
 }
 
 const emailOf = async (response: Response) => (response.status === 200 ? (await response.json()).email : response.status);

@@ -55,7 +55,10 @@ describe("one refresh across instances", () => {
     // of the 20 requests finds the refreshed session due again, however slowly they run.
     idp = await startCognitoLocal({ port: await freePort(), appUrl: APP_URL });
     proxy = await CountingProxy.start(idp.info.domain);
-    cleanups.push(() => idp.stop(), () => proxy.stop());
+    cleanups.push(
+      () => idp.stop(),
+      () => proxy.stop(),
+    );
   });
 
   const appWith = (options: CognitoSessionOptions) => (store: RedisStore | undefined) =>
@@ -70,9 +73,7 @@ describe("one refresh across instances", () => {
   async function storm(instances: [Instance, Instance]): Promise<number> {
     const cookies = await signedInCookies(instances[0].app, idp.info.endpoint, "alice@example.com", { lapsed: true });
     proxy.calls.length = 0;
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => get(instances[i % 2]!, "/api/me", { cookie: cookieHeader(cookies) })),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => get(instances[i % 2]!, "/api/me", { cookie: cookieHeader(cookies) })));
     for (const response of responses) {
       expect(response.status).toBe(200);
       expect((await response.json()).email).toBe("alice@example.com");
@@ -103,8 +104,7 @@ describe("one refresh across instances", () => {
 });
 
 describe("a global sign-out on one instance is enforced by the others at once", () => {
-  const appWith = (store: RedisStore | undefined) =>
-    createTestApp({ ...(store ? { store } : {}), signOut: { levels: ["local", "revoke", "global"] } });
+  const appWith = (store: RedisStore | undefined) => createTestApp({ ...(store ? { store } : {}), signOut: { levels: ["local", "revoke", "global"] } });
 
   async function scenario(prefix: string | undefined) {
     const [a, b] = await twoInstances(appWith, prefix);

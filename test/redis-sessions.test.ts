@@ -28,7 +28,10 @@ function serverApp(prefix: string): App {
 
 function browserOf(app: App): TestBrowser {
   const browser = new TestBrowser(app);
-  browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+  browser.routes.set(
+    "/api/me",
+    app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
+  );
   return browser;
 }
 
@@ -123,7 +126,7 @@ describe("server-side sessions in Redis", () => {
     expect(page.headers.getSetCookie().some((l) => /^__Host-ncs\.id=;.*Max-Age=0/.test(l))).toBe(true);
   });
 
-  it("with sessions: \"cookie\" a store changes nothing in the browser: the tokens stay in cookies", async () => {
+  it('with sessions: "cookie" a store changes nothing in the browser: the tokens stay in cookies', async () => {
     const store = new RedisStore({ url: redis.url, prefix: "s5:" });
     stores.push(store);
     const app = createTestApp({ store, sessions: "cookie" });
@@ -132,7 +135,10 @@ describe("server-side sessions in Redis", () => {
     expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
     expect([...(await dump("s5:session:")).keys()]).toHaveLength(0);
     const bytes = [...browser.cookies].reduce((n, [name, value]) => n + name.length + 1 + value.length, 0);
-    const header = callback.headers.getSetCookie().filter((l) => !/Max-Age=0/.test(l) && l.startsWith("__Host-ncs.")).reduce((n, l) => n + l.length, 0);
+    const header = callback.headers
+      .getSetCookie()
+      .filter((l) => !/Max-Age=0/.test(l) && l.startsWith("__Host-ncs."))
+      .reduce((n, l) => n + l.length, 0);
     console.info(`[measured] cookie-mode session: ${browser.cookies.size} cookies, name=value ${bytes} bytes, Set-Cookie ${header} bytes`);
   });
 });

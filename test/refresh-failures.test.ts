@@ -50,13 +50,20 @@ async function lapsed(via: Via, state: "valid" | "expired"): Promise<{ app: App;
   for (const [name, value] of await signedInCookies(application, idp.info.endpoint, "alice@example.com")) {
     browser.cookies.set(name, value);
   }
-  browser.routes.set("/api/me", application.withAuth({}, () => Response.json({ ok: true })));
+  browser.routes.set(
+    "/api/me",
+    application.withAuth({}, () => Response.json({ ok: true })),
+  );
   const { exp } = decodeJwt(browser.cookies.get(application.core.cookies.access)!);
   await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
   return { app: application, browser };
 }
 
-const cleared = (response: Response) => response.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).map((l) => l.split("=")[0]);
+const cleared = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .filter((l) => /max-age=0/i.test(l))
+    .map((l) => l.split("=")[0]);
 
 /** Failures that keep the cookies, by how they are produced. */
 const transient: Array<{ name: string; via: Via; fault?: Fault }> = [

@@ -39,7 +39,10 @@ async function setup(state: "expired" | "due", options: CognitoSessionOptions = 
   const middleware = app(options);
   const handler = app(options);
   const browser = new TestBrowser(middleware);
-  browser.routes.set("/api/me", handler.withAuth({}, (_request, { session }) => Response.json({ sub: session.user?.sub })));
+  browser.routes.set(
+    "/api/me",
+    handler.withAuth({}, (_request, { session }) => Response.json({ sub: session.user?.sub })),
+  );
   const times = state === "expired" ? { iat: now() - 7_200, exp: now() - 3_600 } : { iat: now() - 3_000, exp: now() + 60 };
   const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, username: "alice", scope: "openid", ...times });
   const changes = await middleware.core.cookies.write(
@@ -133,7 +136,10 @@ describe("the header that says a refresh failed", () => {
     expect((await call({})).status).toBe(200);
     expect(fake.count("/oauth2/token")).toBe(1);
     // A forged session next to it is still nothing.
-    const forged = await route(new Request(`${APP_URL}/api/me`, { headers: { cookie: `${handler.core.cookies.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }), {});
+    const forged = await route(
+      new Request(`${APP_URL}/api/me`, { headers: { cookie: `${handler.core.cookies.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }),
+      {},
+    );
     expect(forged.status).toBe(401);
   });
 

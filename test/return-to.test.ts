@@ -49,12 +49,55 @@ describe("safeReturnTo, generated", () => {
   // segments raw and encoded, control characters and whitespace, unicode look-alikes,
   // broken and double percent-encoding.
   const PIECES = [
-    "/", "//", "\\", "%2F", "%2f", "%5C", "%5c", ".", "..", "%2e", "%2E%2e", ":", "http:", "https:", "javascript:",
-    "evil.example", "@", "?", "#", "&", "=", "%", "%zz", "%0d%0a", "\r", "\n", "\t", " ", "\u0000", "\u007f",
-    "\u00a0", "\u2028", "\uff0f", "\u3002", "é", "%C3%A9", "%E0%A4%A", "%09", "%00", "%252F", "a", "dashboard",
+    "/",
+    "//",
+    "\\",
+    "%2F",
+    "%2f",
+    "%5C",
+    "%5c",
+    ".",
+    "..",
+    "%2e",
+    "%2E%2e",
+    ":",
+    "http:",
+    "https:",
+    "javascript:",
+    "evil.example",
+    "@",
+    "?",
+    "#",
+    "&",
+    "=",
+    "%",
+    "%zz",
+    "%0d%0a",
+    "\r",
+    "\n",
+    "\t",
+    " ",
+    "\u0000",
+    "\u007f",
+    "\u00a0",
+    "\u2028",
+    "\uff0f",
+    "\u3002",
+    "é",
+    "%C3%A9",
+    "%E0%A4%A",
+    "%09",
+    "%00",
+    "%252F",
+    "a",
+    "dashboard",
   ];
   const pieces = fc.array(fc.constantFrom(...PIECES), { maxLength: 10 }).map((p) => p.join(""));
-  const values = fc.oneof(pieces, pieces.map((p) => `/${p}`), fc.string({ unit: "binary", maxLength: 30 }));
+  const values = fc.oneof(
+    pieces,
+    pieces.map((p) => `/${p}`),
+    fc.string({ unit: "binary", maxLength: 30 }),
+  );
   const elsewhere = new URL("https://evil.example");
 
   it("property: the result is always a same-origin path starting with a single / (never //, /\\, an absolute URL or a control character, decoded or not), and resolving it against APP_URL keeps the origin", () => {
@@ -119,17 +162,13 @@ describe("returnTo through the hosted-UI sign-in (embedded Cognito)", () => {
     expect(callback.headers.get("location")).toBe(`${APP_URL}/dashboard?tab=orders`);
   });
 
-  it.each([
-    "https://evil.example",
-    "//evil.example",
-    "/\\evil.example",
-    "/%2F%2Fevil.example",
-    "/.//evil.example",
-    "/\r\nx",
-  ])("lands on / for %j", async (hostile) => {
-    const browser = new TestBrowser(createTestApp());
-    const callback = await browser.signIn("bob@example.com", undefined, hostile);
-    expect(callback.status).toBe(302);
-    expect(callback.headers.get("location")).toBe(`${APP_URL}/`);
-  });
+  it.each(["https://evil.example", "//evil.example", "/\\evil.example", "/%2F%2Fevil.example", "/.//evil.example", "/\r\nx"])(
+    "lands on / for %j",
+    async (hostile) => {
+      const browser = new TestBrowser(createTestApp());
+      const callback = await browser.signIn("bob@example.com", undefined, hostile);
+      expect(callback.status).toBe(302);
+      expect(callback.headers.get("location")).toBe(`${APP_URL}/`);
+    },
+  );
 });

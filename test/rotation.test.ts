@@ -13,7 +13,10 @@ const appWith = (...secrets: string[]) => createTestApp({ env: { SESSION_SECRET:
 function browserOf(app: ReturnType<typeof appWith>, cookies: Map<string, string>): TestBrowser {
   const browser = new TestBrowser(app);
   for (const [name, value] of cookies) browser.cookies.set(name, value);
-  browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })));
+  browser.routes.set(
+    "/api/me",
+    app.withAuth({}, (_req, { session }) => Response.json({ email: session.user?.email })),
+  );
   return browser;
 }
 
@@ -55,7 +58,10 @@ describe("SESSION_SECRET rotation", () => {
     expect(me.status).toBe(401);
     const page = await browser.fetch("/dashboard", { headers: { cookie: cookieHeader(cookies) } });
     expect(page.status).toBe(307);
-    const cleared = page.headers.getSetCookie().filter((l) => /max-age=0/i.test(l)).map((l) => l.split("=")[0]);
+    const cleared = page.headers
+      .getSetCookie()
+      .filter((l) => /max-age=0/i.test(l))
+      .map((l) => l.split("=")[0]);
     expect(cleared.sort()).toEqual([app.core.cookies.access, app.core.cookies.sealed].sort());
     expect(page.headers.get("cache-control")).toBe("private, no-store");
   });
@@ -73,7 +79,12 @@ describe("SESSION_SECRET rotation", () => {
   it("tells a chunked seal's secret from its first chunk", async () => {
     const cookiesWith = (...secrets: string[]) =>
       new SessionCookies(resolveConfig({ userPoolId: "local_rotation", clientId: "client", secret: secrets, appUrl: "https://app.example", env: {} }));
-    const tokens = { accessToken: "a.b.c", idToken: `x.${"y".repeat(6_000)}.z`, refreshToken: "r".repeat(1_800), endsAt: Math.floor(Date.now() / 1000) + 3_600 };
+    const tokens = {
+      accessToken: "a.b.c",
+      idToken: `x.${"y".repeat(6_000)}.z`,
+      refreshToken: "r".repeat(1_800),
+      endsAt: Math.floor(Date.now() / 1000) + 3_600,
+    };
     const jarOf = async (cookies: SessionCookies) => new Map((await cookies.write(new Map(), tokens)).set.map((c) => [c.name, [c.value]]));
     const rotated = cookiesWith(NEW, OLD);
     const oldJar = await jarOf(cookiesWith(OLD));

@@ -23,8 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => pool.close());
 
-const call = async (handler: { GET: (r: Request, c: unknown) => Promise<Response> }, request: Request) =>
-  handler.GET(request, { params: Promise.resolve({}) });
+const call = async (handler: { GET: (r: Request, c: unknown) => Promise<Response> }, request: Request) => handler.GET(request, { params: Promise.resolve({}) });
 
 describe("/api/orders (scope orders/read)", () => {
   it("serves a machine client's Bearer token with the scope; its session has no user", async () => {

@@ -280,8 +280,7 @@ describe("requireSession", () => {
   });
 
   it("redirects a signed-out visitor to sign-in, coming back to a same-origin path only", async () => {
-    const signedOut = (returnTo?: string) =>
-      interrupt(() => app.runWithSession(get("/admin"), () => app.requireSession({ groups: ["admins"], returnTo })));
+    const signedOut = (returnTo?: string) => interrupt(() => app.runWithSession(get("/admin"), () => app.requireSession({ groups: ["admins"], returnTo })));
     expect(await signedOut("/admin?tab=2")).toBe(`NEXT_REDIRECT;replace;/auth/sign-in?returnTo=${encodeURIComponent("/admin?tab=2")};307;`);
     expect(await signedOut("//evil.example/admin")).toBe("NEXT_REDIRECT;replace;/auth/sign-in?returnTo=%2F;307;");
     // Outside a request that went through the middleware, the path is unknown: back to /.

@@ -35,7 +35,17 @@ describe("SessionCookies.write", () => {
     const { cookies } = fake.app().core;
     const changes = await cookies.write(new Map(), tokens(1_100, 1_300));
     expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThan(6_000);
-    expect((await cookies.read(parseCookieHeader(pairs(changes.set).map((p) => p.join("=")).join("; "))))?.idToken).toBe(filler(1_300));
+    expect(
+      (
+        await cookies.read(
+          parseCookieHeader(
+            pairs(changes.set)
+              .map((p) => p.join("="))
+              .join("; "),
+          ),
+        )
+      )?.idToken,
+    ).toBe(filler(1_300));
     expect(warn).not.toHaveBeenCalled();
   });
 
@@ -56,13 +66,13 @@ describe("SessionCookies.write", () => {
     },
   );
 
-  it.each([[12_000, 1_000], [30_000, undefined]])(
-    "throws SessionTooLargeError, not RangeError, when an access token of %i characters does not fit even alone",
-    async (access, id) => {
-      const { cookies } = fake.app().core;
-      await expect(cookies.write(new Map(), tokens(access, id))).rejects.toBeInstanceOf(SessionTooLargeError);
-    },
-  );
+  it.each([
+    [12_000, 1_000],
+    [30_000, undefined],
+  ])("throws SessionTooLargeError, not RangeError, when an access token of %i characters does not fit even alone", async (access, id) => {
+    const { cookies } = fake.app().core;
+    await expect(cookies.write(new Map(), tokens(access, id))).rejects.toBeInstanceOf(SessionTooLargeError);
+  });
 
   it("fits the budget in MAX_CHUNKS chunks of a cookie, each Set-Cookie within 4096 bytes", async () => {
     const { cookies } = fake.app().core;
@@ -80,7 +90,10 @@ describe("a sign-in whose tokens are too large for cookies", () => {
   async function signIn(body: () => Promise<Record<string, unknown>>) {
     const app = fake.app({ dev: { allowMissingNonce: true } });
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, (_request, { session }) => Response.json(session.user)));
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, (_request, { session }) => Response.json(session.user)),
+    );
     const start = await browser.fetch("/auth/sign-in?returnTo=/api/me");
     const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
     fake.onToken = async () => ({ status: 200, body: await body() });
@@ -117,8 +130,18 @@ describe("a refresh whose tokens are too large for cookies", () => {
   async function expired() {
     const app = fake.app({ clockTolerance: 0 });
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, (_request, { session }) => Response.json(session.user)));
-    const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, username: "alice", iat: now() - 7_200, exp: now() - 3_600 });
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, (_request, { session }) => Response.json(session.user)),
+    );
+    const accessToken = await fake.sign({
+      sub: "u-1",
+      token_use: "access",
+      client_id: fake.clientId,
+      username: "alice",
+      iat: now() - 7_200,
+      exp: now() - 3_600,
+    });
     const changes = await app.core.cookies.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-r", endsAt: now() + 3_600 });
     for (const { name, value } of changes.set) browser.cookies.set(name, value);
     return { app, browser };
@@ -138,7 +161,12 @@ describe("a refresh whose tokens are too large for cookies", () => {
       status: 200,
       body: {
         ...(await fake.tokenSet()),
-        access_token: await fake.sign({ sub: "11111111-2222-3333-4444-555555555555", token_use: "access", client_id: fake.clientId, "custom:x": filler(13_000) }),
+        access_token: await fake.sign({
+          sub: "11111111-2222-3333-4444-555555555555",
+          token_use: "access",
+          client_id: fake.clientId,
+          "custom:x": filler(13_000),
+        }),
       },
     });
     const names = [...browser.cookies.keys()];

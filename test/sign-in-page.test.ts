@@ -59,7 +59,9 @@ describe("signInPage at start-up", () => {
     ["/auth/callback", /not the callback or sign-out/],
     ["/auth/sign-out", /not the callback or sign-out/],
   ])("refuses %s with a ConfigError naming signInPage", (signInPage, message) => {
-    expect(() => appWith({ signInPage })).toThrow(expect.objectContaining({ code: "ERR_CONFIG", setting: "signInPage", message: expect.stringMatching(message) }));
+    expect(() => appWith({ signInPage })).toThrow(
+      expect.objectContaining({ code: "ERR_CONFIG", setting: "signInPage", message: expect.stringMatching(message) }),
+    );
   });
 
   it("refuses a value that is not a string", () => {

@@ -20,7 +20,10 @@ function appWith(options: CognitoSessionOptions = {}): App {
 
 function browserOf(app: App, cookies?: Map<string, string>): TestBrowser<App> {
   const browser = new TestBrowser(app);
-  browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })));
+  browser.routes.set(
+    "/api/me",
+    app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })),
+  );
   for (const [name, value] of cookies ?? []) browser.cookies.set(name, value);
   return browser;
 }
@@ -244,7 +247,10 @@ describe("revoke against the embedded Cognito (no origin_jti in its tokens)", ()
   it("refuses the session's access token as Bearer after the sign-out", async () => {
     const app = createTestApp();
     const browser = new TestBrowser(app);
-    browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })));
+    browser.routes.set(
+      "/api/me",
+      app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })),
+    );
     await browser.signIn("bob@example.com", inject("cognito").password);
     const accessToken = browser.cookies.get(app.core.cookies.access)!;
     const claims = JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString());

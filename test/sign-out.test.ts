@@ -15,9 +15,7 @@ function postSignOut(browser: TestBrowser, level?: string, headers: Record<strin
     headers: {
       origin: APP_URL,
       "sec-fetch-site": "same-origin",
-      ...(body === undefined
-        ? {}
-        : { "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }),
+      ...(body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded", "content-length": String(body.length) }),
       ...headers,
     },
     ...(body === undefined ? {} : { body }),
@@ -49,7 +47,10 @@ async function stillRefreshes(refreshToken: string): Promise<boolean> {
 async function signedIn(options: CognitoSessionOptions = {}) {
   const app = createTestApp(options);
   const browser = new TestBrowser(app);
-  browser.routes.set("/api/me", app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })));
+  browser.routes.set(
+    "/api/me",
+    app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })),
+  );
   await browser.signIn("bob@example.com");
   return { app, browser, refreshToken: await refreshTokenOf(app, browser) };
 }

@@ -81,15 +81,30 @@ describe("the closing line", () => {
   const green: Counts = { passed: 5, failed: 0, didNotRun: 0, notes: [] };
 
   it("sums the stages; a failed stage with no failed or unrun test (the type check) counts as one failure", () => {
-    expect(total([{ label: "type check", ok: true }, { label: "vitest", ok: true, counts: green }])).toEqual(green);
-    expect(total([{ label: "type check", ok: false }, { label: "vitest", ok: true, counts: green }])).toEqual({
+    expect(
+      total([
+        { label: "type check", ok: true },
+        { label: "vitest", ok: true, counts: green },
+      ]),
+    ).toEqual(green);
+    expect(
+      total([
+        { label: "type check", ok: false },
+        { label: "vitest", ok: true, counts: green },
+      ]),
+    ).toEqual({
       ...green,
       failed: 1,
       notes: ["type check failed: counted as one failure"],
     });
     // A runner that failed its own tests adds nothing for the stage itself.
     const red = vitestCounts(fixture("vitest-broken"), fixture("vitest-list"));
-    expect(total([{ label: "vitest", ok: false, counts: red }, { label: "playwright", ok: true, counts: green }])).toMatchObject({
+    expect(
+      total([
+        { label: "vitest", ok: false, counts: red },
+        { label: "playwright", ok: true, counts: green },
+      ]),
+    ).toMatchObject({
       passed: 6,
       failed: 1,
       didNotRun: 7,

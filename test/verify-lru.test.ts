@@ -83,11 +83,7 @@ describe("Lru, bounded in bytes", () => {
     const keyArb = fc
       .tuple(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 6_000 }), fc.constantFrom("T1", "T2", "T3", "T4"))
       .map(([head, length, end]) => `${head.repeat(length)}${tail.slice(2)}${end}`);
-    const op = fc.oneof(
-      fc.record({ set: keyArb, valueBytes: fc.integer({ min: 0, max: 8_000 }) }),
-      fc.record({ get: keyArb }),
-      fc.record({ delete: keyArb }),
-    );
+    const op = fc.oneof(fc.record({ set: keyArb, valueBytes: fc.integer({ min: 0, max: 8_000 }) }), fc.record({ get: keyArb }), fc.record({ delete: keyArb }));
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1_000, max: 40_000 }), fc.array(op, { maxLength: 80 }), (max, maxBytes, ops) => {
         const lru = new Lru<string, number>(max, maxBytes);

@@ -142,7 +142,20 @@ const rawTime = fc.oneof(
     weight: 3,
     arbitrary: fc.constantFrom(-TOLERANCE - 1, -TOLERANCE, -TOLERANCE + 1, 0, TOLERANCE - 1, TOLERANCE, TOLERANCE + 1).map((d) => String(NOW + d)),
   },
-  fc.constantFrom("1e400", "-1e400", "1e308", "0", "-0", `${NOW - TOLERANCE}.5`, `${NOW + TOLERANCE}.5`, `"${NOW + 60}"`, "null", "true", `[${NOW + 60}]`, "{}"),
+  fc.constantFrom(
+    "1e400",
+    "-1e400",
+    "1e308",
+    "0",
+    "-0",
+    `${NOW - TOLERANCE}.5`,
+    `${NOW + TOLERANCE}.5`,
+    `"${NOW + 60}"`,
+    "null",
+    "true",
+    `[${NOW + 60}]`,
+    "{}",
+  ),
 );
 /** Values worth trying per claim, beside any JSON. */
 const CLAIM_VALUES: Record<string, fc.Arbitrary<string>> = {
@@ -172,8 +185,20 @@ function mutateEntries(entries: Entry[]): fc.Arbitrary<Entry[]> {
           { weight: TIMES.has(name) ? 16 : 80, arbitrary: fc.constant<Entry[]>([[name, raw]]) },
           { weight: 1, arbitrary: fc.constant<Entry[]>([]) },
           { weight: 2, arbitrary: valueFor(name).map((v): Entry[] => [[name, v]]) },
-          { weight: 1, arbitrary: valueFor(name).map((v): Entry[] => [[name, v], [name, raw]]) },
-          { weight: 1, arbitrary: valueFor(name).map((v): Entry[] => [[name, raw], [name, v]]) },
+          {
+            weight: 1,
+            arbitrary: valueFor(name).map((v): Entry[] => [
+              [name, v],
+              [name, raw],
+            ]),
+          },
+          {
+            weight: 1,
+            arbitrary: valueFor(name).map((v): Entry[] => [
+              [name, raw],
+              [name, v],
+            ]),
+          },
         ),
       ),
     )
@@ -184,11 +209,31 @@ const objectText = (entries: Entry[]) => `{${entries.map(([k, v]) => `${JSON.str
 
 const extraName = fc.oneof(
   fc.string({ maxLength: 8 }),
-  fc.constantFrom("__proto__", "constructor", "prototype", "nbf", "nbf", "auth_time", "cognito:groups", "jti", "username", "cognito:username", "scope", "aud", "client_id"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "prototype",
+    "nbf",
+    "nbf",
+    "auth_time",
+    "cognito:groups",
+    "jti",
+    "username",
+    "cognito:username",
+    "scope",
+    "aud",
+    "client_id",
+  ),
 );
 const extraClaims = fc.oneof(
   { weight: 2, arbitrary: fc.constant<Entry[]>([]) },
-  { weight: 1, arbitrary: fc.array(extraName.chain((name) => valueFor(name).map((raw): Entry => [name, raw])), { minLength: 1, maxLength: 3 }) },
+  {
+    weight: 1,
+    arbitrary: fc.array(
+      extraName.chain((name) => valueFor(name).map((raw): Entry => [name, raw])),
+      { minLength: 1, maxLength: 3 },
+    ),
+  },
 );
 /** Arrays or objects nested around the 16-level limit. */
 const nested = fc
@@ -225,20 +270,22 @@ const headerEntries: fc.Arbitrary<Entry[]> = fc
       { weight: 3, arbitrary: fc.constantFrom('"other-kid"', '"unknown"', '""', "42", "null", '["test-kid"]', JSON.stringify("k".repeat(300)), '"TEST-KID"') },
       { weight: 1, arbitrary: fc.constant(undefined) },
     ),
-    fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(
-      fc.oneof(
-        fc.tuple(fc.constantFrom(...KEY_CARRYING), rawJson),
-        fc.tuple(fc.constant("crit"), fc.constantFrom('["b64"]', "[]", '["exp"]', '"b64"', '["x"]')),
-        fc.tuple(fc.constantFrom("b64", "typ", "cty", "zip", "__proto__"), fc.oneof(fc.constantFrom("true", "false", '"JWT"', '"DEF"'), rawJson)),
-      ),
-      { minLength: 1, maxLength: 2 },
-    ) }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant([]) },
+      {
+        weight: 1,
+        arbitrary: fc.array(
+          fc.oneof(
+            fc.tuple(fc.constantFrom(...KEY_CARRYING), rawJson),
+            fc.tuple(fc.constant("crit"), fc.constantFrom('["b64"]', "[]", '["exp"]', '"b64"', '["x"]')),
+            fc.tuple(fc.constantFrom("b64", "typ", "cty", "zip", "__proto__"), fc.oneof(fc.constantFrom("true", "false", '"JWT"', '"DEF"'), rawJson)),
+          ),
+          { minLength: 1, maxLength: 2 },
+        ),
+      },
+    ),
   )
-  .map(([alg, kid, extra]) => [
-    ...(alg === undefined ? [] : ([["alg", alg]] as Entry[])),
-    ...(kid === undefined ? [] : ([["kid", kid]] as Entry[])),
-    ...extra,
-  ]);
+  .map(([alg, kid, extra]) => [...(alg === undefined ? [] : ([["alg", alg]] as Entry[])), ...(kid === undefined ? [] : ([["kid", kid]] as Entry[])), ...extra]);
 
 /** Alterations of a segment's base64url text, made before it is signed. */
 const encodingEdit = fc.oneof(
@@ -288,7 +335,13 @@ function applyEncoding(segment: string, edit: EncodingEdit): string {
 /** Alterations of the signature, after signing. */
 const signatureEdit = fc.oneof(
   { weight: 60, arbitrary: fc.constant((s: string) => s) },
-  { weight: 1, arbitrary: fc.nat().map((at) => (s: string) => { const i = at % s.length; return `${s.slice(0, i)}${s[i] === "A" ? "B" : "A"}${s.slice(i + 1)}`; }) },
+  {
+    weight: 1,
+    arbitrary: fc.nat().map((at) => (s: string) => {
+      const i = at % s.length;
+      return `${s.slice(0, i)}${s[i] === "A" ? "B" : "A"}${s.slice(i + 1)}`;
+    }),
+  },
   { weight: 1, arbitrary: fc.constant((s: string) => s.slice(0, -1)) },
   { weight: 1, arbitrary: fc.constantFrom("A", "AA", "AAA", "=", "==", " ", ".").map((tail) => (s: string) => `${s}${tail}`) },
   { weight: 1, arbitrary: fc.constant(otherTrailingBits) },
@@ -321,7 +374,12 @@ const tokens = fc
     slotMismatch: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     header: headerEntries,
     extra: extraClaims,
-    special: fc.oneof({ weight: 30, arbitrary: fc.constant<Entry[]>([]) }, nested.map((e) => [e]), bulky.map((e) => [e]), fc.constant<Entry[]>([["name", JSON.stringify(`a${NOT_UTF8}b`)]])),
+    special: fc.oneof(
+      { weight: 30, arbitrary: fc.constant<Entry[]>([]) },
+      nested.map((e) => [e]),
+      bulky.map((e) => [e]),
+      fc.constant<Entry[]>([["name", JSON.stringify(`a${NOT_UTF8}b`)]]),
+    ),
     headerEncoding: encodingEdit,
     payloadEncoding: encodingEdit,
     signer: fc.oneof({ weight: 12, arbitrary: fc.constant<TestKey | undefined>(key) }, fc.constantFrom<TestKey | undefined>(other, stranger, undefined)),
@@ -404,15 +462,45 @@ describe.each(RUNTIMES)("the verifier against jose (%s runtime)", (_name, runtim
 
   // Every kind of token jose accepts and ours refuses, one example each.
   it.each<[string, () => { token: string; use?: TokenUse }, string]>([
-    ["a segment padded with =", () => ({ token: (() => { const [h, p] = joseAccepts().split("."); return signed(`${h}=.${p}`, key); })() }), "ERR_TOKEN_MALFORMED"],
-    ["a blank in a segment", () => ({ token: (() => { const [h, p] = joseAccepts().split(".") as [string, string]; return signed(`${h}.${p.slice(0, 9)} ${p.slice(9)}`, key); })() }), "ERR_TOKEN_MALFORMED"],
+    [
+      "a segment padded with =",
+      () => ({
+        token: (() => {
+          const [h, p] = joseAccepts().split(".");
+          return signed(`${h}=.${p}`, key);
+        })(),
+      }),
+      "ERR_TOKEN_MALFORMED",
+    ],
+    [
+      "a blank in a segment",
+      () => ({
+        token: (() => {
+          const [h, p] = joseAccepts().split(".") as [string, string];
+          return signed(`${h}.${p.slice(0, 9)} ${p.slice(9)}`, key);
+        })(),
+      }),
+      "ERR_TOKEN_MALFORMED",
+    ],
     ["a token longer than 32 KB", () => ({ token: joseAccepts({ "custom:bulk": "x".repeat(25_000) }) }), "ERR_TOKEN_MALFORMED"],
     ["claims nested deeper than 16 levels", () => ({ token: joseAccepts({ deep: JSON.parse(`${"[".repeat(18)}${"]".repeat(18)}`) }) }), "ERR_TOKEN_MALFORMED"],
     ["a __proto__ claim", () => ({ token: joseAccepts(JSON.parse('{"__proto__": {"admin": true}}')) }), "ERR_TOKEN_MALFORMED"],
-    ["a jku header (ours never takes a key source from a token)", () => ({ token: joseAccepts({}, { jku: "https://evil.example/jwks" }) }), "ERR_TOKEN_SIGNATURE"],
+    [
+      "a jku header (ours never takes a key source from a token)",
+      () => ({ token: joseAccepts({}, { jku: "https://evil.example/jwks" }) }),
+      "ERR_TOKEN_SIGNATURE",
+    ],
     ["a jwk header", () => ({ token: joseAccepts({}, { jwk: { kty: "RSA" } }) }), "ERR_TOKEN_SIGNATURE"],
     ["crit b64 with b64 true (ours understands no extension)", () => ({ token: joseAccepts({}, { crit: ["b64"], b64: true }) }), "ERR_TOKEN_SIGNATURE"],
-    ["exp of 1e400, which JSON reads as Infinity", () => ({ token: joseAccepts().replace(/^([^.]+)\.[^.]+\.[^.]+$/, (_m, h) => signed(`${h}.${b64(`{"iss":"${ISSUER}","sub":"u","token_use":"access","client_id":"${CLIENT}","iat":${NOW},"exp":1e400}`)}`, key)) }), "ERR_TOKEN_CLAIM"],
+    [
+      "exp of 1e400, which JSON reads as Infinity",
+      () => ({
+        token: joseAccepts().replace(/^([^.]+)\.[^.]+\.[^.]+$/, (_m, h) =>
+          signed(`${h}.${b64(`{"iss":"${ISSUER}","sub":"u","token_use":"access","client_id":"${CLIENT}","iat":${NOW},"exp":1e400}`)}`, key),
+        ),
+      }),
+      "ERR_TOKEN_CLAIM",
+    ],
     ["iat in the future", () => ({ token: joseAccepts({ iat: NOW + 3_600 }) }), "ERR_TOKEN_CLAIM"],
     ["no iat", () => ({ token: joseAccepts({ iat: undefined }) }), "ERR_TOKEN_CLAIM"],
     ["no exp", () => ({ token: joseAccepts({ exp: undefined }) }), "ERR_TOKEN_CLAIM"],
@@ -420,7 +508,11 @@ describe.each(RUNTIMES)("the verifier against jose (%s runtime)", (_name, runtim
     ["auth_time as a string", () => ({ token: joseAccepts({ auth_time: String(NOW) }) }), "ERR_TOKEN_CLAIM"],
     ["an ID token in the access slot", () => ({ token: joseAccepts({ token_use: "id" }) }), "ERR_TOKEN_CLAIM"],
     ["another client's access token", () => ({ token: joseAccepts({ client_id: "otherclient" }) }), "ERR_TOKEN_CLAIM"],
-    ["an ID token whose aud is an array holding the client", () => ({ token: joseAccepts({ token_use: "id", client_id: undefined, aud: [CLIENT] }), use: "id" }), "ERR_TOKEN_CLAIM"],
+    [
+      "an ID token whose aud is an array holding the client",
+      () => ({ token: joseAccepts({ token_use: "id", client_id: undefined, aud: [CLIENT] }), use: "id" }),
+      "ERR_TOKEN_CLAIM",
+    ],
     ["cognito:groups as a string", () => ({ token: joseAccepts({ "cognito:groups": "admins" }) }), "ERR_TOKEN_CLAIM"],
     ["scope as an array", () => ({ token: joseAccepts({ scope: ["openid"] }) }), "ERR_TOKEN_CLAIM"],
   ])("jose accepts and ours refuses %s", async (_what, make, code) => {

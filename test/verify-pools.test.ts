@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { createCore } from "../src/core.ts";
-import { ConfigError, InvalidClaimError, InvalidSignatureError } from "../src/errors.ts";
+import { ConfigError, type InvalidClaimError, InvalidSignatureError } from "../src/errors.ts";
 import { signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
 
@@ -149,7 +149,16 @@ describe("the pools option", () => {
   it("sizes the verified-token cache from tokenCacheSize, 10 000 by default", async () => {
     expect(resolveConfig({ env }).tokenCacheSize).toBe(10_000);
     const core = createCore(
-      resolveConfig({ userPoolId: a.userPoolId, clientId: a.clientId, issuer: a.issuer, jwksUri: a.jwksUri, secret: SECRET, appUrl: "https://app.example.com", env: {}, tokenCacheSize: 2 }),
+      resolveConfig({
+        userPoolId: a.userPoolId,
+        clientId: a.clientId,
+        issuer: a.issuer,
+        jwksUri: a.jwksUri,
+        secret: SECRET,
+        appUrl: "https://app.example.com",
+        env: {},
+        tokenCacheSize: 2,
+      }),
     );
     for (let i = 0; i < 4; i++) await core.verifier.verify(a.accessToken(), "access");
     expect(core.verifier.cachedTokens).toBe(2);
@@ -181,7 +190,10 @@ describe("the embedded Cognito", () => {
     return { access: AuthenticationResult.AccessToken as string, id: AuthenticationResult.IdToken as string };
   }
 
-  const coreFor = (info: ReturnType<typeof inject<"cognito">>, pools: Array<{ userPoolId: string; clientIds: string[]; issuer: string; jwksUri: string }> = []) =>
+  const coreFor = (
+    info: ReturnType<typeof inject<"cognito">>,
+    pools: Array<{ userPoolId: string; clientIds: string[]; issuer: string; jwksUri: string }> = [],
+  ) =>
     createCore(
       resolveConfig({
         userPoolId: info.userPoolId,

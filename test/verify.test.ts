@@ -1,13 +1,6 @@
 import { constants, createHmac, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  InvalidClaimError,
-  InvalidSignatureError,
-  InvalidTokenError,
-  JwksUnavailableError,
-  MalformedTokenError,
-  TokenExpiredError,
-} from "../src/errors.ts";
+import { InvalidClaimError, InvalidSignatureError, InvalidTokenError, JwksUnavailableError, MalformedTokenError, TokenExpiredError } from "../src/errors.ts";
 import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { ENTRY_OVERHEAD } from "../src/verify/lru.ts";
 import { base64UrlToBytes, defaultRuntime } from "../src/verify/runtime.ts";
@@ -78,23 +71,20 @@ describe.each(RUNTIMES)("runtime primitives at and past any token's size (%s run
     expect(runtime.decodeText(base64Url(text))).toBe(text);
   });
 
-  it.each([32_767, 32_768, 40_000])(
-    "verifies RS256 over the UTF-8 bytes of %i three-byte characters, and refuses them changed",
-    async (length) => {
-      const { n, e } = pool.key.publicJwk as { n: string; e: string };
-      const key = await runtime.importRsaKey(n, e);
-      // Ends in "x", so the text fills the scratch room exactly at 32 768 characters and
-      // a signature written over its end would change what is verified.
-      const input = `${"€".repeat(length - 1)}x`;
-      const signature = sign("sha256", Buffer.from(input, "utf8"), pool.key.privateKey).toString("base64url");
-      expect(await runtime.verifyRs256(key, input, signature)).toBe(true);
-      expect(await runtime.verifyRs256(key, `${input.slice(0, -1)}y`, signature)).toBe(false);
-      // A small input after the large one, over its own bytes only.
-      const small = "a.b";
-      const smallSignature = sign("sha256", Buffer.from(small), pool.key.privateKey).toString("base64url");
-      expect(await runtime.verifyRs256(key, small, smallSignature)).toBe(true);
-    },
-  );
+  it.each([32_767, 32_768, 40_000])("verifies RS256 over the UTF-8 bytes of %i three-byte characters, and refuses them changed", async (length) => {
+    const { n, e } = pool.key.publicJwk as { n: string; e: string };
+    const key = await runtime.importRsaKey(n, e);
+    // Ends in "x", so the text fills the scratch room exactly at 32 768 characters and
+    // a signature written over its end would change what is verified.
+    const input = `${"€".repeat(length - 1)}x`;
+    const signature = sign("sha256", Buffer.from(input, "utf8"), pool.key.privateKey).toString("base64url");
+    expect(await runtime.verifyRs256(key, input, signature)).toBe(true);
+    expect(await runtime.verifyRs256(key, `${input.slice(0, -1)}y`, signature)).toBe(false);
+    // A small input after the large one, over its own bytes only.
+    const small = "a.b";
+    const smallSignature = sign("sha256", Buffer.from(small), pool.key.privateKey).toString("base64url");
+    expect(await runtime.verifyRs256(key, small, smallSignature)).toBe(true);
+  });
 
   it("refuses what is not base64url as a signature, without a throw: 4k+1 characters, other alphabets, padding, blanks", async () => {
     const { n, e } = pool.key.publicJwk as { n: string; e: string };
@@ -129,13 +119,10 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
   });
 
   describe("signature: RS256 with the pool's key, and nothing else", () => {
-    it.each(["none", "HS256", "RS384", "RS512", "PS256", "ES256", "rs256", ""])(
-      "refuses alg %j even over a valid RS256 signature",
-      async (alg) => {
-        const token = pool.accessToken({}, { alg });
-        expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
-      },
-    );
+    it.each(["none", "HS256", "RS384", "RS512", "PS256", "ES256", "rs256", ""])("refuses alg %j even over a valid RS256 signature", async (alg) => {
+      const token = pool.accessToken({}, { alg });
+      expect(await refusal(setup().verifier.verify(token, "access"), token)).toBeInstanceOf(InvalidSignatureError);
+    });
 
     it("refuses a header without alg", async () => {
       const token = pool.accessToken({}, { alg: undefined });
@@ -168,8 +155,7 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
       const signers = {
         RS384: (input: string) => sign("sha384", Buffer.from(input), pool.key.privateKey),
-        PS256: (input: string) =>
-          sign("sha256", Buffer.from(input), { key: pool.key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+        PS256: (input: string) => sign("sha256", Buffer.from(input), { key: pool.key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
         ES256: (input: string) => sign("sha256", Buffer.from(input), { key: ec, dsaEncoding: "ieee-p1363" }),
       };
       for (const [alg, signer] of Object.entries(signers)) {
@@ -217,7 +203,7 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       const tampered = [
         editSegment(token, 1, (c) => ({ ...c, sub: "admin" })),
         editSegment(token, 1, (c) => ({ ...c, scope: "openid admin/all" })),
-        editSegment(token, 1, (c) => ({ ...c, exp: c.exp as number + 86400 })),
+        editSegment(token, 1, (c) => ({ ...c, exp: (c.exp as number) + 86400 })),
         editSegment(token, 0, (h) => ({ ...h, typ: "JWT" })),
         `${header}.${pool.accessToken({ sub: "admin" }).split(".")[1]}.${signature}`,
         `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith("AA") ? "BA" : "AA"}`,
@@ -322,9 +308,21 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
       ["base64 padding in the header", () => `${good()[0]}=.${good()[1]}.${good()[2]}`],
       ["standard base64 characters in the payload", () => `${good()[0]}.${good()[1]}+/.${good()[2]}`],
       ["leading whitespace", () => ` ${good().join(".")}`],
-      ["a line break in the payload", () => { const [h, p, s] = good(); return `${h}.${p.slice(0, 8)}\n${p.slice(8)}.${s}`; }],
+      [
+        "a line break in the payload",
+        () => {
+          const [h, p, s] = good();
+          return `${h}.${p.slice(0, 8)}\n${p.slice(8)}.${s}`;
+        },
+      ],
       ["a non-ASCII character in the header", () => good().join(".").replace(/A/, "\u0141")],
-      ["a non-ASCII character in the payload", () => { const [h, p, s] = good(); return `${h}.${p.replace(/A/, "\u0141")}.${s}`; }],
+      [
+        "a non-ASCII character in the payload",
+        () => {
+          const [h, p, s] = good();
+          return `${h}.${p.replace(/A/, "\u0141")}.${s}`;
+        },
+      ],
     ])("refuses %s as malformed, even signed over that text by the pool's key", async (_case, make) => {
       const token = make();
       const dot = token.lastIndexOf(".");
@@ -358,18 +356,18 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
     });
 
     describe("base64UrlToBytes, the decoder every runtime has", () => {
-  it("decodes base64url, and answers anything else with undefined, never a throw", () => {
-    expect(base64UrlToBytes("QUJD")).toEqual(new Uint8Array([65, 66, 67]));
-    expect(base64UrlToBytes("-_8")).toEqual(new Uint8Array(Buffer.from("-_8", "base64url")));
-    expect(base64UrlToBytes("")).toEqual(new Uint8Array(0));
-    // "a" is the whole of the cookie `__Host-ncs.id=a`: atob throws a DOMException on 4k+1 characters.
-    for (const text of ["a", "AAAAA", "QUJD=", "QU+D", "QU/D", "QU D", "QU\nJD", "QUJ\u00c4", "%%%%"]) {
-      expect(base64UrlToBytes(text), JSON.stringify(text)).toBeUndefined();
-    }
-  });
-});
+      it("decodes base64url, and answers anything else with undefined, never a throw", () => {
+        expect(base64UrlToBytes("QUJD")).toEqual(new Uint8Array([65, 66, 67]));
+        expect(base64UrlToBytes("-_8")).toEqual(new Uint8Array(Buffer.from("-_8", "base64url")));
+        expect(base64UrlToBytes("")).toEqual(new Uint8Array(0));
+        // "a" is the whole of the cookie `__Host-ncs.id=a`: atob throws a DOMException on 4k+1 characters.
+        for (const text of ["a", "AAAAA", "QUJD=", "QU+D", "QU/D", "QU D", "QU\nJD", "QUJ\u00c4", "%%%%"]) {
+          expect(base64UrlToBytes(text), JSON.stringify(text)).toBeUndefined();
+        }
+      });
+    });
 
-// The Node runtime decodes every token into one reused buffer: a large token and a small
+    // The Node runtime decodes every token into one reused buffer: a large token and a small
     // one after it, each verified over its own bytes only.
     it("verifies tokens near the 32 KB cap and small ones after them, refusing either tampered", async () => {
       const { verifier } = setup();

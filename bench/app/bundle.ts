@@ -39,7 +39,11 @@ function middlewareBytes({ dir, distDir }: { dir: string; distDir: string }) {
   const manifest = JSON.parse(readFileSync(join(base, "server", "middleware-manifest.json"), "utf8"));
   const entry = manifest.middleware?.["/"];
   if (!entry) throw new Error(`${dir}: the build has no Edge middleware`);
-  const files: string[] = [...entry.files, ...(entry.wasm ?? []).map((w: { filePath: string }) => w.filePath), ...(entry.assets ?? []).map((a: { filePath: string }) => a.filePath)];
+  const files: string[] = [
+    ...entry.files,
+    ...(entry.wasm ?? []).map((w: { filePath: string }) => w.filePath),
+    ...(entry.assets ?? []).map((a: { filePath: string }) => a.filePath),
+  ];
   let raw = 0;
   let gzip = 0;
   for (const file of files) {
@@ -52,7 +56,10 @@ function middlewareBytes({ dir, distDir }: { dir: string; distDir: string }) {
 const started = Date.now();
 const builds = [
   { name: "next-cognito-session (the example's middleware.ts)", ours: true, size: middlewareBytes(buildExample("middleware", TAG)) },
-  { name: `@aws-amplify/adapter-nextjs ${versionOf("@aws-amplify/adapter-nextjs")} + aws-amplify ${versionOf("aws-amplify")}`, size: middlewareBytes(buildPeer("amplify")) },
+  {
+    name: `@aws-amplify/adapter-nextjs ${versionOf("@aws-amplify/adapter-nextjs")} + aws-amplify ${versionOf("aws-amplify")}`,
+    size: middlewareBytes(buildPeer("amplify")),
+  },
   { name: `@auth0/nextjs-auth0 ${versionOf("@auth0/nextjs-auth0/server")}`, size: middlewareBytes(buildPeer("auth0")) },
   { name: `next-auth ${versionOf("next-auth")}`, size: middlewareBytes(buildPeer("authjs")) },
   { name: "Next alone (do-nothing middleware)", baseline: true, size: middlewareBytes(buildExample("bare", TAG)) },
@@ -68,7 +75,8 @@ writeResult({
   title: "Middleware bundle size",
   tables: [
     {
-      title: "Edge middleware bundle (files in the middleware manifest) after `next build`; above Next = minus Next's do-nothing middleware; ×ours = that row over ours, gzipped",
+      title:
+        "Edge middleware bundle (files in the middleware manifest) after `next build`; above Next = minus Next's do-nothing middleware; ×ours = that row over ours, gzipped",
       columns: ["middleware", "files", "raw", "gzip", "above Next, gzip", "×ours (gzip)"],
       rows: builds.map((b) => [
         b.name,
@@ -86,7 +94,13 @@ writeResult({
     against: `${b.name}: ${kb(b.size.gzip)} (${kb(b.size.raw)})`,
     ratio: fmtRatio(b.size.gzip / ours.size.gzip),
   })),
-  goals: [{ goal: "the smallest middleware bundle of the three", met: smallest, figure: libraries.map((b) => `${b.name.split(" (")[0]} ${kb(b.size.gzip)}`).join(", ") }],
+  goals: [
+    {
+      goal: "the smallest middleware bundle of the three",
+      met: smallest,
+      figure: libraries.map((b) => `${b.name.split(" (")[0]} ${kb(b.size.gzip)}`).join(", "),
+    },
+  ],
   charts: [
     {
       title: "Middleware bundle, gzipped (KB, lower is better)",

@@ -153,7 +153,13 @@ try {
       "Without middleware the page still calls getServerSession() and /api/me still runs withAuth(), so both verify the session themselves: the difference is what the middleware adds, Next's own cost of running a middleware included (the do-nothing row).",
       "Steady state: the session is valid for an hour, so no refresh happens during the runs; verified tokens and unsealed cookies are cached after the first request.",
     ],
-    figures: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, routes: figures.map(({ route, by }) => ({ route, ...by })), samples: Object.fromEntries(samples) },
+    figures: {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      routes: figures.map(({ route, by }) => ({ route, ...by })),
+      samples: Object.fromEntries(samples),
+    },
   });
   console.log(
     `\nend to end: ${figures.map((f) => `${f.route} middleware.ts/none ${fmtRatio(f.over("on", "off"))}, proxy.ts/none ${fmtRatio(f.over("proxy", "off"))}, do-nothing/none ${fmtRatio(f.over("bare", "off"))}`).join("; ")}`,

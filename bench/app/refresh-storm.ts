@@ -71,7 +71,11 @@ try {
     const steadyMs = await burst(steady.app, valid);
     if (steady.proxy.calls.length !== before) throw new Error("a burst with a valid session called Cognito");
     rounds.push({ refreshCalls, cognitoCalls, storm: stormMs, steady: steadyMs });
-    const q = (ms: number[], p: number) => quantile([...ms].sort((x, y) => x - y), p);
+    const q = (ms: number[], p: number) =>
+      quantile(
+        [...ms].sort((x, y) => x - y),
+        p,
+      );
     console.log(
       `round ${round + 1}: ${refreshCalls} refresh call(s), ${cognitoCalls} call(s) to Cognito in all; ` +
         `p50 ${fmt(q(stormMs, 0.5))} ms vs ${fmt(q(steadyMs, 0.5))} ms, p99 ${fmt(q(stormMs, 0.99))} ms vs ${fmt(q(steadyMs, 0.99))} ms`,
@@ -80,7 +84,11 @@ try {
 
   const quantiles = { p50: 0.5, p99: 0.99, max: 1 } as const;
   type Figure = keyof typeof quantiles;
-  const at = (ms: number[], k: Figure) => quantile([...ms].sort((x, y) => x - y), quantiles[k]);
+  const at = (ms: number[], k: Figure) =>
+    quantile(
+      [...ms].sort((x, y) => x - y),
+      quantiles[k],
+    );
   const latency = (k: Figure) => ({
     storm: summarize(rounds.map((r) => at(r.storm, k))),
     steady: summarize(rounds.map((r) => at(r.steady, k))),
@@ -116,7 +124,9 @@ try {
         ratio: `+${fmt(figures.p99.added.median)} ms p99`,
       },
     ],
-    goals: [{ goal: `one call to Cognito per storm of ${BURST} requests`, met: allOne, figure: `calls per run: ${rounds.map((r) => r.refreshCalls).join(", ")}` }],
+    goals: [
+      { goal: `one call to Cognito per storm of ${BURST} requests`, met: allOne, figure: `calls per run: ${rounds.map((r) => r.refreshCalls).join(", ")}` },
+    ],
     charts: [
       {
         title: `Refresh storm: latency of ${BURST} concurrent requests, expired vs valid session (ms, median of runs)`,

@@ -213,5 +213,4 @@ export async function envelope(): Promise<Contender> {
 const FORWARDED = { host: "localhost:3000", "x-forwarded-host": "localhost:3000", "x-forwarded-proto": "http", "x-forwarded-port": "3000" };
 
 /** A request for the protected page carrying `cookie`, as Next's server hands it to middleware. */
-export const requestWith = (cookie: string) =>
-  new NextRequest(PROTECTED, { headers: { ...FORWARDED, cookie, accept: "text/html" } });
+export const requestWith = (cookie: string) => new NextRequest(PROTECTED, { headers: { ...FORWARDED, cookie, accept: "text/html" } });

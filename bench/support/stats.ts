@@ -86,7 +86,11 @@ export function machine() {
 /** Print a table as aligned text, so every figure is on stdout too. */
 export function printTable(title: string, columns: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (c ?? "").padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(columns));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));

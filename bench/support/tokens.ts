@@ -83,8 +83,23 @@ export async function createTestPool(): Promise<TestPool> {
       // A throwaway certificate for Cognito's host name, trusted only by the agent below.
       execFileSync(
         "openssl",
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${COGNITO_HOST}`,
-          "-addext", `subjectAltName=DNS:${COGNITO_HOST}`, "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          `/CN=${COGNITO_HOST}`,
+          "-addext",
+          `subjectAltName=DNS:${COGNITO_HOST}`,
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
         { stdio: "ignore" },
       );
       const cert = readFileSync(join(dir, "cert.pem"));

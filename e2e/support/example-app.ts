@@ -49,8 +49,7 @@ export const config = {
 `;
 
 /** Where a variant is built from: app-example itself, or a copy beside it named by `tag`. */
-const sourceDir = (variant: Variant, tag: string) =>
-  variant === "proxy" ? join(root, "app-example") : join(root, `.${tag}-app-${variant}`);
+const sourceDir = (variant: Variant, tag: string) => (variant === "proxy" ? join(root, "app-example") : join(root, `.${tag}-app-${variant}`));
 
 /** The app folder for a variant: app-example itself, or a copy with middleware.ts (Edge, or do-nothing) or none. */
 function appDir(variant: Variant, tag: string): string {

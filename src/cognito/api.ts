@@ -39,7 +39,10 @@ export async function callCognito<T>(options: CognitoApiOptions, action: string,
     // A proxy's HTML error page: fall through to the status check.
   }
   if (response.ok) return parsed as T;
-  const type = String(parsed.__type ?? parsed.code ?? "").split("#").pop() ?? "";
+  const type =
+    String(parsed.__type ?? parsed.code ?? "")
+      .split("#")
+      .pop() ?? "";
   if (response.status >= 500 || type === "" || type === "InternalErrorException") {
     throw new CognitoUnavailableError(`Cognito ${action} answered ${response.status}`);
   }
@@ -53,9 +56,7 @@ export async function callCognito<T>(options: CognitoApiOptions, action: string,
 /** `SECRET_HASH` for clients with a secret: Base64(HMAC-SHA256(secret, username + clientId)). */
 export async function secretHash(clientSecret: string, username: string, clientId: string): Promise<string> {
   const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(clientSecret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(clientSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(username + clientId)));
   let binary = "";
   for (const byte of mac) binary += String.fromCharCode(byte);

@@ -60,10 +60,7 @@ export class OAuthClient {
   }
 
   /** Exchange the callback's code. `callback` is the full callback URL as received. */
-  async exchangeCode(
-    callback: URL,
-    expected: { state: string; nonce: string; codeVerifier: string },
-  ): Promise<IssuedTokens> {
+  async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string }): Promise<IssuedTokens> {
     return this.#call(async () => {
       const params = oauth.validateAuthResponse(this.server, this.client, callback, expected.state);
       const response = await oauth.authorizationCodeGrantRequest(
@@ -75,10 +72,7 @@ export class OAuthClient {
         expected.codeVerifier,
         this.#options(),
       );
-      const expectedNonce =
-        this.config.dev.allowMissingNonce && !(await idTokenHasNonce(response.clone()))
-          ? oauth.expectNoNonce
-          : expected.nonce;
+      const expectedNonce = this.config.dev.allowMissingNonce && !(await idTokenHasNonce(response.clone())) ? oauth.expectNoNonce : expected.nonce;
       const result = await oauth.processAuthorizationCodeResponse(this.server, this.client, response, {
         expectedNonce,
         requireIdToken: true,
@@ -90,13 +84,7 @@ export class OAuthClient {
   /** Redeem a refresh token at `/oauth2/token`. */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     return this.#call(async () => {
-      const response = await oauth.refreshTokenGrantRequest(
-        this.server,
-        this.client,
-        this.#auth,
-        refreshToken,
-        this.#options(),
-      );
+      const response = await oauth.refreshTokenGrantRequest(this.server, this.client, this.#auth, refreshToken, this.#options());
       return toIssued(await oauth.processRefreshTokenResponse(this.server, this.client, response));
     });
   }

@@ -69,11 +69,7 @@ export function isAllowedScheme(url: URL): boolean {
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts allowed over plain http. */
 export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname === "[::1]" ||
-    /^127(?:\.\d{1,3}){3}$/.test(hostname)
-  );
+  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 function url(setting: string, value: string, { allowPath = true } = {}): URL {
@@ -187,10 +183,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     else if (same.jwksUri.href !== extra.jwksUri.href) throw new ConfigError(`pools[${i}].jwksUri`, "differs for the same issuer");
     else same.clientIds = [...new Set([...same.clientIds, ...extra.clientIds])];
   });
-  const endpoint = url(
-    "COGNITO_ENDPOINT",
-    pick(options.endpoint, "COGNITO_ENDPOINT") ?? `https://cognito-idp.${region}.amazonaws.com/`,
-  );
+  const endpoint = url("COGNITO_ENDPOINT", pick(options.endpoint, "COGNITO_ENDPOINT") ?? `https://cognito-idp.${region}.amazonaws.com/`);
   const domainValue = pick(options.domain, "COGNITO_DOMAIN");
   const domain = domainValue === undefined ? undefined : url("COGNITO_DOMAIN", domainValue.replace(/\/+$/, ""));
 
@@ -198,7 +191,7 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
 
   const rawSecrets =
     options.secret === undefined
-      ? (required(undefined, "SESSION_SECRET").split(","))
+      ? required(undefined, "SESSION_SECRET").split(",")
       : Array.isArray(options.secret)
         ? options.secret
         : options.secret.split(",");
@@ -260,10 +253,7 @@ function resolveSessions(options: CognitoSessionOptions): ResolvedConfig["sessio
   return sessions;
 }
 
-function resolveSignInPage(
-  page: string | undefined,
-  { basePath, appUrl }: { basePath: string; appUrl: URL },
-): string {
+function resolveSignInPage(page: string | undefined, { basePath, appUrl }: { basePath: string; appUrl: URL }): string {
   if (page === undefined) return `${basePath}/sign-in`;
   if (typeof page !== "string" || safeReturnTo(page, appUrl) !== page || /[?#]/.test(page)) {
     throw new ConfigError("signInPage", "must be a path on APP_URL without a query, e.g. /sign-in");

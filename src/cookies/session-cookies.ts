@@ -137,9 +137,7 @@ export class SessionCookies {
     this.#sealedNames = chunkNames(this.sealed);
     this.sealer = new Sealer(config.secrets);
     this.server =
-      config.sessions === "server"
-        ? new ServerSessions(this.id, config.store, this.sealer, config.secrets, (maxAge) => this.attributes(maxAge))
-        : undefined;
+      config.sessions === "server" ? new ServerSessions(this.id, config.store, this.sealer, config.secrets, (maxAge) => this.attributes(maxAge)) : undefined;
   }
 
   /** Seals held opened for warm reads. */
@@ -200,7 +198,11 @@ export class SessionCookies {
     const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));
     const sealed = sent.sealed.map(own);
     // The seal's chunks and the access token are copied in; what the seal holds is the sealer's.
-    this.#opened.set(tail, { sealed, tokens, exp: envelope.exp }, sealed.reduce((n, part) => n + part.length, tokens.accessToken.length));
+    this.#opened.set(
+      tail,
+      { sealed, tokens, exp: envelope.exp },
+      sealed.reduce((n, part) => n + part.length, tokens.accessToken.length),
+    );
     return tokens;
   }
 

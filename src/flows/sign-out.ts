@@ -2,7 +2,7 @@ import { callCognito } from "../cognito/api.ts";
 import type { SignOutLevel } from "../config/options.ts";
 import type { Core } from "../core.ts";
 import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
-import { type CookieChanges, type StoredTokens } from "../cookies/session-cookies.ts";
+import type { CookieChanges, StoredTokens } from "../cookies/session-cookies.ts";
 import { isCode, type TokenExpiredError } from "../errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
 import type { AccessTokenClaims } from "../verify/verifier.ts";

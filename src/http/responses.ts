@@ -41,7 +41,10 @@ function markPrivate(headers: Headers): void {
 }
 
 function mergeVary(vary: string | null): string {
-  const names = (vary ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  const names = (vary ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.includes("*")) return "*";
   const have = new Set(names.map((name) => name.toLowerCase()));
   return [...names, ...CREDENTIALS.filter((name) => !have.has(name.toLowerCase()))].join(", ");

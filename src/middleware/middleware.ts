@@ -62,8 +62,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
 
     const jar = parseCookieHeader(request.headers.get("cookie"));
     // An API client's Bearer token is judged alone; otherwise the cookie session, refreshed when due.
-    const { session, changes, unavailable, refreshFailed } =
-      (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
+    const { session, changes, unavailable, refreshFailed } = (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
 
     // Every rule covering the path holds, so the strictest answer wins.
     // The page signed-out visitors are sent to is never behind a rule itself: it would send
@@ -78,7 +77,10 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
         response.headers.set("retry-after", "5");
         return withCookies(response, changes);
       }
-      const decision = authorizeAll(session, matched.map((m) => m.rule));
+      const decision = authorizeAll(
+        session,
+        matched.map((m) => m.rule),
+      );
       if (!decision.allowed) {
         const scopes = [...new Set(matched.flatMap((m) => m.rule.scopes ?? []))];
         if (!page) return withCookies(challenge(realm, decision.reason, scopes), changes);

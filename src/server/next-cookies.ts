@@ -57,5 +57,7 @@ export async function refreshAndPersist<Custom extends CustomAttributes>(
  */
 export async function refreshCurrentSession<Custom extends CustomAttributes>(core: Core): Promise<Session<Custom> | null> {
   const headers = await requestHeaders();
-  return refreshAndPersist<Custom>(core, parseCookieHeader(headers.get("cookie")), writeCookieChanges, { refresh: refreshFailedUpstream(headers) === undefined });
+  return refreshAndPersist<Custom>(core, parseCookieHeader(headers.get("cookie")), writeCookieChanges, {
+    refresh: refreshFailedUpstream(headers) === undefined,
+  });
 }

@@ -21,10 +21,7 @@ export async function sessionOfRequest<Custom extends CustomAttributes>(
  * The session of a request that names an `Authorization: Bearer` token, judged by that
  * token alone (cookies are not looked at); undefined when the request names none.
  */
-export async function bearerSession<Custom extends CustomAttributes>(
-  core: Core,
-  headers: Headers,
-): Promise<Resolution<Custom> | undefined> {
+export async function bearerSession<Custom extends CustomAttributes>(core: Core, headers: Headers): Promise<Resolution<Custom> | undefined> {
   const authorization = headers.get("authorization");
   if (authorization === null || !/^bearer(?:\s|$)/i.test(authorization)) return undefined;
   // fromBearer throws nothing but an outage.

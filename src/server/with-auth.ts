@@ -11,10 +11,7 @@ import type { SessionState } from "./server-api.ts";
 /** What a protected route handler receives next to the request. */
 export type AuthContext<Custom extends CustomAttributes, Ctx> = Ctx & { session: Session<Custom> };
 
-export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (
-  request: Request,
-  context: AuthContext<Custom, Ctx>,
-) => Response | Promise<Response>;
+export type AuthedHandler<Custom extends CustomAttributes, Ctx> = (request: Request, context: AuthContext<Custom, Ctx>) => Response | Promise<Response>;
 
 /**
  * Wrap a route handler so it runs only with a session meeting `rule`: the cookie session

@@ -96,9 +96,23 @@ export function getAccessToken(session: Session<any>): string {
 }
 
 const RESERVED_ID_CLAIMS = new Set([
-  "sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "jti", "origin_jti",
-  "event_id", "nonce", "at_hash", "cognito:username", "cognito:groups", "cognito:roles",
-  "cognito:preferred_role", "identities",
+  "sub",
+  "iss",
+  "aud",
+  "exp",
+  "iat",
+  "auth_time",
+  "token_use",
+  "jti",
+  "origin_jti",
+  "event_id",
+  "nonce",
+  "at_hash",
+  "cognito:username",
+  "cognito:groups",
+  "cognito:roles",
+  "cognito:preferred_role",
+  "identities",
 ]);
 
 /** A session's fields but its expiry, built once per claims. */
@@ -109,10 +123,7 @@ type SessionParts = Omit<Session<any>, "expiresAt">;
  * objects per token and freezes them, so the same tokens give the same objects and a warm
  * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
  */
-const built = new WeakMap<
-  AccessTokenClaims,
-  { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<any> }
->();
+const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<any> }>();
 
 /**
  * Build the session from verified claims. Sessions of the same tokens are one object,

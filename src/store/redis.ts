@@ -66,18 +66,16 @@ export class RedisStore implements SessionStore {
    * pull node-redis (TCP sockets) into the Edge bundle; Node resolves it at run time.
    */
   #clientOf(): Promise<Client> {
-    this.#client ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "redis") as Promise<typeof import("redis")>).then(
-      ({ createClient }) => {
-        const client = createClient({
-          url: this.#url,
-          disableOfflineQueue: true,
-          socket: { connectTimeout: this.timeoutMs, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-        }) as Client;
-        // node-redis emits connection errors as events; unheard, they would crash the process.
-        client.on("error", () => {});
-        return client;
-      },
-    );
+    this.#client ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "redis") as Promise<typeof import("redis")>).then(({ createClient }) => {
+      const client = createClient({
+        url: this.#url,
+        disableOfflineQueue: true,
+        socket: { connectTimeout: this.timeoutMs, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+      }) as Client;
+      // node-redis emits connection errors as events; unheard, they would crash the process.
+      client.on("error", () => {});
+      return client;
+    });
     return this.#client;
   }
 
@@ -111,7 +109,13 @@ export class RedisStore implements SessionStore {
     if (this.#listening) this.#readAll();
     else this.#subscribed ??= this.#subscribe();
     // The first connection is waited for no longer than a command: when it comes later, the keys are read then.
-    if (await this.#bounded(this.#subscribed!).then(() => true, () => false)) await this.#catchingUp;
+    if (
+      await this.#bounded(this.#subscribed!).then(
+        () => true,
+        () => false,
+      )
+    )
+      await this.#catchingUp;
   }
 
   /**

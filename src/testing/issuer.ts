@@ -175,10 +175,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     jwksMode: "up",
     accessToken(claims = {}, header = {}) {
       const sub = typeof claims.sub === "string" ? claims.sub : randomUUID();
-      return signPayload(
-        { ...common(sub), token_use: "access", client_id: clientId, scope: "openid email profile", username: sub, ...claims },
-        header,
-      );
+      return signPayload({ ...common(sub), token_use: "access", client_id: clientId, scope: "openid email profile", username: sub, ...claims }, header);
     },
     idToken(claims = {}, header = {}) {
       const sub = typeof claims.sub === "string" ? claims.sub : randomUUID();

@@ -77,12 +77,7 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
       return key as unknown as RsaPublicKey;
     },
     verifyRs256: (key, signingInput, signature) =>
-      crypto.verify(
-        "sha256",
-        data(signingInput),
-        key as unknown as import("node:crypto").KeyObject,
-        bytes(signature, DATA_BYTES, SIGNATURE_BYTES),
-      ),
+      crypto.verify("sha256", data(signingInput), key as unknown as import("node:crypto").KeyObject, bytes(signature, DATA_BYTES, SIGNATURE_BYTES)),
   };
 }
 

@@ -18,10 +18,7 @@ export interface SeenCall {
  * What the proxy does with a refresh call instead of passing it on: answer with a status
  * and Cognito-shaped error, hang until the caller gives up, or tamper with the tokens.
  */
-export type Fault =
-  | { status: number; error: string }
-  | "hang"
-  | "tamper";
+export type Fault = { status: number; error: string } | "hang" | "tamper";
 
 /**
  * A small HTTP proxy in front of cognito-local that counts refresh calls, and where

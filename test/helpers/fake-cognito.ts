@@ -131,9 +131,7 @@ export class FakeCognito {
   /** Sign `claims` with the fake's key (or `key`), as Cognito would: RS256, kid in the header. */
   async sign(claims: Record<string, unknown>, key: CryptoKey = this.#privateKey!, lifetime = 3600): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: this.issuer, iat: now, exp: now + lifetime, ...claims })
-      .setProtectedHeader({ alg: "RS256", kid: "fake-key" })
-      .sign(key);
+    return new SignJWT({ iss: this.issuer, iat: now, exp: now + lifetime, ...claims }).setProtectedHeader({ alg: "RS256", kid: "fake-key" }).sign(key);
   }
 
   /**

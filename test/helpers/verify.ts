@@ -12,11 +12,7 @@ export const RUNTIMES: Array<[name: string, runtime: Runtime]> = [
 ];
 
 /** A verifier accepting `issuers` (each with its own client and JWKS), on `runtime`. */
-export function verifierFor(
-  issuers: TestIssuer[],
-  runtime: Runtime,
-  options: { clockTolerance?: number; cacheSize?: number; jwks?: JwksOptions } = {},
-) {
+export function verifierFor(issuers: TestIssuer[], runtime: Runtime, options: { clockTolerance?: number; cacheSize?: number; jwks?: JwksOptions } = {}) {
   const pools = issuers.map((issuer) => ({
     issuer: issuer.issuer,
     clientIds: [issuer.clientId],
@@ -41,12 +37,7 @@ export async function refusal(promise: Promise<unknown>, token: string): Promise
     (caught: unknown) => caught,
   );
   expect(error, "the token was accepted").toBeInstanceOf(CognitoSessionError);
-  const visible = [
-    (error as Error).message,
-    (error as Error).stack ?? "",
-    String((error as Error).cause ?? ""),
-    JSON.stringify(error),
-  ].join("\n");
+  const visible = [(error as Error).message, (error as Error).stack ?? "", String((error as Error).cause ?? ""), JSON.stringify(error)].join("\n");
   for (const segment of token.split(".")) {
     if (segment.length >= 8) expect(visible).not.toContain(segment);
   }

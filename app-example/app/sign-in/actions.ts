@@ -42,9 +42,7 @@ export async function signInAction(previous: SignInState, form: FormData): Promi
       return { step: "new-password", requiredAttributes: result.requiredAttributes, message: "Please choose a new password." };
     case "failed":
       // Only a new password that missed the policy is asked for again; anything else starts over.
-      return result.reason === "invalid-new-password"
-        ? { ...state, message: result.message }
-        : { step: "password", message: result.message };
+      return result.reason === "invalid-new-password" ? { ...state, message: result.message } : { step: "password", message: result.message };
   }
 }
 
