@@ -7,8 +7,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^next-cognito-session\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^next-cognito-session\/redis$/, replacement: src("redis/index.ts") },
-      { find: /^next-cognito-session\/middleware$/, replacement: src("middleware/index.ts") },
+      { find: /^next-cognito-session\/redis$/, replacement: src("redis.ts") },
+      { find: /^next-cognito-session\/middleware$/, replacement: src("middleware.ts") },
       { find: /^next-cognito-session$/, replacement: src("index.ts") },
     ],
   },

@@ -2,7 +2,7 @@
 // session is stored, and what the browser then sends back in `Cookie` on every request.
 // A standard Cognito token set, and one whose ID token carries 6 KB of custom attributes.
 // Each library's cookies are made by its own code; nothing here is timed.
-import { toSetCookieHeaders } from "../src/cookies/session-cookies.ts";
+import { toSetCookieHeaders } from "../src/persistence/changes.ts";
 import { APP_URL, amplifyInternals, auth0, authjs, ironSession, ourApp, requestWith, sessionCookies } from "./support/contenders.ts";
 import { fmt, fmtRatio, writeResult } from "./support/stats.ts";
 import { CLIENT_ID, createTestPool, type TokenSet } from "./support/tokens.ts";

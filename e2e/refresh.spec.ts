@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { decodeJwt } from "jose";
 import { envFor } from "../scripts/cognito-local.mjs";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { SessionCookies } from "../src/cookies/session-cookies.ts";
+import { SessionCookies } from "../src/persistence/session-cookies.ts";
 import { CountingProxy } from "../test/helpers/counting-proxy.ts";
 import { signInHosted } from "./fixtures.ts";
 import { type RunningExample, startExample } from "./support/example-app.ts";

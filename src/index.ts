@@ -1,17 +1,18 @@
-export { createCognitoSession, type CognitoSession } from "./create.ts";
-export type { AuthMiddleware, MiddlewareHandler } from "./middleware/middleware.ts";
+export { createCognitoSession, type CognitoSession } from "./next/create.ts";
+export type { AuthMiddleware, MiddlewareHandler } from "./next/middleware.ts";
 export type { CognitoSessionOptions, SignOutLevel } from "./config/options.ts";
 export type {
   NewPasswordInput,
-  PasswordApi,
   PasswordFailure,
   PasswordSignInInput,
   PasswordSignInResult,
 } from "./flows/password.ts";
-export { safeReturnTo } from "./flows/return-to.ts";
+export type { PasswordApi } from "./next/password-api.ts";
+export { safeReturnTo } from "./lib/return-to.ts";
 export type { ResolvedConfig } from "./config/resolve.ts";
 export type { Secret } from "./config/secret.ts";
-export type { AccessRule, Decision } from "./session/authorize.ts";
+export type { AccessRule } from "./config/options.ts";
+export type { Decision } from "./session/authorize.ts";
 export { authorize } from "./session/authorize.ts";
 export {
   getAccessToken,
@@ -21,8 +22,8 @@ export {
   type StandardAttributes,
 } from "./session/session.ts";
 export type { AccessTokenClaims, IdTokenClaims, TokenUse } from "./verify/verifier.ts";
-export type { AuthContext, AuthedHandler } from "./server/with-auth.ts";
-export type { RequireSessionOptions, ServerApi } from "./server/server-api.ts";
+export type { AuthContext, AuthedHandler } from "./next/with-auth.ts";
+export type { RequireSessionOptions, ServerApi } from "./next/server-api.ts";
 export {
   AccessDeniedError,
   CognitoRejectedError,
@@ -42,6 +43,6 @@ export {
   SessionTooLargeError,
   StoreUnavailableError,
   TokenExpiredError,
-} from "./errors.ts";
+} from "./lib/errors.ts";
 export { MemoryStore } from "./store/memory.ts";
 export type { SessionStore } from "./store/store.ts";

@@ -13,11 +13,12 @@ import {
   ConfigError,
   createCognitoSession,
 } from "../src/index.ts";
-import { createCognitoMiddleware } from "../src/middleware/index.ts";
+import { createCognitoMiddleware } from "../src/middleware.ts";
 import { toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import type { AccessTokenClaims } from "../src/verify/verifier.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 let own: TestIssuer;
 let partner: TestIssuer;
@@ -166,7 +167,7 @@ describe("in an app with a partner pool", () => {
     const fresh = createCognitoSession(options());
     const route = fresh.withAuth({ groups: ["admins"] }, () => Response.json({ ok: true }));
     const statusOf = async (issuer: TestIssuer) => {
-      const { set } = await fresh.core.cookies.write(new Map(), {
+      const { set } = await coreOf(fresh).cookies.write(new Map(), {
         accessToken: adminOf(issuer),
         idToken: undefined,
         refreshToken: undefined,

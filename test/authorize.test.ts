@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileRules } from "../src/middleware/rules.ts";
+import { compileRules } from "../src/http/rules.ts";
 import { authorize, authorizeAll, checkRule } from "../src/session/authorize.ts";
 import { toSession } from "../src/session/session.ts";
 import type { AccessTokenClaims } from "../src/verify/verifier.ts";

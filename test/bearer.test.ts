@@ -5,6 +5,7 @@ import { createHmac, createPublicKey } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 let pool: TestIssuer;
 let partner: TestIssuer;
@@ -97,7 +98,7 @@ describe("tokens that must be refused, end to end", () => {
 
   it("sends a page request carrying each as its session cookie to sign-in, and clears the cookie", async () => {
     const { app, browser } = appFor(pool);
-    const name = app.core.cookies.access;
+    const name = coreOf(app).cookies.access;
     for (const [what, token] of attacks()) {
       browser.cookies.clear();
       const response = await browser.fetch("/dashboard", { headers: { cookie: `${name}=${token}` } });
@@ -142,7 +143,7 @@ describe("Bearer access tokens", () => {
 
   it("are judged alone: a bad Bearer token is 401 even next to a valid session cookie", async () => {
     const { app, browser } = appFor(pool);
-    const cookie = `${app.core.cookies.access}=${pool.accessToken({ scope: "orders/read" })}`;
+    const cookie = `${coreOf(app).cookies.access}=${pool.accessToken({ scope: "orders/read" })}`;
     expect((await browser.fetch("/api/orders", { headers: { ...json, cookie } })).status).toBe(200);
     expect((await browser.fetch("/api/orders", { headers: { ...bearer(pool.idToken()), cookie } })).status).toBe(401);
   });
@@ -168,7 +169,7 @@ describe("when the pool's keys cannot be fetched", () => {
     try {
       const { app, browser } = appFor(down);
       const token = down.accessToken({ scope: "orders/read" });
-      const cookie = `${app.core.cookies.access}=${token}`;
+      const cookie = `${coreOf(app).cookies.access}=${token}`;
       const cases: Array<[string, Record<string, string>]> = [
         ["/dashboard", { accept: "text/html", cookie }],
         ["/api/orders", { ...json, cookie }],
@@ -195,7 +196,7 @@ describe("when the pool's keys cannot be fetched", () => {
     hung.jwksMode = "hang";
     try {
       const { app, browser } = appFor(hung, { timeoutMs: 300 });
-      expect(app.core.jwks.timeoutMs).toBe(300);
+      expect(coreOf(app).jwks.timeoutMs).toBe(300);
       expect((await browser.fetch("/api/me", { headers: bearer(hung.accessToken()) })).status).toBe(503);
     } finally {
       await hung.close();

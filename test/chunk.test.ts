@@ -10,9 +10,10 @@ import {
   readChunked,
   setCookie,
   splitChunks,
-} from "../src/cookies/jar.ts";
-import { toSetCookieHeaders } from "../src/cookies/session-cookies.ts";
+} from "../src/persistence/jar.ts";
+import { toSetCookieHeaders } from "../src/persistence/changes.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 const attributes = { httpOnly: true, secure: true, sameSite: "lax" as const, path: "/", maxAge: 30 * 24 * 3600 };
 const jarOf = (chunks: Array<[string, string]>): CookieJar => new Map(chunks.map(([n, v]) => [n, [v]]));
@@ -86,13 +87,13 @@ describe("session cookies over 4 KB", () => {
       app.withAuth({}, (_req, { session }) => Response.json(session.user)),
     );
     const callback = await browser.signIn(email);
-    const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.idToken!.length).toBeGreaterThan(5_500);
 
     const lines = callback.headers.getSetCookie();
     for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(MAX_SET_COOKIE);
     expect(browser.cookieHeader().length).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
-    const sealedChunks = [...browser.cookies.keys()].filter((n) => n.startsWith(`${app.core.cookies.sealed}.`));
+    const sealedChunks = [...browser.cookies.keys()].filter((n) => n.startsWith(`${coreOf(app).cookies.sealed}.`));
     expect(sealedChunks.length).toBeGreaterThanOrEqual(2);
 
     const attributes = await (await browser.fetch("/api/me")).json();
@@ -127,7 +128,7 @@ describe("session cookies over 4 KB", () => {
 
   it("deletes stale chunks when a session shrinks and when it ends", async () => {
     const app = createTestApp();
-    const { cookies } = app.core;
+    const { cookies } = coreOf(app);
     const big = await cookies.write(new Map(), { accessToken: "a.b.c", idToken: ascii(7_500), refreshToken: "r", endsAt: Date.now() / 1000 + 600 });
     const bigNames = big.set.map((c) => c.name);
     expect(bigNames).toEqual(expect.arrayContaining([`${cookies.sealed}.0`, `${cookies.sealed}.1`, `${cookies.sealed}.2`]));

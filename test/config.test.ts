@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { ConfigError } from "../src/errors.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 
 const env = {
   COGNITO_USER_POOL_ID: "eu-west-1_AbC123",

@@ -17,10 +17,11 @@ import {
   readChunks,
   setCookie,
   splitChunks,
-} from "../src/cookies/jar.ts";
+} from "../src/persistence/jar.ts";
 import { resolveSession } from "../src/session/resolve.ts";
 import { APP_URL } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
+import { coreOf } from "../src/internal.ts";
 
 const attributes = { httpOnly: true, secure: true, sameSite: "lax" as const, path: "/", maxAge: 30 * 24 * 3600 };
 
@@ -184,7 +185,7 @@ describe("reading a session from any Cookie header", () => {
   /** Headers made of the session's own cookie names, with values real, cut, joined, doubled, or hostile. */
   async function hostileHeaders(mode: "cookie" | "server") {
     const app = fake.app({ sessions: mode, protect: { "/dashboard/:path*": {} } });
-    const { cookies } = app.core;
+    const { cookies } = coreOf(app);
     const tokens = await fake.tokenSet({ idClaims: { "custom:bio": "x".repeat(5_000) } });
     const written = await cookies.write(new Map(), {
       accessToken: tokens.access_token,
@@ -232,7 +233,7 @@ describe("reading a session from any Cookie header", () => {
         fc.asyncProperty(header, async (cookie) => {
           const jar = parseCookieHeader(cookie);
           const sent = [...jar.keys()].filter((n) => sessionNames.includes(n));
-          const { session, changes } = await resolveSession(app.core, jar, { refresh: false });
+          const { session, changes } = await resolveSession(coreOf(app), jar, { refresh: false });
           if (session === null && sent.length > 0) expect(changes.remove.map((c) => c.name)).toEqual(expect.arrayContaining(sent));
           const page = await app.middleware(new NextRequest(`${APP_URL}/dashboard`, { headers: { cookie, accept: "text/html" } }));
           expect([200, 307]).toContain(page.status);
@@ -246,7 +247,7 @@ describe("reading a session from any Cookie header", () => {
   );
 
   it("keeps the session's cookies within MAX_SESSION_COOKIE_BYTES for any ID token size", async () => {
-    const { cookies } = fake.app().core;
+    const { cookies } = coreOf(fake.app());
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 800, max: 3_000 }), async (idLength, accessLength) => {
         const changes = await cookies.write(new Map(), {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import * as errors from "../src/errors.ts";
+import * as errors from "../src/lib/errors.ts";
 
 const {
   CognitoSessionError,
@@ -17,7 +17,7 @@ const {
 /** Another copy of the error module, as another of Next's module graphs holds it. */
 async function otherCopy(): Promise<typeof errors> {
   vi.resetModules();
-  return import("../src/errors.ts");
+  return import("../src/lib/errors.ts");
 }
 
 describe("error codes", () => {

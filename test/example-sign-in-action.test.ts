@@ -3,9 +3,10 @@
 // flow against a scripted Cognito, in place of the example's auth.ts.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { CookieJar } from "../src/cookies/jar.ts";
+import type { CookieJar } from "../src/persistence/jar.ts";
 import { completeNewPassword, type NewPasswordInput, type PasswordSignInInput, passwordSignIn } from "../src/flows/password.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
+import { coreOf } from "../src/internal.ts";
 
 const library = vi.hoisted(() => ({
   signIn: undefined as unknown as (input: unknown) => Promise<unknown>,
@@ -30,17 +31,17 @@ beforeAll(async () => {
     status: 200,
     body: { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s", ChallengeParameters: { requiredAttributes: '["userAttributes.name"]' } },
   });
-  const { changes } = await passwordSignIn(app.core, new Map(), { username: "alice", password: "Temp0rary!" });
+  const { changes } = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password: "Temp0rary!" });
   const challenge: CookieJar = new Map(changes.set.map(({ name, value }) => [name, [value]]));
   library.signIn = async (input) => {
     handed.push(input as PasswordSignInInput);
     fake.onApi = () => ({ status: 400, body: { __type: "NotAuthorizedException", message: "Incorrect username or password." } });
-    return (await passwordSignIn(app.core, new Map(), input as PasswordSignInInput)).result;
+    return (await passwordSignIn(coreOf(app), new Map(), input as PasswordSignInInput)).result;
   };
   library.complete = async (input) => {
     handed.push(input as NewPasswordInput);
     fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } });
-    return (await completeNewPassword(app.core, challenge, input as NewPasswordInput)).result;
+    return (await completeNewPassword(coreOf(app), challenge, input as NewPasswordInput)).result;
   };
 });
 

@@ -4,9 +4,10 @@ import { generateKeyPair } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CognitoSessionOptions } from "../src/index.ts";
 import { signIn } from "../src/flows/sign-in.ts";
-import { MAX_PENDING, MAX_TRANSACTION_COOKIES, TRANSACTION_TTL } from "../src/flows/transactions.ts";
+import { MAX_PENDING, MAX_TRANSACTION_COOKIES, TRANSACTION_TTL } from "../src/persistence/transactions.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
+import { coreOf } from "../src/internal.ts";
 
 const fake = useFakeCognito();
 afterEach(() => {
@@ -118,10 +119,10 @@ describe("callback: bad state calls nothing and sets nothing", () => {
     const browser = new TestBrowser(app);
     const first = await begin(browser);
     const second = await begin(browser);
-    const jar = new Map([[app.core.transactions.cookieName(second.state), [browser.cookies.get(app.core.transactions.cookieName(first.state))!]]]);
-    expect((await app.core.transactions.take(jar, second.state)).transaction).toBeUndefined();
-    const own = new Map([[app.core.transactions.cookieName(first.state), jar.get(app.core.transactions.cookieName(second.state))!]]);
-    expect((await app.core.transactions.take(own, first.state)).transaction?.nonce).toBe(first.nonce);
+    const jar = new Map([[coreOf(app).transactions.cookieName(second.state), [browser.cookies.get(coreOf(app).transactions.cookieName(first.state))!]]]);
+    expect((await coreOf(app).transactions.take(jar, second.state)).transaction).toBeUndefined();
+    const own = new Map([[coreOf(app).transactions.cookieName(first.state), jar.get(coreOf(app).transactions.cookieName(second.state))!]]);
+    expect((await coreOf(app).transactions.take(own, first.state)).transaction?.nonce).toBe(first.nonce);
   });
 
   it("refuses a transaction cookie sent twice", async () => {
@@ -321,9 +322,9 @@ describe("parallel sign-ins and session fixation", () => {
     expect(response.status).toBe(302);
     expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
     expect(browser.cookies.get("__Host-ncs.at")).not.toBe(plantedAccess);
-    const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.refreshToken).not.toBe(planted.refresh_token);
-    const session = await app.core.reader.fromTokens(tokens!);
+    const session = await coreOf(app).reader.fromTokens(tokens!);
     expect(session.status === "valid" && session.session.user?.sub).toBe("11111111-2222-3333-4444-555555555555");
   });
 });
@@ -337,18 +338,18 @@ describe("a flood of transaction cookies", () => {
     // Real transaction seals (anyone may start sign-ins and keep the cookies), and forgeries.
     const real: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const started = await signIn(app.core, new Request(`${APP_URL}/auth/sign-in`));
+      const started = await signIn(coreOf(app), new Request(`${APP_URL}/auth/sign-in`));
       real.push(setCookies(started)[0]!.split(";")[0]!.split("=").slice(1).join("="));
     }
     const value = fc.oneof(fc.constantFrom(...real), fc.constantFrom("x", "", "Fe26.2*1*", real[0]!.slice(0, -3)), fc.string({ maxLength: 30 }));
-    const unseal = vi.spyOn(app.core.cookies.sealer, "unseal");
+    const unseal = vi.spyOn(coreOf(app).cookies.sealer, "unseal");
     await fc.assert(
       fc.asyncProperty(fc.array(value, { maxLength: 300 }), fc.boolean(), async (values, duplicate) => {
         const pairs = values.map((v, i) => `${txName(i)}=${v}`);
         // A name sent twice is refused rather than guessed at; it is still deleted.
         if (duplicate && pairs.length > 0) pairs.push(pairs[0]!);
         unseal.mockClear();
-        const response = await signIn(app.core, new Request(`${APP_URL}/auth/sign-in`, { headers: { cookie: pairs.join("; ") } }));
+        const response = await signIn(coreOf(app), new Request(`${APP_URL}/auth/sign-in`, { headers: { cookie: pairs.join("; ") } }));
         expect(response.status).toBe(302);
         expect(unseal.mock.calls.length).toBeLessThanOrEqual(MAX_PENDING - 1);
         const lines = setCookies(response);
@@ -361,7 +362,7 @@ describe("a flood of transaction cookies", () => {
           const [name, ...rest] = pair.split("=");
           jar.set(name!, [...(jar.get(name!) ?? []), rest.join("=")]);
         }
-        expect(app.core.transactions.clear(jar).remove.length).toBeLessThanOrEqual(MAX_TRANSACTION_COOKIES + 1);
+        expect(coreOf(app).transactions.clear(jar).remove.length).toBeLessThanOrEqual(MAX_TRANSACTION_COOKIES + 1);
       }),
       { numRuns: 40 },
     );
@@ -373,7 +374,7 @@ describe("a flood of transaction cookies", () => {
     for (let i = 0; i < MAX_PENDING - 1; i++) tabs.push(await begin(browser));
     // Forged cookies come first in the header: a browser sends older cookies first.
     const forged = Array.from({ length: 230 }, (_, i) => `${txName(i)}=${"A".repeat(40)}`).join("; ");
-    const unseal = vi.spyOn(browser.app.core.cookies.sealer, "unseal");
+    const unseal = vi.spyOn(coreOf(browser.app).cookies.sealer, "unseal");
     const started = await browser.fetch("/auth/sign-in", { headers: { cookie: `${forged}; ${browser.cookieHeader()}` } });
     expect(started.status).toBe(302);
     expect(unseal).toHaveBeenCalledTimes(MAX_PENDING - 1);

@@ -9,12 +9,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { Secret } from "../src/config/secret.ts";
-import { createCore } from "../src/core.ts";
-import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/cookies/jar.ts";
-import { Sealer } from "../src/cookies/seal.ts";
+import { createCore } from "../src/session/core.ts";
+import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/persistence/jar.ts";
+import { Sealer } from "../src/persistence/seal.ts";
 import { getAccessToken, toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
-import { Lru } from "../src/verify/lru.ts";
+import { Lru } from "../src/lib/lru.ts";
 
 const SECRET = "hotpath-secret-0123456789-abcdefghijklmnop";
 let pool: TestIssuer;

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 const me = (app: ReturnType<typeof createTestApp>) =>
   app.withAuth({}, (_req, { session }) => Response.json({ ...session.user, scopes: session.scopes, groups: session.groups }));
@@ -37,7 +38,7 @@ describe("sign-in to a verified session and out again (embedded Cognito)", () =>
     expect((await browser.fetch("/dashboard")).headers.get("x-middleware-next")).toBe("1");
 
     // The refresh token, recovered through the library's own unseal, works before sign-out...
-    const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
+    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
     const refreshToken = tokens!.refreshToken!;
     const { endpoint, clientId } = inject("cognito");
     const refresh = () =>

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../src/errors.ts";
+import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../src/lib/errors.ts";
 import { signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { JwksCache, sharedJwks } from "../src/verify/jwks.ts";
 import { refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
@@ -200,7 +200,7 @@ describe("JWKS URL", () => {
     // Two copies of the library, as Next's module graphs hold them.
     const load = async () => {
       vi.resetModules();
-      return { jwks: await import("../src/verify/jwks.ts"), errors: await import("../src/errors.ts") };
+      return { jwks: await import("../src/verify/jwks.ts"), errors: await import("../src/lib/errors.ts") };
     };
     const a = await load();
     const b = await load();

@@ -3,10 +3,11 @@
 // 401, null) with the cookies it could not read cleared; an outage stays a 503 with the
 // cookies kept. Never a throw, so never a 500.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { CognitoUnavailableError, JwksUnavailableError } from "../src/errors.ts";
+import { CognitoUnavailableError, JwksUnavailableError } from "../src/lib/errors.ts";
 import type { CognitoSessionOptions } from "../src/index.ts";
 import { type Overrides, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { APP_URL, createTestApp, TestBrowser, testAppOptions } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 let pool: TestIssuer;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ const options = (extra: CognitoSessionOptions = {}): CognitoSessionOptions => ({
   ...extra,
 });
 
-type App = Pick<ReturnType<typeof createTestApp>, "middleware" | "withAuth" | "runWithSession" | "core">;
+type App = Pick<ReturnType<typeof createTestApp>, "middleware" | "withAuth" | "runWithSession">;
 
 function browserFor(app: App): TestBrowser<App> {
   const browser = new TestBrowser(app);
@@ -47,7 +48,7 @@ const cleared = (response: Response) =>
  */
 async function signedIn(app: App, access: Overrides = {}, writer: App = app): Promise<string> {
   const sub = "00000000-0000-0000-0000-000000000001";
-  const changes = await writer.core.cookies.write(
+  const changes = await coreOf(writer).cookies.write(
     new Map(),
     {
       accessToken: pool.accessToken({ sub, ...access }),
@@ -100,7 +101,7 @@ describe("server-side sessions: an id cookie no decoder can read", () => {
     ["an empty value", ""],
   ])("is no session everywhere, and cleared: %s", async (_what, value) => {
     const application = app();
-    const name = application.core.cookies.id;
+    const name = coreOf(application).cookies.id;
     expect(name).toBe("__Host-ncs.id");
     expectNoSessionCleared(await everyPath(application, `${name}=${value}`), [name], JSON.stringify(value));
   });
@@ -124,7 +125,7 @@ describe("cookie sessions: chunks and values no reader expected", () => {
     ["a valid access token next to the remains of a sealed cookie", (at: string) => `${at}=${pool.accessToken()}; ${at.replace(/\.at$/, ".s")}.2=left-over`],
   ])("%s is no session everywhere, and cleared", async (what, cookie) => {
     const app = createTestApp(options());
-    const at = app.core.cookies.access;
+    const at = coreOf(app).cookies.access;
     const header = cookie(at);
     const names = header.split("; ").map((pair) => pair.split("=")[0]!);
     expectNoSessionCleared(await everyPath(app, header), names, what);
@@ -133,12 +134,12 @@ describe("cookie sessions: chunks and values no reader expected", () => {
 
 describe("anything that throws while a session is read", () => {
   it.each([
-    ["verifying a token", (app: App) => vi.spyOn(app.core.verifier, "verify").mockRejectedValue(new TypeError("unexpected"))],
-    ["opening the cookies", (app: App) => vi.spyOn(app.core.cookies, "read").mockRejectedValue(new DOMException("unexpected", "InvalidCharacterError"))],
+    ["verifying a token", (app: App) => vi.spyOn(coreOf(app).verifier, "verify").mockRejectedValue(new TypeError("unexpected"))],
+    ["opening the cookies", (app: App) => vi.spyOn(coreOf(app).cookies, "read").mockRejectedValue(new DOMException("unexpected", "InvalidCharacterError"))],
     [
       "looking up a cached seal",
       (app: App) =>
-        vi.spyOn(app.core.cookies, "peek").mockImplementation(() => {
+        vi.spyOn(coreOf(app).cookies, "peek").mockImplementation(() => {
           throw new RangeError("unexpected");
         }),
     ],
@@ -153,7 +154,7 @@ describe("anything that throws while a session is read", () => {
 
   it("means no session for a Bearer token too: 401 at a route handler and at a protected API path", async () => {
     const app = createTestApp(options());
-    vi.spyOn(app.core.verifier, "verify").mockRejectedValue(new TypeError("unexpected"));
+    vi.spyOn(coreOf(app).verifier, "verify").mockRejectedValue(new TypeError("unexpected"));
     const browser = browserFor(app);
     const authorization = `Bearer ${pool.accessToken()}`;
     for (const path of ["/api/me", "/api/orders"]) {
@@ -167,7 +168,7 @@ describe("anything that throws while a session is read", () => {
   it("but keys that cannot be fetched stay a 503, the cookies kept", async () => {
     const app = createTestApp(options());
     const cookie = await signedIn(app);
-    vi.spyOn(app.core.verifier, "verify").mockRejectedValue(new JwksUnavailableError("down"));
+    vi.spyOn(coreOf(app).verifier, "verify").mockRejectedValue(new JwksUnavailableError("down"));
     const { page, open, api, direct } = await everyPath(app, cookie);
     expect([page.status, api.status, direct.status]).toEqual([503, 503, 503]);
     expect(open.headers.get("x-middleware-next")).toBe("1");
@@ -182,7 +183,7 @@ describe("anything that throws while a session is read", () => {
     ] as const) {
       const app = createTestApp(options({ clockTolerance: 0 }));
       const cookie = await signedIn(app, expired);
-      vi.spyOn(app.core.refresher, "refresh").mockRejectedValue(failure);
+      vi.spyOn(coreOf(app).refresher, "refresh").mockRejectedValue(failure);
       const browser = browserFor(app);
       const page = await browser.fetch("/dashboard", { headers: { cookie } });
       const direct = await app.withAuth({}, () => Response.json({}))(new Request(`${APP_URL}/api/me`, { headers: { cookie } }), {});
@@ -225,7 +226,7 @@ describe("on the WebCrypto runtime (Edge middleware)", () => {
 
   it("answers a token whose signature has 4k+1 characters as no session, on open and protected paths", async () => {
     const app = await edgeApp();
-    expect(app.core.jwks.runtime.name).toBe("web");
+    expect(coreOf(app).jwks.runtime.name).toBe("web");
     const good = pool.accessToken();
     const token = good.slice(0, -1);
     expect(token.split(".")[2]!.length % 4).toBe(1);
@@ -235,7 +236,7 @@ describe("on the WebCrypto runtime (Edge middleware)", () => {
     }
     const open = await browser.fetch("/", { headers: { authorization: `Bearer ${token}` } });
     expect(open.headers.get("x-middleware-next")).toBe("1");
-    const name = app.core.cookies.access;
+    const name = coreOf(app).cookies.access;
     expectNoSessionCleared(await everyPath(app, `${name}=${token}`), [name], "as the cookie");
     expect((await browser.fetch("/api/me", { headers: { ...json, authorization: `Bearer ${good}` } })).status).toBe(200);
   });

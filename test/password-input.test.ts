@@ -3,9 +3,10 @@
 // challenge itself required.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CookieJar } from "../src/cookies/jar.ts";
+import type { CookieJar } from "../src/persistence/jar.ts";
 import { completeNewPassword, passwordSignIn, type PasswordSignInResult } from "../src/flows/password.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
+import { coreOf } from "../src/internal.ts";
 
 const fake = useFakeCognito();
 
@@ -24,7 +25,7 @@ async function pendingChallenge(app: ReturnType<typeof fake.app>, required: stri
       ChallengeParameters: { USER_ID_FOR_SRP: "uuid-of-alice", requiredAttributes: JSON.stringify(required.map((n) => `userAttributes.${n}`)) },
     },
   });
-  const { result, changes } = await passwordSignIn(app.core, new Map(), { username: "alice", password: "Temp0rary!" });
+  const { result, changes } = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password: "Temp0rary!" });
   expect(result).toEqual({ status: "new-password-required", requiredAttributes: required });
   // The policy refuses every new password, so the challenge stays usable for each try.
   fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } });
@@ -48,8 +49,8 @@ describe("completeNewPassword sends only the attributes the challenge required",
       constructor: "x",
       __proto__: { name: "inherited" },
     };
-    await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!", attributes: attributes as never });
-    await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!", attributes: { name: "A".repeat(2049), "custom:tenant": "acme" } });
+    await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!", attributes: attributes as never });
+    await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!", attributes: { name: "A".repeat(2049), "custom:tenant": "acme" } });
     const [first, second] = responsesSent();
     expect(first).toEqual({ USERNAME: "uuid-of-alice", NEW_PASSWORD: "N3w-passw0rd!", "userAttributes.name": "Alice", "userAttributes.custom:tenant": "acme" });
     expect(second).toEqual({ USERNAME: "uuid-of-alice", NEW_PASSWORD: "N3w-passw0rd!", "userAttributes.custom:tenant": "acme" });
@@ -58,7 +59,7 @@ describe("completeNewPassword sends only the attributes the challenge required",
   it("sends no attribute when the challenge required none, whatever is posted", async () => {
     const app = fake.app();
     const jar = await pendingChallenge(app, []);
-    await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!", attributes: { name: "Alice", email: "attacker@evil.example" } });
+    await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!", attributes: { name: "Alice", email: "attacker@evil.example" } });
     expect(responsesSent()).toEqual([{ USERNAME: "uuid-of-alice", NEW_PASSWORD: "N3w-passw0rd!" }]);
   });
 
@@ -66,7 +67,7 @@ describe("completeNewPassword sends only the attributes the challenge required",
     const app = fake.app();
     fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException" } });
     for (const requiredAttributes of ["name", { name: true }, null, [1, ["name"]]]) {
-      const changes = await app.core.transactions.holdChallenge({
+      const changes = await coreOf(app).transactions.holdChallenge({
         name: "NEW_PASSWORD_REQUIRED",
         username: "uuid-of-alice",
         session: "s",
@@ -74,7 +75,7 @@ describe("completeNewPassword sends only the attributes the challenge required",
         requiredAttributes: requiredAttributes as never,
       });
       const jar: CookieJar = new Map(changes.set.map(({ name, value }) => [name, [value]]));
-      const { result } = await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!", attributes: { name: "Alice" } });
+      const { result } = await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!", attributes: { name: "Alice" } });
       expect(result).toMatchObject({ status: "failed" });
     }
     expect(responsesSent()).toEqual(Array(4).fill({ USERNAME: "uuid-of-alice", NEW_PASSWORD: "N3w-passw0rd!" }));
@@ -83,7 +84,7 @@ describe("completeNewPassword sends only the attributes the challenge required",
   it("does not read a required name from an object's prototype", async () => {
     const app = fake.app();
     const jar = await pendingChallenge(app, ["toString", "name"]);
-    await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!", attributes: Object.create({ name: "inherited" }) });
+    await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!", attributes: Object.create({ name: "inherited" }) });
     expect(responsesSent()).toEqual([{ USERNAME: "uuid-of-alice", NEW_PASSWORD: "N3w-passw0rd!" }]);
   });
 });
@@ -105,7 +106,7 @@ describe("any input shape gives a typed result", () => {
     fake.onApi = () => ({ status: 400, body: { __type: "NotAuthorizedException", message: "Incorrect username or password." } });
     await fc.assert(
       fc.asyncProperty(input(["username", "password", "returnTo"]), async (candidate) => {
-        const { result } = await passwordSignIn(app.core, new Map(), candidate as never);
+        const { result } = await passwordSignIn(coreOf(app), new Map(), candidate as never);
         if (!typed(result)) return false;
         return fake.calls.every((c) => Object.values(c.body.AuthParameters as object).every((v) => typeof v === "string"));
       }),
@@ -119,7 +120,7 @@ describe("any input shape gives a typed result", () => {
     const allowed = new Set(["USERNAME", "NEW_PASSWORD", "userAttributes.name"]);
     await fc.assert(
       fc.asyncProperty(input(["newPassword", "attributes"]), async (candidate) => {
-        const { result } = await completeNewPassword(app.core, jar, candidate as never);
+        const { result } = await completeNewPassword(coreOf(app), jar, candidate as never);
         if (!typed(result)) return false;
         return responsesSent().every((sent) => Object.entries(sent).every(([k, v]) => allowed.has(k) && typeof v === "string"));
       }),
@@ -129,9 +130,9 @@ describe("any input shape gives a typed result", () => {
 
   it.each([[undefined], [null], [[]], [[null, null]], [5], ["x".repeat(1 << 20)]])("listed: %j gives a failure, not a throw", async (candidate) => {
     const app = fake.app();
-    expect((await passwordSignIn(app.core, new Map(), candidate as never)).result).toMatchObject({ status: "failed", reason: "invalid-credentials" });
+    expect((await passwordSignIn(coreOf(app), new Map(), candidate as never)).result).toMatchObject({ status: "failed", reason: "invalid-credentials" });
     const jar = await pendingChallenge(app, ["name"]);
-    expect((await completeNewPassword(app.core, jar, candidate as never)).result).toMatchObject({ status: "failed", reason: "invalid-new-password" });
-    expect((await passwordSignIn(app.core, new Map(), { username: "a", password: "b", returnTo: candidate } as never)).result.status).toBe("failed");
+    expect((await completeNewPassword(coreOf(app), jar, candidate as never)).result).toMatchObject({ status: "failed", reason: "invalid-new-password" });
+    expect((await passwordSignIn(coreOf(app), new Map(), { username: "a", password: "b", returnTo: candidate } as never)).result.status).toBe("failed");
   });
 });

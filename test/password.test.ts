@@ -2,14 +2,15 @@ import { createHmac, randomUUID } from "node:crypto";
 import { generateKeyPair } from "jose";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
-import type { CookieJar } from "../src/cookies/jar.ts";
-import { SEAL_PURPOSES } from "../src/cookies/seal.ts";
-import type { CookieChanges } from "../src/cookies/session-cookies.ts";
+import type { CookieJar } from "../src/persistence/jar.ts";
+import { SEAL_PURPOSES } from "../src/persistence/seal.ts";
+import type { CookieChanges } from "../src/persistence/changes.ts";
 import { completeNewPassword, type PasswordStep, passwordSignIn } from "../src/flows/password.ts";
 import type { CognitoSessionOptions } from "../src/index.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 import { freePort } from "./helpers/ports.ts";
+import { coreOf } from "../src/internal.ts";
 
 type App = ReturnType<typeof createTestApp>;
 
@@ -22,9 +23,9 @@ function after(jar: CookieJar, changes: CookieChanges): CookieJar {
 }
 
 async function sessionEmail(app: App, jar: CookieJar): Promise<string | undefined> {
-  const tokens = await app.core.cookies.read(jar);
+  const tokens = await coreOf(app).cookies.read(jar);
   if (!tokens) return undefined;
-  const read = await app.core.reader.fromTokens(tokens);
+  const read = await coreOf(app).reader.fromTokens(tokens);
   return read.status === "valid" ? read.session.user?.email : undefined;
 }
 
@@ -52,7 +53,7 @@ describe("password sign-in against the embedded Cognito", () => {
       ["__Host-ncs.s.0", ["2~planted"]],
       ["__Host-ncs.s.1", ["planted"]],
     ]);
-    const { result, changes } = await passwordSignIn(app.core, planted, {
+    const { result, changes } = await passwordSignIn(coreOf(app), planted, {
       username: " alice@example.com ",
       password,
       returnTo: "/dashboard?tab=1",
@@ -65,13 +66,13 @@ describe("password sign-in against the embedded Cognito", () => {
   });
 
   it("turns a hostile returnTo into /", async () => {
-    const { result } = await passwordSignIn(app.core, new Map(), { username: "bob@example.com", password, returnTo: "//evil.example" });
+    const { result } = await passwordSignIn(coreOf(app), new Map(), { username: "bob@example.com", password, returnTo: "//evil.example" });
     expect(result).toEqual({ status: "signed-in", returnTo: "/" });
   });
 
   it("gives a wrong password and an unknown user the same answer, and sets nothing", async () => {
-    const wrong = await passwordSignIn(app.core, new Map(), { username: "alice@example.com", password: "Wrong-passw0rd" });
-    const unknown = await passwordSignIn(app.core, new Map(), { username: "nobody@example.com", password });
+    const wrong = await passwordSignIn(coreOf(app), new Map(), { username: "alice@example.com", password: "Wrong-passw0rd" });
+    const unknown = await passwordSignIn(coreOf(app), new Map(), { username: "nobody@example.com", password });
     expect(wrong.result).toEqual({ status: "failed", reason: "invalid-credentials", message: "Incorrect username or password." });
     expect(unknown).toEqual(wrong);
     expect(wrong.changes).toEqual({ set: [], remove: [] });
@@ -81,13 +82,13 @@ describe("password sign-in against the embedded Cognito", () => {
     const { endpoint, clientId } = inject("cognito");
     const email = `unconfirmed-${randomUUID()}@example.com`;
     await cognito(endpoint, "SignUp", { ClientId: clientId, Username: email, Password: password, UserAttributes: [] });
-    const { result } = await passwordSignIn(app.core, new Map(), { username: email, password });
+    const { result } = await passwordSignIn(coreOf(app), new Map(), { username: email, password });
     expect(result).toMatchObject({ status: "failed", reason: "user-not-confirmed" });
   });
 
   it("handles NEW_PASSWORD_REQUIRED: the challenge waits in a sealed cookie, the new password signs in", async () => {
     const email = await newUserWithTemporaryPassword();
-    const first = await passwordSignIn(app.core, new Map(), { username: email, password: "Temp0rary!", returnTo: "/welcome" });
+    const first = await passwordSignIn(coreOf(app), new Map(), { username: email, password: "Temp0rary!", returnTo: "/welcome" });
     expect(first.result).toEqual({ status: "new-password-required", requiredAttributes: [] });
     expect(first.changes.set.map((c) => c.name)).toEqual(["__Host-ncs.tx.pw"]);
     const sealed = first.changes.set[0]!.value;
@@ -96,24 +97,24 @@ describe("password sign-in against the embedded Cognito", () => {
     let jar = after(new Map(), first.changes);
     expect(await sessionEmail(app, jar)).toBeUndefined();
 
-    const second = await completeNewPassword(app.core, jar, { newPassword: "N3w-passw0rd!" });
+    const second = await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!" });
     expect(second.result).toEqual({ status: "signed-in", returnTo: "/welcome" });
     jar = after(jar, second.changes);
     expect(jar.has("__Host-ncs.tx.pw")).toBe(false);
     expect(await sessionEmail(app, jar)).toBe(email);
 
-    const again = await passwordSignIn(app.core, new Map(), { username: email, password: "N3w-passw0rd!" });
+    const again = await passwordSignIn(coreOf(app), new Map(), { username: email, password: "N3w-passw0rd!" });
     expect(again.result.status).toBe("signed-in");
   });
 
   it("refuses to complete a challenge that was never started or was tampered with", async () => {
-    const none = await completeNewPassword(app.core, new Map(), { newPassword: "N3w-passw0rd!" });
+    const none = await completeNewPassword(coreOf(app), new Map(), { newPassword: "N3w-passw0rd!" });
     expect(none.result).toMatchObject({ status: "failed", reason: "challenge-expired" });
     const email = await newUserWithTemporaryPassword();
-    const first = await passwordSignIn(app.core, new Map(), { username: email, password: "Temp0rary!" });
+    const first = await passwordSignIn(coreOf(app), new Map(), { username: email, password: "Temp0rary!" });
     const value = first.changes.set[0]!.value;
     const tampered = new Map([["__Host-ncs.tx.pw", [value.slice(0, 30) + (value[30] === "a" ? "b" : "a") + value.slice(31)]]]);
-    const step = await completeNewPassword(app.core, tampered, { newPassword: "N3w-passw0rd!" });
+    const step = await completeNewPassword(coreOf(app), tampered, { newPassword: "N3w-passw0rd!" });
     expect(step.result).toMatchObject({ status: "failed", reason: "challenge-expired" });
     expect(step.changes.remove.map((c) => c.name)).toEqual(["__Host-ncs.tx.pw"]);
     expect(step.changes.set).toEqual([]);
@@ -146,7 +147,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     ["InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client", "rejected"],
   ])("surfaces %s (%s) as %s", async (type, message, reason) => {
     fake.onApi = refuse(type, message);
-    const { result, changes } = await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
+    const { result, changes } = await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
     expect(result).toMatchObject({ status: "failed", reason });
     if (reason === "rejected") expect(result).toMatchObject({ cognitoError: type });
     expect(changes).toEqual({ set: [], remove: [] });
@@ -154,13 +155,13 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
 
   it("says unavailable when Cognito fails or cannot be reached", async () => {
     fake.onApi = () => ({ status: 500, body: { __type: "InternalErrorException" } });
-    expect((await passwordSignIn(appFor().core, new Map(), { username: "a", password: "p" })).result).toMatchObject({ reason: "unavailable" });
+    expect((await passwordSignIn(coreOf(appFor()), new Map(), { username: "a", password: "p" })).result).toMatchObject({ reason: "unavailable" });
     const closed = appFor({ endpoint: `http://127.0.0.1:${await freePort()}/` });
-    expect((await passwordSignIn(closed.core, new Map(), { username: "a", password: "p" })).result).toMatchObject({ reason: "unavailable" });
+    expect((await passwordSignIn(coreOf(closed), new Map(), { username: "a", password: "p" })).result).toMatchObject({ reason: "unavailable" });
   });
 
   it("does not call Cognito for an empty or overlong username or password", async () => {
-    const core = appFor().core;
+    const core = coreOf(appFor());
     for (const input of [
       { username: "", password: "p" },
       { username: "   ", password: "p" },
@@ -177,8 +178,8 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
 
   it("sends USER_PASSWORD_AUTH, with SECRET_HASH only when the client has a secret", async () => {
     fake.onApi = signedInAnswer;
-    await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
-    await passwordSignIn(appFor({ clientSecret: "s3cret" }).core, new Map(), { username: "alice", password: "Passw0rd!" });
+    await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
+    await passwordSignIn(coreOf(appFor({ clientSecret: "s3cret" })), new Map(), { username: "alice", password: "Passw0rd!" });
     const [plain, withSecret] = fake.calls;
     expect(plain!.action).toBe("InitiateAuth");
     expect(plain!.body).toEqual({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: fake.clientId, AuthParameters: { USERNAME: "alice", PASSWORD: "Passw0rd!" } });
@@ -199,11 +200,11 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
             },
           }
         : { status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } };
-    const first = await passwordSignIn(app.core, new Map(), { username: "alice@example.com", password: "Temp0rary!" });
+    const first = await passwordSignIn(coreOf(app), new Map(), { username: "alice@example.com", password: "Temp0rary!" });
     expect(first.result).toEqual({ status: "new-password-required", requiredAttributes: ["name"] });
     let jar = after(new Map(), first.changes);
 
-    const weak = await completeNewPassword(app.core, jar, { newPassword: "weak", attributes: { name: "Alice", "bad name": "x" } });
+    const weak = await completeNewPassword(coreOf(app), jar, { newPassword: "weak", attributes: { name: "Alice", "bad name": "x" } });
     expect(weak.result).toMatchObject({ status: "failed", reason: "invalid-new-password" });
     expect(weak.changes).toEqual({ set: [], remove: [] });
     const respond = fake.calls[1]!;
@@ -221,7 +222,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     });
 
     fake.onApi = signedInAnswer;
-    const strong = await completeNewPassword(app.core, jar, { newPassword: "Str0ng-enough!" });
+    const strong = await completeNewPassword(coreOf(app), jar, { newPassword: "Str0ng-enough!" });
     expect(strong.result).toEqual({ status: "signed-in", returnTo: "/" });
     jar = after(jar, strong.changes);
     expect([...jar.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
@@ -233,15 +234,15 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
       action === "InitiateAuth"
         ? { status: 200, body: { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s", ChallengeParameters: {} } }
         : { status: 400, body: { __type: "NotAuthorizedException", message: "Invalid session for the user, session is expired." } };
-    const first = await passwordSignIn(app.core, new Map(), { username: "alice", password: "Temp0rary!" });
-    const step = await completeNewPassword(app.core, after(new Map(), first.changes), { newPassword: "Str0ng-enough!" });
+    const first = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password: "Temp0rary!" });
+    const step = await completeNewPassword(coreOf(app), after(new Map(), first.changes), { newPassword: "Str0ng-enough!" });
     expect(step.result).toMatchObject({ status: "failed", reason: "challenge-expired" });
     expect(step.changes.remove.map((c) => c.name)).toEqual(["__Host-ncs.tx.pw"]);
   });
 
   it("names a challenge it does not answer, and sets nothing", async () => {
     fake.onApi = () => ({ status: 200, body: { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s", ChallengeParameters: {} } });
-    const { result, changes } = await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
+    const { result, changes } = await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
     expect(result).toMatchObject({ status: "failed", reason: "unsupported-challenge", challenge: "SOFTWARE_TOKEN_MFA" });
     expect(changes).toEqual({ set: [], remove: [] });
   });
@@ -250,7 +251,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     const { privateKey } = await generateKeyPair("RS256");
     const forged = await fake.sign({ sub: "x", token_use: "access", client_id: fake.clientId }, privateKey as CryptoKey);
     fake.onApi = () => ({ status: 200, body: { AuthenticationResult: { AccessToken: forged, RefreshToken: "r" } } });
-    const { result, changes } = await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
+    const { result, changes } = await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
     expect(result).toMatchObject({ status: "failed", reason: "rejected" });
     expect(changes).toEqual({ set: [], remove: [] });
   });
@@ -258,7 +259,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
   it("fails as rejected, setting nothing, when the tokens are too large to keep in cookies", async () => {
     const huge = await fake.sign({ sub: "x", token_use: "access", client_id: fake.clientId, "custom:x": "x".repeat(13_000) });
     fake.onApi = () => ({ status: 200, body: { AuthenticationResult: { AccessToken: huge, RefreshToken: "r" } } });
-    const { result, changes } = await passwordSignIn(appFor().core, new Map(), { username: "alice", password: "Passw0rd!" });
+    const { result, changes } = await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
     expect(result).toMatchObject({ status: "failed", reason: "rejected" });
     expect(changes).toEqual({ set: [], remove: [] });
   });
@@ -281,18 +282,18 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     ];
     for (const script of scripts) {
       fake.onApi = script;
-      const step: PasswordStep = await passwordSignIn(app.core, new Map(), { username: "alice", password });
+      const step: PasswordStep = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password });
       seen.push(JSON.stringify(step));
       for (const { value } of step.changes.set) {
-        const opened = await Promise.all(SEAL_PURPOSES.map((purpose) => app.core.cookies.sealer.unseal(purpose, value)));
+        const opened = await Promise.all(SEAL_PURPOSES.map((purpose) => coreOf(app).cookies.sealer.unseal(purpose, value)));
         seen.push(JSON.stringify(opened));
       }
       // The new-password step, where the password is the new one.
       fake.onApi = refuse("InvalidPasswordException", "Password does not conform to policy");
-      seen.push(JSON.stringify(await completeNewPassword(app.core, after(new Map(), step.changes), { newPassword: password })));
+      seen.push(JSON.stringify(await completeNewPassword(coreOf(app), after(new Map(), step.changes), { newPassword: password })));
     }
     const unreachable = appFor({ endpoint: `http://127.0.0.1:${await freePort()}/` });
-    seen.push(JSON.stringify(await passwordSignIn(unreachable.core, new Map(), { username: "alice", password })));
+    seen.push(JSON.stringify(await passwordSignIn(coreOf(unreachable), new Map(), { username: "alice", password })));
     // The password did reach Cognito, so the check above is looking at the right value...
     expect(fake.calls.some((c) => JSON.stringify(c.body).includes(password))).toBe(true);
     // ...and it is nowhere else.

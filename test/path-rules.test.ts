@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { normalizeRepeatedSlashes } from "next/dist/shared/lib/utils.js";
 import { describe, expect, it } from "vitest";
-import { compilePattern, compileRules, matchRules, routedPaths, wantsPage } from "../src/middleware/rules.ts";
+import { compilePattern, compileRules, matchRules, routedPaths, wantsPage } from "../src/http/rules.ts";
 import { middlewareRequest, nextMatcherRuns, nextRoutes, pathToRegexp, routerPathnames } from "./helpers/next-routing.ts";
 
 const APP = "http://localhost:3000";

@@ -6,12 +6,13 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CognitoSession, createCognitoSession } from "../src/index.ts";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
 import { Denylist } from "../src/store/denylist.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { APP_URL, SECRET } from "./helpers/app.ts";
 import { freePort } from "./helpers/ports.ts";
 import { RedisServer } from "./helpers/redis.ts";
+import { coreOf } from "../src/internal.ts";
 
 let redis: RedisServer;
 let pool: TestIssuer;
@@ -50,7 +51,7 @@ function instanceOn(store: RedisStore): CognitoSession<any> {
 }
 
 /** Whether `app` takes `token` as a Bearer session. */
-const accepts = async (app: CognitoSession<any>, token: string) => (await app.core.reader.fromBearer(`Bearer ${token}`)) !== null;
+const accepts = async (app: CognitoSession<any>, token: string) => (await coreOf(app).reader.fromBearer(`Bearer ${token}`)) !== null;
 
 /**
  * Settles when `store` hands its watchers `key` (as an announcement or as a key read after a
@@ -89,7 +90,7 @@ describe("an instance that starts while Redis is down", () => {
     const app = instanceOn(store);
     try {
       // The first load fails within the store's timeout: meanwhile, nothing is known here.
-      await app.core.denylist.ready();
+      await coreOf(app).denylist.ready();
       expect(await accepts(app, user)).toBe(true);
     } finally {
       await redis.restart();
@@ -152,7 +153,7 @@ describe("an instance whose first read of the sign-outs fails", () => {
     const store = storeAt(url, prefix, 300);
     const loaded = heard(store, `nbf:${sub}`);
     const app = instanceOn(store);
-    await app.core.denylist.ready();
+    await coreOf(app).denylist.ready();
     expect(await accepts(app, user)).toBe(true);
     release();
     await loaded;
@@ -170,8 +171,8 @@ describe("a sign-out on one instance", () => {
     const announced = heard(b, `nbf:${sub}`, "revoked:across-sign-in");
     expect(await accepts(appB, user)).toBe(true);
     expect(await accepts(appB, session)).toBe(true);
-    await appA.core.denylist.signOut(sub, 600);
-    await appA.core.denylist.revoke({ origin_jti: "across-sign-in" }, 600);
+    await coreOf(appA).denylist.signOut(sub, 600);
+    await coreOf(appA).denylist.revoke({ origin_jti: "across-sign-in" }, 600);
     await announced;
     expect(await accepts(appB, user)).toBe(false);
     expect(await accepts(appB, session)).toBe(false);

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
 import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
 import { APP_URL, SECRET } from "./helpers/app.ts";
 import { CountingProxy } from "./helpers/counting-proxy.ts";
 import { Instance } from "./helpers/instance.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
 import { freePort } from "./helpers/ports.ts";
 import { RedisServer } from "./helpers/redis.ts";
+import { coreOf } from "../src/internal.ts";
 
 type App = CognitoSession<any>;
 
@@ -75,10 +76,12 @@ async function reconnected(at: Instance): Promise<void> {
   await expect
     .poll(
       () =>
-        at.app.core.store.get("probe").then(
-          () => true,
-          () => false,
-        ),
+        coreOf(at.app)
+          .store.get("probe")
+          .then(
+            () => true,
+            () => false,
+          ),
       { timeout: 10_000, interval: 100 },
     )
     .toBe(true);

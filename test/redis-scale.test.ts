@@ -3,7 +3,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
 import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
 import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
 import { CountingProxy } from "./helpers/counting-proxy.ts";
 import { Instance } from "./helpers/instance.ts";

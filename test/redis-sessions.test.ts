@@ -1,8 +1,9 @@
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 import { RedisServer } from "./helpers/redis.ts";
+import { coreOf } from "../src/internal.ts";
 
 let redis: RedisServer;
 let raw: ReturnType<typeof createClient>;
@@ -64,7 +65,7 @@ describe("server-side sessions in Redis", () => {
     expect((await (await browser.fetch("/api/me")).json()).email).toBe("alice@example.com");
 
     // What Redis holds: one session entry, its key a hash, its value sealed.
-    const tokens = await app.core.cookies.read(new Map([["__Host-ncs.id", [id]]]));
+    const tokens = await coreOf(app).cookies.read(new Map([["__Host-ncs.id", [id]]]));
     const entries = await dump("s1:");
     const sessions = [...entries].filter(([key]) => key.startsWith("s1:session:"));
     expect(sessions).toHaveLength(1);

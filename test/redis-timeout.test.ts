@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Socket } from "node:net";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
 import { RedisServer } from "./helpers/redis.ts";
 
 // What RedisStore's timeoutMs counts: how long Redis takes to answer, not how long this

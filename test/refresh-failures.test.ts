@@ -6,6 +6,7 @@ import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
 import { CountingProxy, type Fault } from "./helpers/counting-proxy.ts";
 import { signedInCookies } from "./helpers/password-session.ts";
 import { freePort } from "./helpers/ports.ts";
+import { coreOf } from "../src/internal.ts";
 
 // Access tokens live 2 s here, so sessions lapse during the test.
 let idp: Awaited<ReturnType<typeof startCognitoLocal>>;
@@ -54,7 +55,7 @@ async function lapsed(via: Via, state: "valid" | "expired"): Promise<{ app: App;
     "/api/me",
     application.withAuth({}, () => Response.json({ ok: true })),
   );
-  const { exp } = decodeJwt(browser.cookies.get(application.core.cookies.access)!);
+  const { exp } = decodeJwt(browser.cookies.get(coreOf(application).cookies.access)!);
   await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
   return { app: application, browser };
 }
@@ -95,7 +96,7 @@ describe.each(transient)("when $name", ({ via, fault }) => {
     expect(browser.cookies).toEqual(before);
     // One call for the three refresh attempts (middleware and handler of /api/me, then
     // /dashboard): a failure is answered from memory for a second.
-    expect(app.core.refresher.calls).toBe(1);
+    expect(coreOf(app).refresher.calls).toBe(1);
   });
 
   it("signs an expired session out of this request only: 401 or sign-in, refresh cookie kept, next request recovers", async () => {
@@ -117,11 +118,11 @@ describe.each(transient)("when $name", ({ via, fault }) => {
     if (via === "closed port") return; // this app can never reach Cognito
     // Cognito is back: after the refresher's one-second pause, the kept refresh token works
     // and nobody has to sign in again.
-    await new Promise((r) => setTimeout(r, app.core.refresher.retryMs + 50));
-    const calls = app.core.refresher.calls;
+    await new Promise((r) => setTimeout(r, coreOf(app).refresher.retryMs + 50));
+    const calls = coreOf(app).refresher.calls;
     expect((await browser.fetch("/api/me")).status).toBe(200);
-    expect(app.core.refresher.calls).toBe(calls + 1);
-    expect(browser.cookies.get(app.core.cookies.access)).not.toBe(before.get(app.core.cookies.access));
+    expect(coreOf(app).refresher.calls).toBe(calls + 1);
+    expect(browser.cookies.get(coreOf(app).cookies.access)).not.toBe(before.get(coreOf(app).cookies.access));
   });
 });
 
@@ -143,16 +144,16 @@ describe.each([
     } finally {
       proxy.fault = undefined;
     }
-    expect(app.core.refresher.calls).toBe(1);
+    expect(coreOf(app).refresher.calls).toBe(1);
   });
 });
 
 it("never hands out refreshed tokens that fail verification", async () => {
   const { app, browser } = await lapsed("token endpoint", "expired");
-  const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+  const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
   proxy.fault = "tamper";
   try {
-    await expect(app.core.refresher.refresh(tokens!)).rejects.toBeInstanceOf(InvalidSignatureError);
+    await expect(coreOf(app).refresher.refresh(tokens!)).rejects.toBeInstanceOf(InvalidSignatureError);
   } finally {
     proxy.fault = undefined;
   }
@@ -161,7 +162,7 @@ it("never hands out refreshed tokens that fail verification", async () => {
 describe("a refresh token Cognito has revoked", () => {
   it.each(["token endpoint", "Cognito API"] as const)("ends the session through the %s", async (via) => {
     const { app, browser } = await lapsed(via, "expired");
-    const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     await cognito(idp.info.endpoint, "RevokeToken", { ClientId: app.config.clientId, Token: tokens!.refreshToken });
     const page = await browser.fetch("/dashboard");
     expect(page.status).toBe(307);

@@ -5,11 +5,12 @@
 // not time measured.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NextRequest } from "next/server";
-import { StoreUnavailableError } from "../src/errors.ts";
+import { StoreUnavailableError } from "../src/lib/errors.ts";
 import { type CognitoSessionOptions, MemoryStore, type SessionStore } from "../src/index.ts";
-import { REFRESH_FAILED_HEADER } from "../src/middleware/handoff.ts";
+import { REFRESH_FAILED_HEADER } from "../src/http/handoff.ts";
 import { type FakeAnswer, useFakeCognito } from "./helpers/fake-cognito.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
+import { coreOf } from "../src/internal.ts";
 
 /** What `next/headers` answers in the server action below. */
 const nextRequest = vi.hoisted(() => ({ headers: new Headers(), written: [] as string[] }));
@@ -45,7 +46,7 @@ async function setup(state: "expired" | "due", options: CognitoSessionOptions = 
   );
   const times = state === "expired" ? { iat: now() - 7_200, exp: now() - 3_600 } : { iat: now() - 3_000, exp: now() + 60 };
   const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, username: "alice", scope: "openid", ...times });
-  const changes = await middleware.core.cookies.write(
+  const changes = await coreOf(middleware).cookies.write(
     new Map(),
     { accessToken, idToken: undefined, refreshToken: `opaque-${crypto.randomUUID()}`, endsAt: now() + 3_600 },
     { newSession: true },
@@ -137,7 +138,7 @@ describe("the header that says a refresh failed", () => {
     expect(fake.count("/oauth2/token")).toBe(1);
     // A forged session next to it is still nothing.
     const forged = await route(
-      new Request(`${APP_URL}/api/me`, { headers: { cookie: `${handler.core.cookies.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }),
+      new Request(`${APP_URL}/api/me`, { headers: { cookie: `${coreOf(handler).cookies.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }),
       {},
     );
     expect(forged.status).toBe(401);
@@ -152,6 +153,6 @@ describe("the header that says a refresh failed", () => {
     nextRequest.headers = new Headers({ cookie: browser.cookieHeader() });
     expect(await handler.refreshSession()).not.toBeNull();
     expect(fake.count("/oauth2/token")).toBe(1);
-    expect(nextRequest.written).toContain(handler.core.cookies.access);
+    expect(nextRequest.written).toContain(coreOf(handler).cookies.access);
   });
 });

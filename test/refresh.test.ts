@@ -2,14 +2,15 @@ import { decodeJwt } from "jose";
 import { NextRequest, NextResponse } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
-import { parseCookieHeader } from "../src/cookies/jar.ts";
-import type { CookieChanges } from "../src/cookies/session-cookies.ts";
+import { parseCookieHeader } from "../src/persistence/jar.ts";
+import type { CookieChanges } from "../src/persistence/changes.ts";
 import { type CognitoSessionOptions, createCognitoSession, type MiddlewareHandler } from "../src/index.ts";
 import { resolveSession } from "../src/session/resolve.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
 import { CountingProxy } from "./helpers/counting-proxy.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
 import { freePort } from "./helpers/ports.ts";
+import { coreOf } from "../src/internal.ts";
 
 // Access tokens live 2 s here, so sessions lapse during the test.
 let idp: Awaited<ReturnType<typeof startCognitoLocal>>;
@@ -47,7 +48,7 @@ const me = (app: App) => app.withAuth({}, (_req, { session }) => Response.json({
 
 /** Resolves once the access token in `cookies` has expired (no clock tolerance in these apps). */
 async function expire(app: App, cookies: Map<string, string>): Promise<void> {
-  const { exp } = decodeJwt(cookies.get(app.core.cookies.access)!);
+  const { exp } = decodeJwt(cookies.get(coreOf(app).cookies.access)!);
   await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
 }
 
@@ -91,18 +92,18 @@ describe.each([
       for (const response of responses) expect((await response.json()).email).toBe("alice@example.com");
       expect(proxy.refreshes).toBe(1);
       expect(proxy.calls.map((c) => c.action ?? c.kind)).toEqual([call]);
-      expect(app.core.refresher.calls).toBe(1);
+      expect(coreOf(app).refresher.calls).toBe(1);
 
       // Every response hands out the same new tokens, not to be cached by anyone.
       const issued = responses.map(newCookies);
-      const access = new Set(issued.map((c) => c.get(app.core.cookies.access)));
+      const access = new Set(issued.map((c) => c.get(coreOf(app).cookies.access)));
       expect(access.size).toBe(1);
-      expect([...access][0]).not.toBe(cookies.get(app.core.cookies.access));
+      expect([...access][0]).not.toBe(cookies.get(coreOf(app).cookies.access));
       for (const response of responses) expect(response.headers.get("cache-control")).toBe("private, no-store");
 
       // A new refresh token replaces the old one when Cognito sends one; otherwise the old one stays.
-      const stored = await app.core.cookies.read(new Map([...issued[0]!].map(([n, v]) => [n, [v]])));
-      const before = await app.core.cookies.read(new Map([...cookies].map(([n, v]) => [n, [v]])));
+      const stored = await coreOf(app).cookies.read(new Map([...issued[0]!].map(([n, v]) => [n, [v]])));
+      const before = await coreOf(app).cookies.read(new Map([...cookies].map(([n, v]) => [n, [v]])));
       if (rotate) {
         expect(stored!.refreshToken).toMatch(/^rotated\./);
         expect(stored!.refreshToken).not.toBe(before!.refreshToken);
@@ -131,16 +132,16 @@ describe("refresh in the middleware", () => {
     expect(forwarded).not.toBeNull();
     const issued = newCookies(response);
     for (const [name, value] of issued) expect(forwarded).toContain(`${name}=${value}`);
-    expect(forwarded).not.toContain(cookies.get(app.core.cookies.access));
+    expect(forwarded).not.toContain(cookies.get(coreOf(app).cookies.access));
 
     // What getServerSession does in a server component of the same request: read only.
-    const read = await resolveSession(app.core, parseCookieHeader(forwarded), { refresh: false });
+    const read = await resolveSession(coreOf(app), parseCookieHeader(forwarded), { refresh: false });
     expect(read.session?.user?.email).toBe("alice@example.com");
     expect(read.changes.set).toEqual([]);
     expect(proxy.refreshes).toBe(1);
 
     // The request's original cookies would have given the server component nothing.
-    const stale = await resolveSession(app.core, parseCookieHeader(cookieHeader(cookies)), { refresh: false });
+    const stale = await resolveSession(coreOf(app), parseCookieHeader(cookieHeader(cookies)), { refresh: false });
     expect(stale.session).toBeNull();
   });
 
@@ -155,7 +156,7 @@ describe("refresh in the middleware", () => {
       const late = await browserWith(app, cookies).fetch("/api/me");
       expect([first.status, late.status]).toEqual([200, 200]);
       expect(proxy.refreshes).toBe(1);
-      expect(newCookies(late).get(app.core.cookies.access)).toBe(newCookies(first).get(app.core.cookies.access));
+      expect(newCookies(late).get(coreOf(app).cookies.access)).toBe(newCookies(first).get(coreOf(app).cookies.access));
     } finally {
       proxy.rotate = false;
     }
@@ -167,7 +168,7 @@ describe("refresh in the middleware", () => {
     await expire(app, browser.cookies);
     proxy.calls.length = 0;
     const first = await (await browser.fetch("/api/me")).json();
-    const { exp } = decodeJwt(browser.cookies.get(app.core.cookies.access)!);
+    const { exp } = decodeJwt(browser.cookies.get(coreOf(app).cookies.access)!);
     // cognito-local answers expires_in 3600 for tokens that live 2 s.
     expect(new Date(first.expiresAt).getTime()).toBe(exp! * 1000);
     expect(proxy.refreshes).toBe(1);
@@ -182,7 +183,7 @@ describe("refresh in the middleware", () => {
     await expire(app, cookies);
     const response = await browserWith(app, cookies).fetch("/admin");
     expect(response.status).toBe(403);
-    expect(newCookies(response).get(app.core.cookies.access)).toBeDefined();
+    expect(newCookies(response).get(coreOf(app).cookies.access)).toBeDefined();
     expect(response.headers.get("cache-control")).toBe("private, no-store");
   });
 
@@ -194,28 +195,28 @@ describe("refresh in the middleware", () => {
     const response = await me(app)(new Request(`${APP_URL}/api/me`, { headers: { cookie: cookieHeader(cookies) } }), {});
     expect(response.status).toBe(200);
     expect(proxy.refreshes).toBe(1);
-    expect(newCookies(response).get(app.core.cookies.access)).toBeDefined();
+    expect(newCookies(response).get(coreOf(app).cookies.access)).toBeDefined();
     expect(response.headers.get("cache-control")).toBe("private, no-store");
   });
 
   it("lets a server action refresh and persist through next/headers, and writes nothing when nothing is due", async () => {
-    const { refreshAndPersist } = await import("../src/server/next-cookies.ts");
+    const { refreshAndPersist } = await import("../src/next/next-cookies.ts");
     const app = appVia();
     const cookies = await signedInCookies(app, idp.info.endpoint, "alice@example.com");
     const writes: CookieChanges[] = [];
     const write = async (changes: CookieChanges) => void writes.push(changes);
     const jarOf = (c: Map<string, string>) => parseCookieHeader(cookieHeader(c));
 
-    expect((await refreshAndPersist(app.core, jarOf(cookies), write))?.user?.email).toBe("alice@example.com");
+    expect((await refreshAndPersist(coreOf(app), jarOf(cookies), write))?.user?.email).toBe("alice@example.com");
     expect(writes).toEqual([]);
 
     await expire(app, cookies);
     proxy.calls.length = 0;
-    const session = await refreshAndPersist(app.core, jarOf(cookies), write);
+    const session = await refreshAndPersist(coreOf(app), jarOf(cookies), write);
     expect(session?.user?.email).toBe("alice@example.com");
     expect(proxy.refreshes).toBe(1);
     expect(writes).toHaveLength(1);
-    expect(writes[0]!.set.map((c) => c.name)).toContain(app.core.cookies.access);
+    expect(writes[0]!.set.map((c) => c.name)).toContain(coreOf(app).cookies.access);
   });
 
   it("sends the client secret as HTTP Basic to the token endpoint, and as SECRET_HASH / ClientSecret to the API", async () => {
@@ -248,7 +249,7 @@ describe("refresh in the middleware", () => {
         } else if (!("refresh" in variant)) {
           const { createHmac } = await import("node:crypto");
           // The pool's username (here the sub), not the email the person signed in with.
-          const username = decodeJwt(cookies.get(app.core.cookies.access)!).username;
+          const username = decodeJwt(cookies.get(coreOf(app).cookies.access)!).username;
           expect(username).not.toBe("alice@example.com");
           const expected = createHmac("sha256", secret).update(`${username}${UserPoolClient.ClientId}`).digest("base64");
           expect((seen!.body.AuthParameters as Record<string, string>).SECRET_HASH).toBe(expected);
@@ -276,9 +277,9 @@ describe("composing the app's own middleware with auth.middleware(handler)", () 
   }
 
   const expectRefreshed = ({ app, cookies, response, issued }: Awaited<ReturnType<typeof compose>>) => {
-    const access = issued.get(app.core.cookies.access);
+    const access = issued.get(coreOf(app).cookies.access);
     expect(access).toBeDefined();
-    expect(access).not.toBe(cookies.get(app.core.cookies.access));
+    expect(access).not.toBe(cookies.get(coreOf(app).cookies.access));
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     return access!;
   };
@@ -304,7 +305,7 @@ describe("composing the app's own middleware with auth.middleware(handler)", () 
     const result = await compose(handler);
     const access = expectRefreshed(result);
     const forwarded = result.response.headers.get("x-middleware-request-cookie");
-    expect(forwarded).toContain(`${result.app.core.cookies.access}=${access}`);
+    expect(forwarded).toContain(`${coreOf(result.app).cookies.access}=${access}`);
     // The app's other cookies go on verbatim, and a forged internal header does not.
     expect(forwarded).toContain('prefs={"theme":"dark"}');
     expect(result.response.headers.get("x-middleware-request-x-ncs-path")).toBe("/page");

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { returnToUrl, safeReturnTo } from "../src/flows/return-to.ts";
+import { returnToUrl, safeReturnTo } from "../src/lib/return-to.ts";
 import { APP_URL, createTestApp, TestBrowser } from "./helpers/app.ts";
 import { HOSTILE_RETURN_TO } from "./helpers/hostile-return-to.ts";
 

@@ -1,8 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { SessionCookies } from "../src/cookies/session-cookies.ts";
+import { SessionCookies } from "../src/persistence/session-cookies.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
+import { coreOf } from "../src/internal.ts";
 
 const OLD = "old-secret-0123456789-abcdefghijklmnopq";
 const NEW = "new-secret-0123456789-abcdefghijklmnopq";
@@ -33,10 +34,10 @@ describe("SESSION_SECRET rotation", () => {
     expect((await response.json()).email).toBe("alice@example.com");
     // The sealed cookie was written again, with the new secret, and nothing else changed.
     const written = response.headers.getSetCookie().map((l) => l.split("=")[0]);
-    expect(written).toContain(rotated.core.cookies.sealed);
+    expect(written).toContain(coreOf(rotated).cookies.sealed);
     expect(response.headers.get("cache-control")).toBe("private, no-store");
-    expect(browser.cookies.get(rotated.core.cookies.sealed)).not.toBe(cookies.get(rotated.core.cookies.sealed));
-    expect(browser.cookies.get(rotated.core.cookies.access)).toBe(cookies.get(rotated.core.cookies.access));
+    expect(browser.cookies.get(coreOf(rotated).cookies.sealed)).not.toBe(cookies.get(coreOf(rotated).cookies.sealed));
+    expect(browser.cookies.get(coreOf(rotated).cookies.access)).toBe(cookies.get(coreOf(rotated).cookies.access));
 
     // Once re-sealed, the cookies are left alone...
     const again = await browser.fetch("/api/me");
@@ -62,7 +63,7 @@ describe("SESSION_SECRET rotation", () => {
       .getSetCookie()
       .filter((l) => /max-age=0/i.test(l))
       .map((l) => l.split("=")[0]);
-    expect(cleared.sort()).toEqual([app.core.cookies.access, app.core.cookies.sealed].sort());
+    expect(cleared.sort()).toEqual([coreOf(app).cookies.access, coreOf(app).cookies.sealed].sort());
     expect(page.headers.get("cache-control")).toBe("private, no-store");
   });
 
@@ -71,7 +72,7 @@ describe("SESSION_SECRET rotation", () => {
     const app = appWith(NEW, OLD);
     const { resolveSession } = await import("../src/session/resolve.ts");
     const jar = new Map([...cookies].map(([n, v]) => [n, [v]]));
-    const read = await resolveSession(app.core, jar, { refresh: false });
+    const read = await resolveSession(coreOf(app), jar, { refresh: false });
     expect(read.session?.user?.email).toBe("alice@example.com");
     expect(read.changes).toEqual({ set: [], remove: [] });
   });

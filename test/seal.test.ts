@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 import { Secret } from "../src/config/secret.ts";
-import { isCanonicalSeal, type SealPurpose, SEAL_PURPOSES, Sealer } from "../src/cookies/seal.ts";
-import { SessionIds } from "../src/cookies/session-id.ts";
+import { isCanonicalSeal, type SealPurpose, SEAL_PURPOSES, Sealer } from "../src/persistence/seal.ts";
+import { SessionIds } from "../src/persistence/session-id.ts";
 
 const SECRET = "seal-test-secret-0123456789-abcdefghij";
 const sealer = () => new Sealer([new Secret(SECRET)]);

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { Secret } from "../src/config/secret.ts";
 import { signIn } from "../src/flows/sign-in.ts";
 import { createCognitoSession } from "../src/index.ts";
-import { RedisStore } from "../src/redis/index.ts";
+import { RedisStore } from "../src/redis.ts";
+import { coreOf } from "../src/internal.ts";
 
 const SESSION_SECRETS = ["newest-session-secret-NS1-0123456789abcdef", "older-session-secret-OS2-0123456789abcdefg"];
 const CLIENT_SECRET = "the-client-secret-CS3-0123456789";
@@ -81,11 +82,11 @@ describe("secrets are unprintable", () => {
     const store = new RedisStore({ url: `redis://default:${REDIS_PASSWORD}@127.0.0.1:1/0` });
     const auth = createCognitoSession({ env, store });
     // Used: the seal passwords derived, a sign-in started, a session written and read.
-    const started = await signIn(auth.core, new Request("https://app.example.com/auth/sign-in"));
+    const started = await signIn(coreOf(auth), new Request("https://app.example.com/auth/sign-in"));
     expect(started.status).toBe(302);
-    const sealed = await auth.core.cookies.sealer.seal("session", { r: "refresh" }, 60);
-    expect(await auth.core.cookies.sealer.unseal("session", sealed)).toEqual({ r: "refresh" });
-    expect(await auth.core.cookies.server!.ids.open((await auth.core.cookies.server!.ids.create()).sealed)).toBeDefined();
+    const sealed = await coreOf(auth).cookies.sealer.seal("session", { r: "refresh" }, 60);
+    expect(await coreOf(auth).cookies.sealer.unseal("session", sealed)).toEqual({ r: "refresh" });
+    expect(await coreOf(auth).cookies.server!.ids.open((await coreOf(auth).cookies.server!.ids.create()).sealed)).toBeDefined();
 
     expect(auth.config.clientSecret?.reveal()).toBe(CLIENT_SECRET);
     expect(auth.config.secrets.map((s) => s.reveal())).toEqual(SESSION_SECRETS);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { AccessDeniedError, getAccessToken, NotSignedInError, SessionScopeError } from "../src/index.ts";
 import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
 import { cookieHeader, passwordTokens, signedInCookies } from "./helpers/password-session.ts";
+import { coreOf } from "../src/internal.ts";
 
 const app = createTestApp();
 let alice: string;
@@ -213,8 +214,8 @@ describe("runWithSession and the scope", () => {
   it("reads a request once however often it is asked, and again when its credentials change", async () => {
     const counting = createTestApp();
     let reads = 0;
-    const fromCookies = counting.core.reader.fromCookies.bind(counting.core.reader);
-    counting.core.reader.fromCookies = (jar) => {
+    const fromCookies = coreOf(counting).reader.fromCookies.bind(coreOf(counting).reader);
+    coreOf(counting).reader.fromCookies = (jar) => {
       reads++;
       return fromCookies(jar);
     };

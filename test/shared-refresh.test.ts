@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../src/config/secret.ts";
-import { Sealer } from "../src/cookies/seal.ts";
-import type { StoredTokens } from "../src/cookies/session-cookies.ts";
+import { Sealer } from "../src/persistence/seal.ts";
+import type { StoredTokens } from "../src/persistence/tokens.ts";
 import { MemoryStore } from "../src/store/memory.ts";
-import { SharedRefresh } from "../src/store/shared-refresh.ts";
+import { SharedRefresh } from "../src/session/shared-refresh.ts";
 import { keyOf } from "../src/store/store.ts";
 
 const sealer = new Sealer([new Secret("shared-refresh-test-secret-0123456789")]);

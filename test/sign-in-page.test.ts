@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
-import { safeReturnTo } from "../src/flows/return-to.ts";
+import { safeReturnTo } from "../src/lib/return-to.ts";
 import { sessionCookies, startTestIssuer, type TestIssuer, testEnv } from "../src/testing/index.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
 

@@ -7,6 +7,7 @@ import type { CognitoSession, CognitoSessionOptions } from "../src/index.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { APP_URL, createTestApp, TestBrowser } from "./helpers/app.ts";
 import { type FakeAnswer, useFakeCognito } from "./helpers/fake-cognito.ts";
+import { coreOf } from "../src/internal.ts";
 
 const fake = useFakeCognito();
 afterEach(() => vi.useRealTimers());
@@ -252,7 +253,7 @@ describe("revoke against the embedded Cognito (no origin_jti in its tokens)", ()
       app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })),
     );
     await browser.signIn("bob@example.com", inject("cognito").password);
-    const accessToken = browser.cookies.get(app.core.cookies.access)!;
+    const accessToken = browser.cookies.get(coreOf(app).cookies.access)!;
     const claims = JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString());
     expect(claims).toHaveProperty("jti");
     expect(claims).not.toHaveProperty("origin_jti");

@@ -4,6 +4,7 @@ import { type CognitoSessionOptions, ConfigError, createCognitoSession } from ".
 import { APP_URL, createTestApp, SECRET, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 import { freePort } from "./helpers/ports.ts";
+import { coreOf } from "../src/internal.ts";
 
 type App = ReturnType<typeof createTestApp>;
 
@@ -24,7 +25,7 @@ function postSignOut(browser: TestBrowser, level?: string, headers: Record<strin
 
 /** The refresh token behind the browser's session, recovered through the app's own unseal. */
 async function refreshTokenOf(app: App, browser: TestBrowser): Promise<string> {
-  const tokens = await app.core.cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
+  const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
   return tokens!.refreshToken!;
 }
 
@@ -76,7 +77,7 @@ describe("sign-out levels against the embedded Cognito", () => {
     expect(response.headers.get("x-sign-out-incomplete")).toBeNull();
     expect(await stillRefreshes(refreshToken)).toBe(false);
     // Nor through the token endpoint the library refreshes with.
-    await expect(app.core.oauth!.refresh(refreshToken)).rejects.toMatchObject({ code: "ERR_COGNITO_REJECTED" });
+    await expect(coreOf(app).oauth!.refresh(refreshToken)).rejects.toMatchObject({ code: "ERR_COGNITO_REJECTED" });
     expect((await browser.fetch("/api/me")).status).toBe(401);
   });
 

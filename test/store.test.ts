@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "../src/errors.ts";
-import { RedisStore } from "../src/redis/index.ts";
+import { StoreUnavailableError } from "../src/lib/errors.ts";
+import { RedisStore } from "../src/redis.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import type { SessionStore } from "../src/store/store.ts";
 import { RedisServer } from "./helpers/redis.ts";

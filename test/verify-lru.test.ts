@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ENTRY_OVERHEAD, Lru, own } from "../src/verify/lru.ts";
+import { ENTRY_OVERHEAD, Lru, own } from "../src/lib/lru.ts";
 
 const tail = "S".repeat(40);
 

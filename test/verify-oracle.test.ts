@@ -10,7 +10,7 @@ import { sign as rsaSign } from "node:crypto";
 import fc from "fast-check";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { isCode } from "../src/errors.ts";
+import { isCode } from "../src/lib/errors.ts";
 import { generateTestKey, type TestKey } from "../src/testing/issuer.ts";
 import type { TokenUse } from "../src/verify/claims.ts";
 import { JwksCache } from "../src/verify/jwks.ts";

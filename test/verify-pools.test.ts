@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cognito } from "../scripts/cognito-local.mjs";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { createCore } from "../src/core.ts";
-import { ConfigError, type InvalidClaimError, InvalidSignatureError } from "../src/errors.ts";
+import { createCore } from "../src/session/core.ts";
+import { ConfigError, type InvalidClaimError, InvalidSignatureError } from "../src/lib/errors.ts";
 import { signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
 

@@ -1,9 +1,17 @@
 import { constants, createHmac, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { InvalidClaimError, InvalidSignatureError, InvalidTokenError, JwksUnavailableError, MalformedTokenError, TokenExpiredError } from "../src/errors.ts";
+import {
+  InvalidClaimError,
+  InvalidSignatureError,
+  InvalidTokenError,
+  JwksUnavailableError,
+  MalformedTokenError,
+  TokenExpiredError,
+} from "../src/lib/errors.ts";
 import { base64Url, signJwt, startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
-import { ENTRY_OVERHEAD } from "../src/verify/lru.ts";
-import { base64UrlToBytes, defaultRuntime } from "../src/verify/runtime.ts";
+import { ENTRY_OVERHEAD } from "../src/lib/lru.ts";
+import { base64UrlToBytes } from "../src/lib/base64url.ts";
+import { defaultRuntime } from "../src/verify/runtime.ts";
 import { TOKEN_BYTES } from "../src/verify/verifier.ts";
 import { editSegment, refusal, RUNTIMES, verifierFor } from "./helpers/verify.ts";
 

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { NextRequest, NextResponse } from "next/server";
 import { type CognitoSession, createCognitoSession } from "../../src/index.ts";
-import { parseCookieHeader } from "../../src/cookies/jar.ts";
+import { parseCookieHeader } from "../../src/persistence/jar.ts";
 import { CLIENT_ID, ISSUER, type TestPool, type TokenSet, USER_POOL_ID } from "./tokens.ts";
+import { coreOf } from "../../src/internal.ts";
 
 const require = createRequire(import.meta.url);
 export const APP_URL = "http://localhost:3000";
@@ -67,7 +68,7 @@ export async function ours(pool: TestPool): Promise<Contender> {
 /** Our Set-Cookie changes for a token set, through the library's own cookie writer. */
 export async function sessionCookies(auth: CognitoSession<any>, tokens: TokenSet) {
   const endsAt = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
-  return auth.core.cookies.write(parseCookieHeader(""), { ...tokens, endsAt });
+  return coreOf(auth).cookies.write(parseCookieHeader(""), { ...tokens, endsAt });
 }
 
 /**

@@ -6,6 +6,7 @@ import { request } from "node:http";
 import { cognito, envFor } from "../../scripts/cognito-local.mjs";
 import { type RunningExample, startExample, type Variant } from "../../e2e/support/example-app.ts";
 import { createCognitoSession } from "../../src/index.ts";
+import { coreOf } from "../../src/internal.ts";
 
 export const TAG = "bench";
 
@@ -30,7 +31,7 @@ export async function sessionCookie(app: RunningExample, email = "alice@example.
     env: { ...envFor(app.cognito, app.baseURL), SESSION_SECRET: app.secret },
   });
   const tokens = await signInTokens(app, email);
-  const changes = await writer.core.cookies.write(new Map(), {
+  const changes = await coreOf(writer).cookies.write(new Map(), {
     ...tokens,
     endsAt: Math.floor(Date.now() / 1000) + writer.config.sessionMaxAge,
   });

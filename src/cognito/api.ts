@@ -1,4 +1,4 @@
-import { CognitoRejectedError, CognitoUnavailableError } from "../errors.ts";
+import { CognitoRejectedError, CognitoUnavailableError } from "../lib/errors.ts";
 import type { IssuedTokens } from "./oauth.ts";
 
 export interface CognitoApiOptions {

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { CognitoRejectedError, CognitoUnavailableError, ConfigError, isCode } from "../errors.ts";
+import { CognitoRejectedError, CognitoUnavailableError, ConfigError, isCode } from "../lib/errors.ts";
 import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
 

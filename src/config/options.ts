@@ -1,4 +1,3 @@
-import type { AccessRule } from "../session/authorize.ts";
 import type { SessionStore } from "../store/store.ts";
 
 /** How much a sign-out ends; each level includes the ones before it. */
@@ -177,4 +176,24 @@ export interface CognitoSessionOptions {
   sessions?: "cookie" | "server";
   /** Environment to read instead of `process.env` (tests). */
   env?: Record<string, string | undefined>;
+}
+
+/** What a path or handler requires beyond being signed in. */
+export interface AccessRule {
+  /** OAuth scopes the access token must carry. */
+  scopes?: string[];
+  /** Cognito groups (`cognito:groups`) the user must be in. */
+  groups?: string[];
+  /** `"all"` (default): every listed scope and group. `"any"`: at least one of them. */
+  match?: "all" | "any";
+  /**
+   * User pools whose groups and scopes this rule counts, by id: the app's own
+   * `userPoolId` and any of the `pools` option, e.g. `["eu-west-1_Partner"]`. Default: the
+   * app's own pool only. Group and scope names belong to the pool that issued them, so a
+   * user of another accepted pool, in that pool's own group `admins`, does not pass
+   * `groups: ["admins"]` unless the rule names that pool. A rule without `groups` and
+   * `scopes` admits a session of any accepted pool. Naming a pool that is not configured is
+   * a ConfigError at start-up.
+   */
+  pools?: string[];
 }

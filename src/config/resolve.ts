@@ -1,9 +1,10 @@
-import { ConfigError } from "../errors.ts";
-import type { AccessRule } from "../session/authorize.ts";
-import { safeReturnTo } from "../flows/return-to.ts";
+import { ConfigError } from "../lib/errors.ts";
+import type { AccessRule } from "./options.ts";
+import { safeReturnTo } from "../lib/return-to.ts";
 import type { CognitoSessionOptions, PoolOptions, SignOutLevel } from "./options.ts";
 import { MemoryStore } from "../store/memory.ts";
 import type { SessionStore } from "../store/store.ts";
+import { isAllowedScheme, isLoopbackHost } from "../lib/url.ts";
 import { Secret } from "./secret.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
@@ -61,16 +62,6 @@ export interface ResolvedPool {
 
 const DAY = 24 * 60 * 60;
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[0-9A-Za-z]+$/;
-
-/** Whether `url` is https, or http on a loopback host: the URLs the library will talk to. */
-export function isAllowedScheme(url: URL): boolean {
-  return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
-}
-
-/** True for 127.0.0.0/8, ::1 and localhost: the only hosts allowed over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
 
 function url(setting: string, value: string, { allowPath = true } = {}): URL {
   let parsed: URL;

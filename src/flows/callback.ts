@@ -1,9 +1,9 @@
-import type { Core } from "../core.ts";
-import { parseCookieHeader } from "../cookies/jar.ts";
-import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { isCode, isOutage } from "../errors.ts";
+import type { Core } from "../session/core.ts";
+import { parseCookieHeader } from "../persistence/jar.ts";
+import { type CookieChanges, emptyChanges } from "../persistence/changes.ts";
+import { isCode, isOutage } from "../lib/errors.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
-import { returnToUrl } from "./return-to.ts";
+import { returnToUrl } from "../lib/return-to.ts";
 import { notFound } from "./sign-in.ts";
 import { startSession } from "./start-session.ts";
 

@@ -1,12 +1,11 @@
 import { type AuthenticationResult, callCognito, issuedTokens, secretHash } from "../cognito/api.ts";
-import type { Core } from "../core.ts";
-import type { CookieJar } from "../cookies/jar.ts";
-import { type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { type CognitoRejectedError, isCode, isOutage } from "../errors.ts";
-import { requestCookieJar, writeCookieChanges } from "../server/next-cookies.ts";
-import { safeReturnTo } from "./return-to.ts";
+import type { Core } from "../session/core.ts";
+import type { CookieJar } from "../persistence/jar.ts";
+import { type CookieChanges, emptyChanges } from "../persistence/changes.ts";
+import { type CognitoRejectedError, isCode, isOutage } from "../lib/errors.ts";
+import { safeReturnTo } from "../lib/return-to.ts";
 import { startSession } from "./start-session.ts";
-import type { PendingChallenge } from "./transactions.ts";
+import type { PendingChallenge } from "../persistence/transactions.ts";
 
 /** What a password sign-in form sends. */
 export interface PasswordSignInInput {
@@ -271,34 +270,4 @@ function challengeAttributes(challenge: PendingChallenge): string[] {
 /** Non-empty, within Cognito's length, no control characters. */
 function plausible(value: string, max: number): boolean {
   return value.length > 0 && value.length <= max && !/[\u0000-\u001f\u007f]/.test(value);
-}
-
-/** Password sign-in for server actions; members of the object `createCognitoSession` returns. */
-export interface PasswordApi {
-  /**
-   * In a server action: sign in with a username and password, setting the session
-   * cookies on success. Redirect to `result.returnTo` when `result.status` is
-   * `"signed-in"`; show `result.message` when it is `"failed"`; ask for a new password
-   * when it is `"new-password-required"`. Whatever shape a posted form gives `input`, the
-   * answer is a result: a field that is not a string counts as empty.
-   */
-  signInWithPassword(input: PasswordSignInInput): Promise<PasswordSignInResult>;
-  /**
-   * In a server action: answer `new-password-required` with the user's new password and
-   * the attributes the challenge required (no others are sent). Any shape of `input`
-   * gives a result, as for `signInWithPassword`.
-   */
-  completeNewPassword(input: NewPasswordInput): Promise<PasswordSignInResult>;
-}
-
-export function createPasswordApi(core: Core): PasswordApi {
-  const run = async (step: (jar: CookieJar) => Promise<PasswordStep>) => {
-    const { result, changes } = await step(await requestCookieJar());
-    await writeCookieChanges(changes);
-    return result;
-  };
-  return {
-    signInWithPassword: (input) => run((jar) => passwordSignIn(core, jar, input)),
-    completeNewPassword: (input) => run((jar) => completeNewPassword(core, jar, input)),
-  };
 }

@@ -1,8 +1,9 @@
-import { isLoopbackHost, type ResolvedConfig } from "../config/resolve.ts";
-import type { Core } from "../core.ts";
-import { parseCookieHeader } from "../cookies/jar.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import { isLoopbackHost } from "../lib/url.ts";
+import type { Core } from "../session/core.ts";
+import { parseCookieHeader } from "../persistence/jar.ts";
 import { errorPage, redirect, withCookies } from "../http/responses.ts";
-import { safeReturnTo } from "./return-to.ts";
+import { safeReturnTo } from "../lib/return-to.ts";
 
 /**
  * `GET <basePath>/sign-in?returnTo=/path`: start authorization code + PKCE (S256) with

@@ -1,12 +1,13 @@
 import { callCognito } from "../cognito/api.ts";
 import type { SignOutLevel } from "../config/options.ts";
-import type { Core } from "../core.ts";
-import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
-import type { CookieChanges, StoredTokens } from "../cookies/session-cookies.ts";
-import { isCode, type TokenExpiredError } from "../errors.ts";
+import type { Core } from "../session/core.ts";
+import { type CookieJar, parseCookieHeader } from "../persistence/jar.ts";
+import type { CookieChanges } from "../persistence/changes.ts";
+import type { StoredTokens } from "../persistence/tokens.ts";
+import { isCode, type TokenExpiredError } from "../lib/errors.ts";
 import { redirect, withCookies } from "../http/responses.ts";
 import type { AccessTokenClaims } from "../verify/verifier.ts";
-import { returnToUrl } from "./return-to.ts";
+import { returnToUrl } from "../lib/return-to.ts";
 
 /**
  * A step of a sign-out that did not go through; the cookies are cleared regardless.

@@ -1,8 +1,8 @@
 import type { IssuedTokens } from "../cognito/oauth.ts";
-import type { Core } from "../core.ts";
-import type { CookieJar } from "../cookies/jar.ts";
-import type { CookieChanges } from "../cookies/session-cookies.ts";
-import { InvalidTokenError } from "../errors.ts";
+import type { Core } from "../session/core.ts";
+import type { CookieJar } from "../persistence/jar.ts";
+import type { CookieChanges } from "../persistence/changes.ts";
+import { InvalidTokenError } from "../lib/errors.ts";
 
 /**
  * Verify freshly issued tokens and return the cookie changes that make them the session.

@@ -1,4 +1,4 @@
-import { type CookieChanges, toSetCookieHeaders } from "../cookies/session-cookies.ts";
+import { type CookieChanges, toSetCookieHeaders } from "../persistence/changes.ts";
 
 /** Set `changes` on `response`; any response that touches session cookies must not be cached. */
 export function withCookies<R extends Response>(response: R, changes: CookieChanges): R {

@@ -1,7 +1,8 @@
-import type { SessionCookies, StoredTokens } from "../cookies/session-cookies.ts";
-import type { CookieJar } from "../cookies/jar.ts";
-import { InvalidTokenError, isCode, isOutage, type TokenExpiredError } from "../errors.ts";
-import { refreshDue, refreshTime } from "../refresh/refresher.ts";
+import type { SessionCookies } from "../persistence/session-cookies.ts";
+import type { StoredTokens } from "../persistence/tokens.ts";
+import type { CookieJar } from "../persistence/jar.ts";
+import { InvalidTokenError, isCode, isOutage, type TokenExpiredError } from "../lib/errors.ts";
+import { refreshDue, refreshTime } from "./refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { type CustomAttributes, type Session, type SessionPool, toSession } from "./session.ts";

@@ -1,8 +1,8 @@
-import type { Core } from "../core.ts";
-import type { CookieJar } from "../cookies/jar.ts";
-import { applyToJar, type CookieChanges, emptyChanges } from "../cookies/session-cookies.ts";
-import { isCode } from "../errors.ts";
-import { endsSession } from "../refresh/refresher.ts";
+import type { Core } from "./core.ts";
+import type { CookieJar } from "../persistence/jar.ts";
+import { applyToJar, type CookieChanges, emptyChanges } from "../persistence/changes.ts";
+import { isCode } from "../lib/errors.ts";
+import { endsSession } from "./refresher.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
 /** The session a request carries, after any refresh, and the cookie writes that go with it. */

@@ -1,5 +1,5 @@
 import type { RedisClientType } from "redis";
-import { isCode, StoreUnavailableError } from "../errors.ts";
+import { isCode, StoreUnavailableError } from "../lib/errors.ts";
 import type { SessionStore } from "./store.ts";
 
 /** Options of {@link RedisStore}. */

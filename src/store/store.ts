@@ -1,4 +1,4 @@
-import { base64UrlToBytes } from "../verify/runtime.ts";
+import { base64url } from "../lib/base64url.ts";
 
 /**
  * Where sessions and cross-instance state live. The library keeps to a handful of
@@ -39,15 +39,4 @@ export interface SessionStore {
 export async function keyOf(secret: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
   return base64url(new Uint8Array(digest));
-}
-
-export function base64url(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** The bytes of a base64url string, or undefined when it has any other character. */
-export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  return /^[\w-]*$/.test(text) ? base64UrlToBytes(text) : undefined;
 }

@@ -13,7 +13,7 @@
  * const response = await GET(await testRequest(auth, pool, "/api/orders", { machine: ["orders/read"] }));
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { CognitoSession } from "../create.ts";
+import type { CognitoSession } from "../next/create.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import type { Json, TestIssuer } from "./issuer.ts";
 
@@ -28,6 +28,7 @@ export {
   type TestIssuerOptions,
   type TestKey,
 } from "./issuer.ts";
+import { coreOf } from "../internal.ts";
 
 /** Who a test request is signed in as. Every field has a default. */
 export interface TestUser {
@@ -88,7 +89,7 @@ export async function sessionCookies(
   user: TestUser = {},
 ): Promise<{ cookie: string; accessToken: string; idToken: string }> {
   const tokens = mintUserTokens(issuer, user);
-  const changes = await auth.core.cookies.write(new Map(), {
+  const changes = await coreOf(auth).cookies.write(new Map(), {
     ...tokens,
     refreshToken: undefined,
     endsAt: Math.floor(Date.now() / 1000) + auth.config.sessionMaxAge,

@@ -1,4 +1,4 @@
-import { InvalidClaimError, TokenExpiredError } from "../errors.ts";
+import { InvalidClaimError, TokenExpiredError } from "../lib/errors.ts";
 
 /** Which slot a token is verified for; must equal its `token_use`. */
 export type TokenUse = "access" | "id";

@@ -1,5 +1,5 @@
-import { isAllowedScheme } from "../config/resolve.ts";
-import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../errors.ts";
+import { isAllowedScheme } from "../lib/url.ts";
+import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../lib/errors.ts";
 import { defaultRuntime, type RsaPublicKey, type Runtime } from "./runtime.ts";
 
 export interface JwksOptions {

@@ -1,4 +1,4 @@
-import { MalformedTokenError } from "../errors.ts";
+import { MalformedTokenError } from "../lib/errors.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** A compact JWS split, its payload decoded. Nothing in it is trusted yet. */

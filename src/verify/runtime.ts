@@ -1,3 +1,5 @@
+import { atobUrl, base64UrlToBytes } from "../lib/base64url.ts";
+
 /**
  * What verification needs from the runtime: base64url decoding, RSA public-key import and
  * the RS256 check. Node's own `crypto.verify` is about twice as fast as WebCrypto's
@@ -84,27 +86,6 @@ export function nodeRuntime(crypto: NodeCrypto, Buffer: NodeBuffer): Runtime {
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Encoder = new TextEncoder();
-
-const BASE64URL = /^[\w-]*$/;
-
-/**
- * base64url to a "binary string" (one character a byte) with only what every runtime has;
- * undefined when `segment` is not base64url. Checked first: `atob` would take "+", "/", "="
- * and blanks too, and throws a DOMException for a length of 4k+1.
- */
-function atobUrl(segment: string): string | undefined {
-  if (segment.length % 4 === 1 || !BASE64URL.test(segment)) return undefined;
-  return atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
-}
-
-/** base64url to bytes with only what every runtime has (`atob`); undefined when `segment` is not base64url. Never throws. */
-export function base64UrlToBytes(segment: string): Uint8Array<ArrayBuffer> | undefined {
-  const binary = atobUrl(segment);
-  if (binary === undefined) return undefined;
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** RS256 through WebCrypto: Edge middleware and anything that is not Node. */
 export const webRuntime: Runtime = {

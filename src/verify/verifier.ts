@@ -1,8 +1,8 @@
-import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../errors.ts";
+import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../lib/errors.ts";
 import { checkClaims, checkExpiry, expired, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
 import { decodeHeader, decodeJwt } from "./jwt.ts";
-import { Lru, own } from "./lru.ts";
+import { Lru, own } from "../lib/lru.ts";
 import { defaultRuntime, type Runtime } from "./runtime.ts";
 
 export type { AccessTokenClaims, ClaimsFor, CommonClaims, IdTokenClaims, TokenUse } from "./claims.ts";

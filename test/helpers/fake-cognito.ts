@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../../src/index.ts";
 import { APP_URL, SECRET, TestBrowser } from "./app.ts";
 import { freePort } from "./ports.ts";
+import { coreOf } from "../../src/internal.ts";
 
 /** One request the fake saw. */
 export interface FakeCall {
@@ -113,7 +114,7 @@ export class FakeCognito {
   async signedIn(app: CognitoSession<any>, options: Parameters<FakeCognito["tokenSet"]>[0] = {}) {
     const browser = new TestBrowser(app);
     const tokens = await this.tokenSet(options);
-    const changes = await app.core.cookies.write(new Map(), {
+    const changes = await coreOf(app).cookies.write(new Map(), {
       accessToken: tokens.access_token,
       idToken: tokens.id_token,
       refreshToken: tokens.refresh_token,

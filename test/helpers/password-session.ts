@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { decodeJwt, importJWK, SignJWT } from "jose";
 import { cognito } from "../../scripts/cognito-local.mjs";
 import type { CognitoSession } from "../../src/index.ts";
+import { coreOf } from "../../src/internal.ts";
 
 // The embedded Cognito signs every token with the development key its package ships.
 const devKey = createRequire(import.meta.url)("cognito-local/lib/keys/cognitoLocal.private.json") as { jwk: JsonWebKey & { kid: string } };
@@ -37,7 +38,7 @@ export async function signedInCookies(
   options: { lapsed?: boolean } = {},
 ): Promise<Map<string, string>> {
   const tokens = await passwordTokens(endpoint, app.config.clientId, email);
-  const changes = await app.core.cookies.write(new Map(), {
+  const changes = await coreOf(app).cookies.write(new Map(), {
     accessToken: options.lapsed ? await lapsed(tokens.AccessToken) : tokens.AccessToken,
     idToken: tokens.IdToken,
     refreshToken: tokens.RefreshToken,

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { CognitoSessionError } from "../../src/errors.ts";
+import { CognitoSessionError } from "../../src/lib/errors.ts";
 import type { TestIssuer } from "../../src/testing/issuer.ts";
 import { JwksCache, type JwksOptions } from "../../src/verify/jwks.ts";
 import { defaultRuntime, type Runtime, webRuntime } from "../../src/verify/runtime.ts";

@@ -1,18 +1,18 @@
-import type { CognitoApiOptions } from "./cognito/api.ts";
-import { OAuthClient } from "./cognito/oauth.ts";
-import type { CognitoSessionOptions } from "./config/options.ts";
-import { resolveConfig, type ResolvedConfig } from "./config/resolve.ts";
-import { SessionCookies } from "./cookies/session-cookies.ts";
-import { Transactions } from "./flows/transactions.ts";
-import { Refresher, refreshDue } from "./refresh/refresher.ts";
-import { refreshSource } from "./refresh/sources.ts";
-import { SessionReader } from "./session/reader.ts";
-import type { SessionPool } from "./session/session.ts";
-import { Denylist } from "./store/denylist.ts";
-import { SharedRefresh } from "./store/shared-refresh.ts";
-import type { SessionStore } from "./store/store.ts";
-import { type JwksCache, sharedJwks } from "./verify/jwks.ts";
-import { TokenVerifier } from "./verify/verifier.ts";
+import type { CognitoApiOptions } from "../cognito/api.ts";
+import { OAuthClient } from "../cognito/oauth.ts";
+import type { CognitoSessionOptions } from "../config/options.ts";
+import { resolveConfig, type ResolvedConfig } from "../config/resolve.ts";
+import { SessionCookies } from "../persistence/session-cookies.ts";
+import { Transactions } from "../persistence/transactions.ts";
+import { Refresher, refreshDue } from "./refresher.ts";
+import { refreshSource } from "../cognito/refresh.ts";
+import { SessionReader } from "./reader.ts";
+import type { SessionPool } from "./session.ts";
+import { Denylist } from "../store/denylist.ts";
+import { SharedRefresh } from "./shared-refresh.ts";
+import type { SessionStore } from "../store/store.ts";
+import { type JwksCache, sharedJwks } from "../verify/jwks.ts";
+import { TokenVerifier } from "../verify/verifier.ts";
 
 /** The parts one configured app shares between middleware, flows and server APIs. */
 export interface Core {
@@ -84,4 +84,22 @@ export function createCore(config: ResolvedConfig): Core {
 /** Each configured pool by issuer, with whether it is the app's own (the same pool under another issuer form is). */
 function sessionPools(config: ResolvedConfig): Map<string, SessionPool> {
   return new Map(config.pools.map(({ issuer, userPoolId }) => [issuer, Object.freeze({ userPoolId, own: userPoolId === config.userPoolId })]));
+}
+
+/**
+ * Where a session object keeps its core: a registered symbol, so every copy of this
+ * library that a bundler makes (server, SSR, Edge) finds it, and no public type names it.
+ */
+const CORE = Symbol.for("next-cognito-session.core");
+
+/** `target` with `core` attached, out of sight of its type, its keys and JSON. */
+export function attachCore<T extends object>(core: Core, target: T): T {
+  return Object.defineProperty(target, CORE, { value: core, enumerable: false });
+}
+
+/** The core behind a session object made by `createCognitoSession`; for the testing kit and the library's tests. */
+export function coreOf(target: object): Core {
+  const core = (target as { [CORE]?: Core })[CORE];
+  if (core === undefined) throw new TypeError("not a session object made by createCognitoSession()");
+  return core;
 }

@@ -1,7 +1,7 @@
-import type { Core } from "../core.ts";
-import { type CookieJar, parseCookieHeader } from "../cookies/jar.ts";
-import type { CookieChanges } from "../cookies/session-cookies.ts";
-import { refreshFailedUpstream } from "../middleware/handoff.ts";
+import type { Core } from "../session/core.ts";
+import { type CookieJar, parseCookieHeader } from "../persistence/jar.ts";
+import type { CookieChanges } from "../persistence/changes.ts";
+import { refreshFailedUpstream } from "../http/handoff.ts";
 import { resolveSession } from "../session/resolve.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 

@@ -1,17 +1,17 @@
 import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server.js";
-import type { Core } from "../core.ts";
-import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../cookies/jar.ts";
-import type { CookieChanges } from "../cookies/session-cookies.ts";
+import type { Core } from "../session/core.ts";
+import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../persistence/jar.ts";
+import type { CookieChanges } from "../persistence/changes.ts";
 import { callback } from "../flows/callback.ts";
 import { signIn, signInPageUrl } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
 import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
 import { authorizeAll } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
-import { bearerSession } from "../server/request-session.ts";
+import { bearerSession } from "../session/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { handOff } from "./handoff.ts";
-import { compileRules, matchRules, wantsPage } from "./rules.ts";
+import { handOff } from "../http/handoff.ts";
+import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 
 /**
  * The app's own middleware logic, run after the session is settled and the `protect`

@@ -1,12 +1,12 @@
-import type { Core } from "../core.ts";
-import { type AccessDeniedError, isCode } from "../errors.ts";
+import type { Core } from "../session/core.ts";
+import { type AccessDeniedError, isCode } from "../lib/errors.ts";
 import { challenge, privateResponse, withCookies } from "../http/responses.ts";
-import { refreshFailedUpstream } from "../middleware/handoff.ts";
-import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
+import { refreshFailedUpstream } from "../http/handoff.ts";
+import { type AccessRule } from "../config/options.ts";
+import { authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { sessionOfRequest } from "./request-session.ts";
-import type { Scope } from "./scope.ts";
-import type { SessionState } from "./server-api.ts";
+import { sessionOfRequest } from "../session/request-session.ts";
+import type { Scope, SessionState } from "./scope.ts";
 
 /** What a protected route handler receives next to the request. */
 export type AuthContext<Custom extends CustomAttributes, Ctx> = Ctx & { session: Session<Custom> };

@@ -1,5 +1,6 @@
-import { ConfigError } from "../errors.ts";
-import { type AccessRule, checkRule } from "../session/authorize.ts";
+import { ConfigError } from "../lib/errors.ts";
+import { type AccessRule } from "../config/options.ts";
+import { checkRule } from "../session/authorize.ts";
 
 /** A compiled `protect` entry. */
 export interface PathRule {

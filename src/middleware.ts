@@ -1,10 +1,10 @@
 // `next-cognito-session/middleware`: the middleware alone, for Edge `middleware.ts`.
 // Nothing here reaches the server APIs (next/headers, next/navigation and the React they
 // pull in), so the Edge bundle carries only what the middleware runs.
-import type { CognitoSessionOptions } from "../config/options.ts";
-import { configureCore } from "../core.ts";
-import type { CustomAttributes, OnlyCustom } from "../session/session.ts";
-import { type AuthMiddleware, createMiddleware } from "./middleware.ts";
+import type { CognitoSessionOptions } from "./config/options.ts";
+import { configureCore } from "./session/core.ts";
+import type { CustomAttributes, OnlyCustom } from "./session/session.ts";
+import { type AuthMiddleware, createMiddleware } from "./next/middleware.ts";
 
 /**
  * The same middleware as `createCognitoSession(options).middleware`, built without the
@@ -23,6 +23,6 @@ export function createCognitoMiddleware<Custom extends CustomAttributes & OnlyCu
   return createMiddleware<Custom>(configureCore(options));
 }
 
-export type { AuthMiddleware, MiddlewareHandler } from "./middleware.ts";
-export type { CognitoSessionOptions } from "../config/options.ts";
-export type { CustomAttributes, Session } from "../session/session.ts";
+export type { AuthMiddleware, MiddlewareHandler } from "./next/middleware.ts";
+export type { CognitoSessionOptions } from "./config/options.ts";
+export type { CustomAttributes, Session } from "./session/session.ts";

@@ -1,7 +1,7 @@
-import { type AuthenticationResult, type CognitoApiOptions, callCognito, issuedTokens, secretHash } from "../cognito/api.ts";
-import type { IssuedTokens, OAuthClient } from "../cognito/oauth.ts";
+import { type AuthenticationResult, type CognitoApiOptions, callCognito, issuedTokens, secretHash } from "./api.ts";
+import type { IssuedTokens, OAuthClient } from "./oauth.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { CognitoUnavailableError } from "../errors.ts";
+import { CognitoUnavailableError } from "../lib/errors.ts";
 import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
 

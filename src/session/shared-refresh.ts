@@ -1,7 +1,7 @@
-import type { Sealer } from "../cookies/seal.ts";
-import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { isCode } from "../errors.ts";
-import { keyOf, type SessionStore } from "./store.ts";
+import type { Sealer } from "../persistence/seal.ts";
+import type { StoredTokens } from "../persistence/tokens.ts";
+import { isCode } from "../lib/errors.ts";
+import { keyOf, type SessionStore } from "../store/store.ts";
 
 /**
  * One refresh per refresh token across instances. The first instance to see a lapsed

@@ -3,5 +3,5 @@
  * Node runtime only (`proxy.ts`, route handlers, server actions, server components); needs
  * the `redis` package (node-redis) installed next to this one.
  */
-export { RedisStore, type RedisStoreOptions } from "../store/redis.ts";
-export type { SessionStore } from "../store/store.ts";
+export { RedisStore, type RedisStoreOptions } from "./store/redis.ts";
+export type { SessionStore } from "./store/store.ts";

@@ -1,8 +1,8 @@
-import type { StoredTokens } from "../cookies/session-cookies.ts";
-import { type CognitoRejectedError, isCode } from "../errors.ts";
+import type { StoredTokens } from "../persistence/tokens.ts";
+import { type CognitoRejectedError, isCode } from "../lib/errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
-import type { SharedRefresh } from "../store/shared-refresh.ts";
-import type { RefreshSource } from "./sources.ts";
+import type { SharedRefresh } from "./shared-refresh.ts";
+import type { RefreshSource } from "../cognito/refresh.ts";
 
 /**
  * Whether a token with these claims is due for a refresh: within `margin` seconds of its

@@ -1,8 +1,8 @@
-import type { Core } from "../core.ts";
-import { parseCookieHeader } from "../cookies/jar.ts";
-import { emptyChanges } from "../cookies/session-cookies.ts";
-import { resolveSession, type Resolution } from "../session/resolve.ts";
-import type { CustomAttributes } from "../session/session.ts";
+import type { Core } from "./core.ts";
+import { parseCookieHeader } from "../persistence/jar.ts";
+import { emptyChanges } from "../persistence/changes.ts";
+import { resolveSession, type Resolution } from "./resolve.ts";
+import type { CustomAttributes } from "./session.ts";
 
 /**
  * The session of a request, from `Authorization: Bearer` first, then the cookies. Verifies

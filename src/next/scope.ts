@@ -1,4 +1,5 @@
-import { SessionScopeError } from "../errors.ts";
+import type { CustomAttributes, Session } from "../session/session.ts";
+import { SessionScopeError } from "../lib/errors.ts";
 
 /** The subset of AsyncLocalStorage used here; Node and Next's Edge runtime both provide it. */
 export interface Scope<T> {
@@ -34,4 +35,13 @@ export function createScope<T>(): Scope<T> {
     run: (store, fn) => get().run(store, fn),
     getStore: () => storage?.getStore(),
   };
+}
+
+/** What a session scope holds. */
+export interface SessionState<Custom extends CustomAttributes> {
+  session: Session<Custom> | null;
+  /** Keys could not be fetched, so the session could not be checked either way. */
+  unavailable: boolean;
+  /** The pools whose groups and scopes count, as the enclosing `withAuth` rule named them. */
+  pools?: readonly string[];
 }

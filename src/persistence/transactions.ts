@@ -1,8 +1,9 @@
 import * as oauth from "oauth4webapi";
-import type { CookieJar } from "../cookies/jar.ts";
-import type { SealPurpose } from "../cookies/seal.ts";
-import { type CookieChanges, emptyChanges, type SessionCookies } from "../cookies/session-cookies.ts";
-import { Lru } from "../verify/lru.ts";
+import type { CookieJar } from "./jar.ts";
+import type { SealPurpose } from "./seal.ts";
+import { type CookieChanges, emptyChanges } from "./changes.ts";
+import { type SessionCookies } from "./session-cookies.ts";
+import { Lru } from "../lib/lru.ts";
 
 /** A hosted-UI sign-in in progress, sealed into a short-lived cookie named after its state. */
 export interface Transaction {

@@ -1,23 +1,15 @@
-import type { Core } from "../core.ts";
-import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../errors.ts";
-import { safeReturnTo } from "../flows/return-to.ts";
+import type { Core } from "../session/core.ts";
+import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../lib/errors.ts";
+import { safeReturnTo } from "../lib/return-to.ts";
 import { signInPageUrl } from "../flows/sign-in.ts";
 import { privateResponse } from "../http/responses.ts";
-import { PATH_HEADER } from "../middleware/handoff.ts";
-import { type AccessRule, authorize, checkRule } from "../session/authorize.ts";
+import { PATH_HEADER } from "../http/handoff.ts";
+import { type AccessRule } from "../config/options.ts";
+import { authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { sessionOfRequest } from "./request-session.ts";
-import { createScope } from "./scope.ts";
+import { sessionOfRequest } from "../session/request-session.ts";
+import { createScope, type SessionState } from "./scope.ts";
 import { createWithAuth } from "./with-auth.ts";
-
-/** What a session scope holds. */
-export interface SessionState<Custom extends CustomAttributes> {
-  session: Session<Custom> | null;
-  /** Keys could not be fetched, so the session could not be checked either way. */
-  unavailable: boolean;
-  /** The pools whose groups and scopes count, as the enclosing `withAuth` rule named them. */
-  pools?: readonly string[];
-}
 
 /** What `requireSession` accepts: an access rule, and where to come back to after signing in. */
 export interface RequireSessionOptions extends AccessRule {

@@ -1,10 +1,11 @@
 import type { Secret } from "../config/secret.ts";
-import { SessionEndedError } from "../errors.ts";
+import { SessionEndedError } from "../lib/errors.ts";
 import type { SessionStore } from "../store/store.ts";
 import type { CookieAttributes, CookieJar } from "./jar.ts";
 import type { Sealer } from "./seal.ts";
 import { type OpenedId, SessionIds } from "./session-id.ts";
-import { type CookieChanges, emptyChanges, type SealedPart, sealedPart, type StoredTokens, stored } from "./session-cookies.ts";
+import { type CookieChanges, emptyChanges } from "./changes.ts";
+import { type SealedPart, type StoredTokens, sealedPart, stored } from "./tokens.ts";
 
 /** What is sealed into the store for one session: the whole token set. */
 interface StoredPart extends SealedPart {

@@ -1,6 +1,7 @@
 import type { Secret } from "../config/secret.ts";
-import { base64url, fromBase64url, keyOf } from "../store/store.ts";
-import { Lru } from "../verify/lru.ts";
+import { base64UrlToBytes, base64url } from "../lib/base64url.ts";
+import { keyOf } from "../store/store.ts";
+import { Lru } from "../lib/lru.ts";
 
 /** What an opened session id cookie names. */
 export interface OpenedId {
@@ -40,7 +41,7 @@ export class SessionIds {
 
   /** `id` sealed with the newest secret. */
   async seal(id: string): Promise<string> {
-    const raw = fromBase64url(id)!;
+    const raw = base64UrlToBytes(id)!;
     const [key] = await this.#keysOf();
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
     const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key!, raw));
@@ -54,7 +55,7 @@ export class SessionIds {
   async open(value: string): Promise<OpenedId | undefined> {
     const cached = this.#cache.get(value);
     if (cached) return cached;
-    const bytes = fromBase64url(value);
+    const bytes = base64UrlToBytes(value);
     if (!bytes || bytes.length !== IV_BYTES + ID_BYTES + 16) return undefined;
     // Lenient decoding lets a few strings stand for the same bytes; only the one written is read, and cached.
     if (base64url(bytes) !== value) return undefined;

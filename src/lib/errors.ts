@@ -1,5 +1,3 @@
-import type { CommonClaims } from "./verify/claims.ts";
-
 /** The stable code of each error class below; a class's code also matches its subclasses' (see {@link isCode}). */
 export type ErrorCode =
   | "ERR_COGNITO_SESSION"
@@ -98,12 +96,20 @@ export class MalformedTokenError extends InvalidTokenError {
   declare readonly code: "ERR_TOKEN_MALFORMED";
 }
 
+/** What an expired token's error keeps of its claims: those of the verified token (see `TokenExpiredError.claims`). */
+export interface ExpiredClaims {
+  readonly sub: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly [claim: string]: unknown;
+}
+
 /** The token is well formed and correctly signed, but past its `exp`. */
 export class TokenExpiredError extends InvalidTokenError {
   static override readonly code: ErrorCode = "ERR_TOKEN_EXPIRED";
   declare readonly code: "ERR_TOKEN_EXPIRED";
-  readonly #claims: CommonClaims | undefined;
-  constructor(message: string, claims?: CommonClaims) {
+  readonly #claims: ExpiredClaims | undefined;
+  constructor(message: string, claims?: ExpiredClaims) {
     super(message);
     this.#claims = claims;
   }
@@ -112,7 +118,7 @@ export class TokenExpiredError extends InvalidTokenError {
    * what may still be read of an expired token: whose it was. A getter, so logging or
    * serializing the error shows none of them.
    */
-  get claims(): CommonClaims | undefined {
+  get claims(): ExpiredClaims | undefined {
     return this.#claims;
   }
 }

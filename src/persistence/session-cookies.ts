@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { Lru, own } from "../verify/lru.ts";
+import { Lru, own } from "../lib/lru.ts";
 import {
   type ChunkNames,
   chunkNames,
@@ -13,36 +13,11 @@ import {
   setCookie,
   splitChunks,
 } from "./jar.ts";
-import { SessionTooLargeError } from "../errors.ts";
+import { SessionTooLargeError } from "../lib/errors.ts";
+import { type CookieChanges, emptyChanges } from "./changes.ts";
 import { Sealer } from "./seal.ts";
-import { ServerSessions } from "./server-sessions.ts";
-
-/** The tokens a session cookie set holds. */
-export interface StoredTokens {
-  accessToken: string;
-  idToken: string | undefined;
-  refreshToken: string | undefined;
-  /** When the session ends for good (seconds since the epoch): the refresh token's lifetime. */
-  endsAt: number;
-}
-
-/** What is sealed of a token set besides the access token. */
-export interface SealedPart {
-  r?: string;
-  i?: string;
-  e: number;
-}
-
-/** The token set of an access token and what was sealed with it. */
-export const stored = (accessToken: string, part: SealedPart): StoredTokens => ({ accessToken, idToken: part.i, refreshToken: part.r, endsAt: part.e });
-
-/** What of `tokens` is sealed besides the access token; absent tokens are left out, not stored as undefined. */
-export function sealedPart(tokens: StoredTokens): SealedPart {
-  const part: SealedPart = { e: tokens.endsAt };
-  if (tokens.refreshToken !== undefined) part.r = tokens.refreshToken;
-  if (tokens.idToken !== undefined) part.i = tokens.idToken;
-  return part;
-}
+import { ServerSessions } from "./store-sessions.ts";
+import { type SealedPart, type StoredTokens, sealedPart, stored } from "./tokens.ts";
 
 /** A cookie session's cookies as the request sent them: the access token, and the sealed value's chunks unjoined. */
 export interface SentCookies {
@@ -75,28 +50,6 @@ function sameParts(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Cookies to set and delete; applied both to the response and to the request being served. */
-export interface CookieChanges {
-  set: Array<{ name: string; value: string; attributes: CookieAttributes }>;
-  remove: Array<{ name: string; attributes: CookieAttributes }>;
-}
-
-export const emptyChanges = (): CookieChanges => ({ set: [], remove: [] });
-
-/** The response's `Set-Cookie` values for `changes`. */
-export function toSetCookieHeaders(changes: CookieChanges): string[] {
-  return [
-    ...changes.remove.map(({ name, attributes }) => deleteCookie(name, attributes)),
-    ...changes.set.map(({ name, value, attributes }) => setCookie(name, value, attributes)),
-  ];
-}
-
-/** Apply `changes` to a request's cookie jar, so the rest of the request sees them. */
-export function applyToJar(jar: CookieJar, changes: CookieChanges): void {
-  for (const { name } of changes.remove) jar.delete(name);
-  for (const { name, value } of changes.set) jar.set(name, [value]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sealData, unsealData } from "iron-session";
 import type { Secret } from "../config/secret.ts";
-import { Lru } from "../verify/lru.ts";
+import { Lru } from "../lib/lru.ts";
 
 type Passwords = { seal: Record<number, string>; unseal: Record<number, string> };
 

@@ -1,11 +1,11 @@
-import type { CognitoSessionOptions } from "./config/options.ts";
-import type { ResolvedConfig } from "./config/resolve.ts";
-import { type Core, configureCore } from "./core.ts";
-import { createPasswordApi, type PasswordApi } from "./flows/password.ts";
-import { type AuthMiddleware, createMiddleware } from "./middleware/middleware.ts";
-import { refreshCurrentSession } from "./server/next-cookies.ts";
-import { createServerApi, type ServerApi } from "./server/server-api.ts";
-import type { CustomAttributes, OnlyCustom, Session } from "./session/session.ts";
+import type { CognitoSessionOptions } from "../config/options.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import { attachCore, configureCore } from "../session/core.ts";
+import { createPasswordApi, type PasswordApi } from "./password-api.ts";
+import { type AuthMiddleware, createMiddleware } from "./middleware.ts";
+import { refreshCurrentSession } from "./next-cookies.ts";
+import { createServerApi, type ServerApi } from "./server-api.ts";
+import type { CustomAttributes, OnlyCustom, Session } from "../session/session.ts";
 
 /** The object an app configures once (`auth.ts`) and uses everywhere. */
 export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi {
@@ -25,8 +25,6 @@ export interface CognitoSession<Custom extends CustomAttributes> extends ServerA
    * from a server component (Next refuses cookie writes there): use `getServerSession()`.
    */
   refreshSession(): Promise<Session<Custom> | null>;
-  /** Internals shared by the parts above; for the testing kit and advanced use. */
-  readonly core: Core;
 }
 
 /**
@@ -40,12 +38,11 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
   options: CognitoSessionOptions = {},
 ): CognitoSession<Custom> {
   const core = configureCore(options);
-  return {
+  return attachCore(core, {
     config: core.config,
-    core,
     middleware: createMiddleware<Custom>(core),
     ...createServerApi<Custom>(core),
     ...createPasswordApi(core),
     refreshSession: () => refreshCurrentSession<Custom>(core),
-  };
+  });
 }

@@ -1,0 +1,46 @@
+// The layers of src/, lowest first: a module may import from its own layer and those below,
+// never from one above, and no import cycle is allowed anywhere. ARCHITECTURE.md says what
+// each layer holds and why the order is this one. `npm run check:layers` (part of `npm test`).
+const LAYERS = ["lib", "store", "config", "verify", "cognito", "persistence", "session", "http", "flows", "next"];
+
+const upward = LAYERS.map((layer, index) => ({
+  name: `no-upward-from-${layer}`,
+  comment: `src/${layer}/ may import only from ${LAYERS.slice(0, index + 1).join(", ")} (and packages)`,
+  severity: "error",
+  from: { path: `^src/${layer}/` },
+  to: { path: `^src/(?!(${LAYERS.slice(0, index + 1).join("|")})/)` },
+}));
+
+/** @type {import("dependency-cruiser").IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      comment: "An import cycle ties modules into one; break it by moving what both need into a lower layer.",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    ...upward,
+    {
+      name: "next-only-in-next",
+      comment: "Only src/next/ speaks to Next.js; everything below it runs on any runtime.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(next|testing)/" },
+      to: { path: "^node_modules/next/|^next(/|$)", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "entries-not-imported",
+      comment: "Entry points (src/*.ts) are the package's doors; nothing inside the library imports them.",
+      severity: "error",
+      from: { path: "^src/[^/]+/", pathNot: "^src/testing/" },
+      to: { path: "^src/[^/]+\\.ts$" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".mjs"] },
+  },
+};

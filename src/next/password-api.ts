@@ -1,0 +1,41 @@
+import type { CookieJar } from "../persistence/jar.ts";
+import type { Core } from "../session/core.ts";
+import {
+  completeNewPassword,
+  type NewPasswordInput,
+  type PasswordSignInInput,
+  type PasswordSignInResult,
+  type PasswordStep,
+  passwordSignIn,
+} from "../flows/password.ts";
+import { requestCookieJar, writeCookieChanges } from "./next-cookies.ts";
+
+/** Password sign-in for server actions; members of the object `createCognitoSession` returns. */
+export interface PasswordApi {
+  /**
+   * In a server action: sign in with a username and password, setting the session
+   * cookies on success. Redirect to `result.returnTo` when `result.status` is
+   * `"signed-in"`; show `result.message` when it is `"failed"`; ask for a new password
+   * when it is `"new-password-required"`. Whatever shape a posted form gives `input`, the
+   * answer is a result: a field that is not a string counts as empty.
+   */
+  signInWithPassword(input: PasswordSignInInput): Promise<PasswordSignInResult>;
+  /**
+   * In a server action: answer `new-password-required` with the user's new password and
+   * the attributes the challenge required (no others are sent). Any shape of `input`
+   * gives a result, as for `signInWithPassword`.
+   */
+  completeNewPassword(input: NewPasswordInput): Promise<PasswordSignInResult>;
+}
+
+export function createPasswordApi(core: Core): PasswordApi {
+  const run = async (step: (jar: CookieJar) => Promise<PasswordStep>) => {
+    const { result, changes } = await step(await requestCookieJar());
+    await writeCookieChanges(changes);
+    return result;
+  };
+  return {
+    signInWithPassword: (input) => run((jar) => passwordSignIn(core, jar, input)),
+    completeNewPassword: (input) => run((jar) => completeNewPassword(core, jar, input)),
+  };
+}
