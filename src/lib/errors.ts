@@ -40,9 +40,16 @@ export function isCode(error: unknown, code: ErrorCode): boolean {
  * Whether `error` says a service could not be reached in time (the JWKS, Cognito, the
  * session store): answered with 503 and the cookies kept, never taken for a sign-out.
  */
-export function isOutage(error: unknown): boolean {
+export function isOutage(error: unknown): error is Outage {
   return isCode(error, "ERR_JWKS_UNAVAILABLE") || isCode(error, "ERR_COGNITO_UNAVAILABLE");
 }
+
+/**
+ * A service the library depends on could not answer in time: the user pool's keys, Cognito,
+ * or the session store (a {@link StoreUnavailableError}, which is a CognitoUnavailableError).
+ * Neither a session nor a sign-out: answered with 503, the error saying which service it was.
+ */
+export type Outage = JwksUnavailableError | CognitoUnavailableError;
 
 /**
  * Errors thrown by next-cognito-session. Each has a stable `code` to branch on;

@@ -1,3 +1,4 @@
+import type { Outage } from "../lib/errors.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { SessionScopeError } from "../lib/errors.ts";
 
@@ -40,8 +41,8 @@ export function createScope<T>(): Scope<T> {
 /** What a session scope holds. */
 export interface SessionState<Custom extends CustomAttributes> {
   session: Session<Custom> | null;
-  /** Keys could not be fetched, so the session could not be checked either way. */
-  unavailable: boolean;
+  /** What could not be reached (keys, Cognito, the store), so the session could not be checked either way. */
+  unavailable: Outage | undefined;
   /** The pools whose groups and scopes count, as the enclosing `withAuth` rule named them. */
   pools?: readonly string[];
 }

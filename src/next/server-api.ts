@@ -1,5 +1,5 @@
 import type { Core } from "../session/core.ts";
-import { AccessDeniedError, JwksUnavailableError, NotSignedInError, SessionScopeError } from "../lib/errors.ts";
+import { AccessDeniedError, NotSignedInError, SessionScopeError } from "../lib/errors.ts";
 import { safeReturnTo } from "../lib/return-to.ts";
 import { signInPageUrl } from "../flows/sign-in.ts";
 import { privateResponse } from "../http/responses.ts";
@@ -139,7 +139,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     async requireSession(rule: RequireSessionOptions = {}): Promise<Session<Custom>> {
       checkRule("requireSession", rule, core.config.pools);
       const { session, unavailable } = await stateOfRequest();
-      if (unavailable) throw new JwksUnavailableError("the user pool's keys could not be fetched");
+      if (unavailable) throw unavailable;
       const decision = authorize(session, rule);
       if (decision.allowed) return session!;
       const { redirect, forbidden } = await import("next/navigation.js");

@@ -41,7 +41,7 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
       if (!decision.allowed) return withCookies(privateResponse(challenge(realm, decision.reason, rule.scopes)), changes);
       let response: Response;
       try {
-        const state = { session, unavailable: false, ...(rule.pools ? { pools: rule.pools } : {}) };
+        const state = { session, unavailable: undefined, ...(rule.pools ? { pools: rule.pools } : {}) };
         response = await scope.run(state, () => handler(request, { ...(context as Ctx), session: session! }));
       } catch (error) {
         if (isCode(error, "ERR_NOT_SIGNED_IN")) response = challenge(realm, "unauthenticated");

@@ -1,7 +1,7 @@
 import type { SessionCookies } from "../persistence/session-cookies.ts";
 import type { StoredTokens } from "../persistence/tokens.ts";
 import type { CookieJar } from "../persistence/jar.ts";
-import { InvalidTokenError, isCode, isOutage, type TokenExpiredError } from "../lib/errors.ts";
+import { InvalidTokenError, isCode, isOutage, type Outage, type TokenExpiredError } from "../lib/errors.ts";
 import { refreshDue, refreshTime } from "./refresher.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
@@ -16,7 +16,7 @@ export type ReadResult<Custom extends CustomAttributes> =
   /** The access token has lapsed; a refresh token is at hand. */
   | { status: "expired"; tokens: StoredTokens }
   /** Keys (or the server-side session store) could not be reached: answer 503, neither a session nor a sign-out. */
-  | { status: "unavailable" };
+  | { status: "unavailable"; error: Outage };
 
 /**
  * What a warm read needs of a token set verified before, in one object: the tokens it was
@@ -81,7 +81,7 @@ export class SessionReader {
       return await this.fromTokens<Custom>(tokens);
     } catch (error) {
       // Keys or the server-side session store down or slow: never a sign-out, never a guess.
-      if (isOutage(error)) return { status: "unavailable" };
+      if (isOutage(error)) return { status: "unavailable", error };
       if (tokens !== null && isCode(error, "ERR_TOKEN_EXPIRED") && tokens.refreshToken !== undefined) {
         // Expiry is checked last, so the error's claims passed every other check.
         const claims = (error as TokenExpiredError).claims;

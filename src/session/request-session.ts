@@ -1,3 +1,4 @@
+import type { Outage } from "../lib/errors.ts";
 import type { Core } from "./core.ts";
 import { parseCookieHeader } from "../persistence/jar.ts";
 import { emptyChanges } from "../persistence/changes.ts";
@@ -25,6 +26,9 @@ export async function bearerSession<Custom extends CustomAttributes>(core: Core,
   const authorization = headers.get("authorization");
   if (authorization === null || !/^bearer(?:\s|$)/i.test(authorization)) return undefined;
   // fromBearer throws nothing but an outage.
-  const session = await core.reader.fromBearer<Custom>(authorization).catch(() => undefined);
-  return { session: session ?? null, changes: emptyChanges(), unavailable: session === undefined, refreshFailed: false };
+  const read = await core.reader.fromBearer<Custom>(authorization).then(
+    (session) => ({ session, unavailable: undefined }),
+    (error: Outage) => ({ session: null, unavailable: error }),
+  );
+  return { ...read, changes: emptyChanges(), refreshFailed: false };
 }

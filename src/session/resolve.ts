@@ -1,7 +1,7 @@
 import type { Core } from "./core.ts";
 import type { CookieJar } from "../persistence/jar.ts";
 import { applyToJar, type CookieChanges, emptyChanges } from "../persistence/changes.ts";
-import { isCode } from "../lib/errors.ts";
+import { isCode, type Outage } from "../lib/errors.ts";
 import { endsSession } from "./refresher.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
@@ -10,8 +10,8 @@ export interface Resolution<Custom extends CustomAttributes> {
   session: Session<Custom> | null;
   /** Cookie writes to put on the response; already applied to `jar`. */
   changes: CookieChanges;
-  /** Keys or Cognito could not be reached and no session could be established: answer 503. */
-  unavailable: boolean;
+  /** What could not be reached (keys, Cognito, the store) when no session could be established: answer 503. */
+  unavailable: Outage | undefined;
   /**
    * A refresh was due, was tried, and failed in a way that keeps the cookies (Cognito down,
    * slow or erring): later requests try again, but nothing else serving this request should.
@@ -36,7 +36,7 @@ export async function resolveSession<Custom extends CustomAttributes>(
   const read = await core.reader.fromCookies<Custom>(jar);
   const changes = emptyChanges();
   let refreshFailed = false;
-  const done = (session: Session<Custom> | null, unavailable = false): Resolution<Custom> => {
+  const done = (session: Session<Custom> | null, unavailable?: Outage): Resolution<Custom> => {
     applyToJar(jar, changes);
     return { session, changes, unavailable, refreshFailed };
   };
@@ -46,7 +46,7 @@ export async function resolveSession<Custom extends CustomAttributes>(
     return done(null);
   };
 
-  if (read.status === "unavailable") return done(null, true);
+  if (read.status === "unavailable") return done(null, read.error);
   if (read.status === "none") {
     // Unreadable or foreign cookies: remove them so they are not sent again.
     return read.tokens !== null || hasSessionCookies(core, jar) ? clear() : done(null);
@@ -77,7 +77,7 @@ export async function resolveSession<Custom extends CustomAttributes>(
     if (isCode(error, "ERR_COGNITO_SESSION")) {
       refreshFailed = refreshing;
       // The store could not take the refreshed tokens: serve what is still valid, else 503.
-      if (isCode(error, "ERR_STORE_UNAVAILABLE")) return done(valid, valid === null);
+      if (isCode(error, "ERR_STORE_UNAVAILABLE")) return done(valid, valid === null ? (error as Outage) : undefined);
       // Keep every cookie: a still-valid session is served, a lapsed one retries next time.
       return done(valid);
     }
