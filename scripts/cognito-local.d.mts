@@ -13,6 +13,7 @@ export interface CognitoLocalInfo {
   users: string[];
   password: string;
 }
+// biome-ignore lint/suspicious/noExplicitAny: Cognito's JSON answer, whose shape depends on the action
 export function cognito(endpoint: string, action: string, body: object): Promise<any>;
 export function startCognitoLocal(options?: {
   port?: number;

@@ -139,7 +139,7 @@ export async function passwordSignIn(core: Core, jar: CookieJar, input: Password
  */
 export async function completeNewPassword(core: Core, jar: CookieJar, input: NewPasswordInput): Promise<PasswordStep> {
   const challenge = await core.transactions.readChallenge(jar);
-  if (!challenge || challenge.name !== "NEW_PASSWORD_REQUIRED") {
+  if (challenge?.name !== "NEW_PASSWORD_REQUIRED") {
     const step = failed("challenge-expired");
     step.changes = core.transactions.dropChallenge(jar);
     return step;

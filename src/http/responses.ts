@@ -69,10 +69,10 @@ export function redirect(location: string | URL, status: 302 | 303 | 307 = 302):
  * link to `signInPath` when the app has a sign-in page.
  */
 export function errorPage(status: number, title: string, detail: string, signInPath: string | undefined): Response {
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const link = signInPath === undefined ? "" : `<p><a href="${escape(signInPath)}">Sign in again</a></p>`;
-  const body = `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title>
-<h1>${escape(title)}</h1><p>${escape(detail)}</p>${link}`;
+  const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const link = signInPath === undefined ? "" : `<p><a href="${escapeHtml(signInPath)}">Sign in again</a></p>`;
+  const body = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>${link}`;
   return new Response(body, {
     status,
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" },

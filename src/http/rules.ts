@@ -1,5 +1,5 @@
 import { ConfigError } from "../lib/errors.ts";
-import { type AccessRule } from "../config/options.ts";
+import type { AccessRule } from "../config/options.ts";
 import { checkRule } from "../session/authorize.ts";
 
 /** A compiled `protect` entry. */
@@ -235,7 +235,10 @@ export function matchRules(rules: readonly PathRule[], pathname: string): readon
   // Working out every reading of a path costs microseconds on every request, and an app has
   // few paths: remember the answers, within a bound an attacker's made-up paths cannot pass.
   let memo = MEMOS.get(rules);
-  if (memo === undefined) MEMOS.set(rules, (memo = new Map()));
+  if (memo === undefined) {
+    memo = new Map();
+    MEMOS.set(rules, memo);
+  }
   const known = memo.get(pathname);
   if (known !== undefined) return known;
   const paths = routedPaths(pathname);

@@ -68,14 +68,14 @@ export class CognitoSessionError extends Error {
   }
 
   static {
-    Object.defineProperty(this.prototype, BRAND, { value: true });
+    Object.defineProperty(CognitoSessionError.prototype, BRAND, { value: true });
   }
 
   /** By code, so an error made by another copy of the library is still recognised. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // A subclass of the app's own, with no code of its own, is matched the ordinary way.
-    if (!Object.hasOwn(this, "code")) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return isCode(value, this.code);
+    if (!Object.hasOwn(CognitoSessionError, "code")) return Function.prototype[Symbol.hasInstance].call(CognitoSessionError, value);
+    return isCode(value, CognitoSessionError.code);
   }
 }
 

@@ -22,7 +22,7 @@ import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 export type MiddlewareHandler<Custom extends CustomAttributes = CustomAttributes> = (
   request: NextRequest,
   context: { session: Session<Custom> | null; event: NextFetchEvent | undefined },
-) => Response | undefined | void | Promise<Response | undefined | void>;
+) => Response | undefined | undefined | Promise<Response | undefined | undefined>;
 
 /**
  * `auth.middleware`: export it as `middleware` (or `proxy`) as it is, or call it with a

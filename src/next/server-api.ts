@@ -4,7 +4,7 @@ import { safeReturnTo } from "../lib/return-to.ts";
 import { signInPageUrl } from "../flows/sign-in.ts";
 import { privateResponse } from "../http/responses.ts";
 import { PATH_HEADER } from "../http/handoff.ts";
-import { type AccessRule } from "../config/options.ts";
+import type { AccessRule } from "../config/options.ts";
 import { authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "../session/request-session.ts";

@@ -2,7 +2,7 @@ import type { Core } from "../session/core.ts";
 import { type AccessDeniedError, isCode } from "../lib/errors.ts";
 import { challenge, privateResponse, withCookies } from "../http/responses.ts";
 import { refreshFailedUpstream } from "../http/handoff.ts";
-import { type AccessRule } from "../config/options.ts";
+import type { AccessRule } from "../config/options.ts";
 import { authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "../session/request-session.ts";

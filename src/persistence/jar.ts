@@ -40,7 +40,10 @@ export function parseCookieHeader(header: string | null | undefined): CookieJar 
     // The name runs to the first "=" of the pair; a pair without one is skipped. Each character is looked at once.
     let eq = start;
     let c = 0;
-    while (eq < length && (c = header.charCodeAt(eq)) !== 61 && c !== 59) eq++;
+    for (; eq < length; eq++) {
+      c = header.charCodeAt(eq);
+      if (c === 61 || c === 59) break;
+    }
     if (c !== 61) {
       start = eq + 1;
       continue;
@@ -104,7 +107,7 @@ export function readChunks(jar: CookieJar, names: ChunkNames): readonly string[]
   const parts = [head.slice(2)];
   for (let i = 1; i < count; i++) {
     const part = jar.get(names[i + 1]!);
-    if (!part || part.length !== 1) return MALFORMED;
+    if (part?.length !== 1) return MALFORMED;
     parts.push(part[0]!);
   }
   return parts;

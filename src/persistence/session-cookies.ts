@@ -6,11 +6,9 @@ import {
   type CookieAttributes,
   type CookieJar,
   cookieHeaderBytes,
-  deleteCookie,
   MALFORMED,
   MAX_SESSION_COOKIE_BYTES,
   readChunks,
-  setCookie,
   splitChunks,
 } from "./jar.ts";
 import { SessionTooLargeError } from "../lib/errors.ts";

@@ -35,7 +35,7 @@ export class ServerSessions {
   /** The id the request's cookie seals; undefined when absent, sent twice, altered or foreign. */
   async opened(jar: CookieJar): Promise<OpenedId | undefined> {
     const values = jar.get(this.name);
-    if (!values || values.length !== 1) return undefined;
+    if (values?.length !== 1) return undefined;
     return this.ids.open(values[0]!);
   }
 

@@ -2,7 +2,7 @@ import * as oauth from "oauth4webapi";
 import type { CookieJar } from "./jar.ts";
 import type { SealPurpose } from "./seal.ts";
 import { type CookieChanges, emptyChanges } from "./changes.ts";
-import { type SessionCookies } from "./session-cookies.ts";
+import type { SessionCookies } from "./session-cookies.ts";
 import { Lru } from "../lib/lru.ts";
 
 /** A hosted-UI sign-in in progress, sealed into a short-lived cookie named after its state. */
@@ -146,7 +146,7 @@ export class Transactions {
   async #open<T>(jar: CookieJar, name: string, purpose: SealPurpose): Promise<T | undefined> {
     const values = jar.get(name);
     // A name sent twice is someone's doing, not ours: refuse it rather than guess.
-    if (!values || values.length !== 1) return undefined;
+    if (values?.length !== 1) return undefined;
     try {
       return await this.cookies.sealer.unseal<T>(purpose, values[0]!);
     } catch {

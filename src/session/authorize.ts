@@ -1,7 +1,7 @@
 import type { AccessRule } from "../config/options.ts";
 import { checkRulePools, type ResolvedPool } from "../config/resolve.ts";
 import { ConfigError } from "../lib/errors.ts";
-import { poolOf, type Session } from "./session.ts";
+import { type CustomAttributes, poolOf, type Session } from "./session.ts";
 
 /** The outcome of checking a session against a rule. */
 export type Decision =
@@ -14,7 +14,7 @@ export type Decision =
  * `forbidden`. The session's groups and scopes count only when it comes from a pool the
  * rule accepts (see {@link AccessRule.pools}); otherwise every one listed is missing.
  */
-export function authorize(session: Session<any> | null, rule: AccessRule = {}): Decision {
+export function authorize(session: Session<CustomAttributes> | null, rule: AccessRule = {}): Decision {
   if (!session) return { allowed: false, reason: "unauthenticated" };
   const scopes = rule.scopes ?? [];
   const groups = rule.groups ?? [];
@@ -30,7 +30,7 @@ export function authorize(session: Session<any> | null, rule: AccessRule = {}): 
 }
 
 /** Whether the rule counts the groups and scopes of the pool `session` comes from. */
-function accepts(rule: AccessRule, session: Session<any>): boolean {
+function accepts(rule: AccessRule, session: Session<CustomAttributes>): boolean {
   const pool = poolOf(session);
   // A session no app verified (a copy, or one built by hand) has no pool to vouch for its names.
   if (pool === undefined) return false;
@@ -66,7 +66,7 @@ export function checkRule(where: string, rule: AccessRule, pools?: readonly Reso
  * allowed only when each allows. No session is `unauthenticated`; otherwise the shortfalls
  * of all the refusing rules make one `forbidden`.
  */
-export function authorizeAll(session: Session<any> | null, rules: readonly AccessRule[]): Decision {
+export function authorizeAll(session: Session<CustomAttributes> | null, rules: readonly AccessRule[]): Decision {
   const missingScopes = new Set<string>();
   const missingGroups = new Set<string>();
   let forbidden = false;

@@ -26,7 +26,7 @@ export type ReadResult<Custom extends CustomAttributes> =
 interface VerifiedTokens {
   accessToken: string;
   idToken: string | undefined;
-  session: Session<any>;
+  session: Session<CustomAttributes>;
   /** The access token's, for the denylist. */
   sub: string;
   iat: number;

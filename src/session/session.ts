@@ -80,16 +80,16 @@ export interface SessionPool {
 const POOL = Symbol.for("next-cognito-session.pool");
 
 /** The pool `session` was verified against; undefined for an object no app's reader built. */
-export function poolOf(session: Session<any>): SessionPool | undefined {
+export function poolOf(session: Session<CustomAttributes>): SessionPool | undefined {
   return (session as unknown as { [POOL]?: SessionPool })[POOL];
 }
 
 // Tokens stay off the session object so it can be passed to client components without
 // leaking them; the server-only accessor reads them from here.
-const accessTokens = new WeakMap<Session<any>, string>();
+const accessTokens = new WeakMap<Session<CustomAttributes>, string>();
 
 /** The raw access token behind `session`, for calling downstream APIs from the server. */
-export function getAccessToken(session: Session<any>): string {
+export function getAccessToken(session: Session<CustomAttributes>): string {
   const token = accessTokens.get(session);
   if (token === undefined) throw new TypeError("not a session created by next-cognito-session");
   return token;
@@ -116,14 +116,17 @@ const RESERVED_ID_CLAIMS = new Set([
 ]);
 
 /** A session's fields but its expiry, built once per claims. */
-type SessionParts = Omit<Session<any>, "expiresAt">;
+type SessionParts = Omit<Session<CustomAttributes>, "expiresAt">;
 
 /**
  * Sessions already built, by the claims they were built from. The verifier caches claims
  * objects per token and freezes them, so the same tokens give the same objects and a warm
  * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
  */
-const built = new WeakMap<AccessTokenClaims, { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<any> }>();
+const built = new WeakMap<
+  AccessTokenClaims,
+  { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<CustomAttributes> }
+>();
 
 /**
  * Build the session from verified claims. Sessions of the same tokens are one object,

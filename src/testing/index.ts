@@ -84,7 +84,7 @@ export function mintUserTokens(issuer: TestIssuer, user: TestUser = {}): { acces
  * header value, with the tokens behind them.
  */
 export async function sessionCookies(
-  auth: CognitoSession<any>,
+  auth: CognitoSession<CustomAttributes>,
   issuer: TestIssuer,
   user: TestUser = {},
 ): Promise<{ cookie: string; accessToken: string; idToken: string }> {
@@ -103,7 +103,7 @@ export async function sessionCookies(
  * cookies, a machine client's `Authorization: Bearer` token, or nothing for `null`.
  */
 export async function testRequest(
-  auth: CognitoSession<any>,
+  auth: CognitoSession<CustomAttributes>,
   issuer: TestIssuer,
   url: string | URL,
   who: TestUser | TestMachine | null = {},

@@ -190,7 +190,8 @@ const REGISTRY = Symbol.for("next-cognito-session.jwks-state.1");
  */
 export function sharedJwks(uri: URL, options: JwksOptions): JwksCache {
   const holder = globalThis as { [REGISTRY]?: Map<string, JwksState> };
-  const registry = (holder[REGISTRY] ??= new Map());
+  holder[REGISTRY] ??= new Map();
+  const registry = holder[REGISTRY];
   const runtime = options.runtime ?? defaultRuntime();
   // Keys imported by one runtime are usable by that runtime only.
   const name = `${runtime.name} ${uri.href}`;

@@ -37,7 +37,7 @@ export async function signInAction(previous: SignInState, form: FormData): Promi
 
   switch (result.status) {
     case "signed-in":
-      redirect(result.returnTo);
+      return redirect(result.returnTo);
     case "new-password-required":
       return { step: "new-password", requiredAttributes: result.requiredAttributes, message: "Please choose a new password." };
     case "failed":
