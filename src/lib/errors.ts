@@ -72,11 +72,14 @@ export class CognitoSessionError extends Error {
   }
 
   /** By code, so an error made by another copy of the library is still recognised. */
+  // `this` is the class `instanceof` asks about (a subclass too), not CognitoSessionError.
+  // biome-ignore-start lint/complexity/noThisInStatic: the subclass's own code is what is matched
   static override [Symbol.hasInstance](value: unknown): boolean {
     // A subclass of the app's own, with no code of its own, is matched the ordinary way.
-    if (!Object.hasOwn(CognitoSessionError, "code")) return Function.prototype[Symbol.hasInstance].call(CognitoSessionError, value);
-    return isCode(value, CognitoSessionError.code);
+    if (!Object.hasOwn(this, "code")) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isCode(value, this.code);
   }
+  // biome-ignore-end lint/complexity/noThisInStatic: the subclass's own code is what is matched
 }
 
 /** The configuration is missing a setting or has an invalid one; names the setting. */
