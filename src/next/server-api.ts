@@ -51,7 +51,9 @@ export interface ServerApi<Custom extends CustomAttributes> {
    * Guard a page, layout or server action: returns the session when it meets `rule`,
    * redirects to the sign-in page (`signInPage`, coming back to the current path) when
    * there is none, and renders Next's forbidden page (`forbidden()`, needs
-   * `experimental.authInterrupts`) when the signed-in user may not see it.
+   * `experimental.authInterrupts`) when the signed-in user may not see it. When the session
+   * cannot be checked, throws the outage itself (JwksUnavailableError, CognitoUnavailableError,
+   * or StoreUnavailableError for the session store), for the app's error boundary.
    */
   requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
 }
