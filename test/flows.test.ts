@@ -215,6 +215,11 @@ describe("callback: the code exchange", () => {
   it("answers 503 and sets nothing when the token endpoint fails", async () => {
     const { response } = await callbackWith(async () => ({ status: 502, body: { message: "bad gateway" } }));
     expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    // The page says which service failed, and nothing of what it answered.
+    const page = await response.text();
+    expect(page).toContain("Sign-in cannot be completed: Cognito cannot be reached right now.");
+    expect(page).not.toContain("bad gateway");
     expect(sessionSet(response)).toEqual([]);
   });
 

@@ -93,6 +93,8 @@ describe("with Cognito hanging, one request to a withAuth route behind the middl
     writable = false;
     const response = await browser.fetch("/api/me", { headers: { accept: "application/json" } });
     expect(response.status).toBe(503);
+    // Named as the middleware found it: the store, not the keys or Cognito.
+    expect(await response.json()).toEqual({ error: "unavailable", service: "session-store" });
     expect(fake.count("/oauth2/token")).toBe(1);
     expect(cleared(response)).toEqual([]);
   });

@@ -2,7 +2,7 @@ import type { Core } from "../session/core.ts";
 import { parseCookieHeader } from "../persistence/jar.ts";
 import { type CookieChanges, emptyChanges } from "../persistence/changes.ts";
 import { isCode, isOutage } from "../lib/errors.ts";
-import { errorPage, redirect, withCookies } from "../http/responses.ts";
+import { errorPage, redirect, unavailable, withCookies } from "../http/responses.ts";
 import { returnToUrl } from "../lib/return-to.ts";
 import { notFound } from "./sign-in.ts";
 import { startSession } from "./start-session.ts";
@@ -54,7 +54,8 @@ export async function callback(core: Core, request: Request): Promise<Response> 
     return withCookies(redirect(returnToUrl(tx.returnTo, config.appUrl)), changes);
   } catch (caught) {
     if (isOutage(caught)) {
-      return fail(503, "Sign-in unavailable", "The identity provider could not be reached. Please try again.", changes);
+      // Cognito's token endpoint, the keys to verify what it sent, or the store to keep it.
+      return withCookies(unavailable(caught, { title: "Sign-in unavailable", action: "Sign-in cannot be completed", signInPath: config.signInPage }), changes);
     }
     if (isCode(caught, "ERR_SESSION_TOO_LARGE")) {
       return fail(400, "Sign-in failed", "This account's sign-in is too large for this site's cookies. Please tell the site's operator.", changes);

@@ -2,7 +2,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { isLoopbackHost } from "../lib/url.ts";
 import type { Core } from "../session/core.ts";
 import { parseCookieHeader } from "../persistence/jar.ts";
-import { errorPage, redirect, withCookies } from "../http/responses.ts";
+import { errorPage, redirect, signInPageUrl, withCookies } from "../http/responses.ts";
 import { safeReturnTo } from "../lib/return-to.ts";
 
 /**
@@ -27,16 +27,6 @@ export async function signIn(core: Core, request: Request): Promise<Response> {
   const jar = parseCookieHeader(request.headers.get("cookie"));
   const { transaction, changes } = await core.transactions.begin(jar, returnTo);
   return withCookies(redirect(await core.oauth.authorizationUrl(transaction)), changes);
-}
-
-/**
- * Where a visitor without a session signs in (`signInPage`), coming back to `returnTo`
- * afterwards: the sign-in routes check it with `safeReturnTo`.
- */
-export function signInPageUrl(config: ResolvedConfig, returnTo: string): URL {
-  const url = new URL(`${config.appUrl.origin}${config.signInPage}`);
-  url.searchParams.set("returnTo", returnTo);
-  return url;
 }
 
 /** The answer of a hosted-UI route in an app without a hosted UI; links to its own sign-in page, if it has one. */

@@ -5,7 +5,7 @@ import { type CookieJar, parseCookieHeader } from "../persistence/jar.ts";
 import type { CookieChanges } from "../persistence/changes.ts";
 import type { StoredTokens } from "../persistence/tokens.ts";
 import { isCode, type TokenExpiredError } from "../lib/errors.ts";
-import { redirect, withCookies } from "../http/responses.ts";
+import { plainText, redirect, withCookies } from "../http/responses.ts";
 import type { AccessTokenClaims } from "../verify/verifier.ts";
 import { returnToUrl } from "../lib/return-to.ts";
 
@@ -43,12 +43,10 @@ function isCrossSite(request: Request, appUrl: URL): boolean {
  * user. Ends with a 303 to `signOut.redirectTo`, or to the hosted UI's `/logout`.
  */
 export async function signOut(core: Core, request: Request): Promise<Response> {
-  const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-    new Response(body, { status, headers: { "cache-control": "private, no-store", ...headers } });
-  if (request.method !== "POST") return text(405, "Sign-out needs a POST.", { allow: "POST" });
-  if (isCrossSite(request, core.config.appUrl)) return text(403, "Cross-site sign-out refused.");
+  if (request.method !== "POST") return plainText(405, "Sign-out needs a POST.", { allow: "POST" });
+  if (isCrossSite(request, core.config.appUrl)) return plainText(403, "Cross-site sign-out refused.");
   const level = await requestedLevel(request, core.config.signOut);
-  if (level === undefined) return text(400, "This sign-out level is not offered.");
+  if (level === undefined) return plainText(400, "This sign-out level is not offered.");
 
   const { changes, failed } = await endSession(core, parseCookieHeader(request.headers.get("cookie")), level);
   const { hostedUi, redirectTo } = core.config.signOut;

@@ -1,3 +1,6 @@
+import type { Outage } from "../lib/errors.ts";
+import { outageOf, serviceOf } from "./outage.ts";
+
 /**
  * Request headers the middleware hands on to the app. Everything under the prefix is the
  * library's own: any such header a client sends is dropped before the app sees the request,
@@ -11,16 +14,24 @@ export const PATH_HEADER = `${INTERNAL_HEADER_PREFIX}path`;
 
 /**
  * Present when the middleware tried a refresh that was due and it failed without ending the
- * session (Cognito down, slow or erring): `unavailable` when that left no session to serve
- * and the answer is a 503 (the store could not take the new tokens), `failed` otherwise. The
- * app's own reads of this request then do not try again, so one request waits out one
- * timeout at most. A client can get it to the app only where the middleware does not run,
- * and there it can only stop a refresh of its own session: it grants nothing.
+ * session (Cognito down, slow or erring): `unavailable:<service>` when that left no session
+ * to serve and the answer is a 503 (the store could not take the new tokens), naming the
+ * service as the 503 does; `failed` otherwise. The app's own reads of this request then do
+ * not try again, so one request waits out one timeout at most. A client can get it to the
+ * app only where the middleware does not run, and there it can only stop a refresh of its
+ * own session: it grants nothing.
  */
 export const REFRESH_FAILED_HEADER = `${INTERNAL_HEADER_PREFIX}refresh-failed`;
 
-/** What the middleware's refresh of this request came to, when it failed (see {@link REFRESH_FAILED_HEADER}). */
-export type RefreshFailure = "failed" | "unavailable";
+/**
+ * What the middleware's refresh of this request came to, when it failed (see
+ * {@link REFRESH_FAILED_HEADER}): `unavailable` is the outage that left no session.
+ */
+export interface RefreshFailure {
+  unavailable: Outage | undefined;
+}
+
+const UNAVAILABLE_PREFIX = "unavailable:";
 
 /**
  * Prepare the request's own headers for the app: any inbound internal header dropped, the
@@ -33,11 +44,18 @@ export function handOff(request: Request, { refreshFailed }: { refreshFailed?: R
   }
   const url = new URL(request.url);
   request.headers.set(PATH_HEADER, `${url.pathname}${url.search}`);
-  if (refreshFailed) request.headers.set(REFRESH_FAILED_HEADER, refreshFailed);
+  if (refreshFailed) {
+    const { unavailable } = refreshFailed;
+    request.headers.set(REFRESH_FAILED_HEADER, unavailable ? `${UNAVAILABLE_PREFIX}${serviceOf(unavailable)}` : "failed");
+  }
 }
 
-/** How the middleware's refresh of this request failed, if it did; any other value counts as `failed`. */
+/**
+ * How the middleware's refresh of this request failed, if it did, the outage rebuilt from
+ * the service it names; any other value counts as `failed`.
+ */
 export function refreshFailedUpstream(headers: Headers): RefreshFailure | undefined {
   const value = headers.get(REFRESH_FAILED_HEADER);
-  return value === null ? undefined : value === "unavailable" ? "unavailable" : "failed";
+  if (value === null) return undefined;
+  return { unavailable: value.startsWith(UNAVAILABLE_PREFIX) ? outageOf(value.slice(UNAVAILABLE_PREFIX.length)) : undefined };
 }

@@ -1,4 +1,7 @@
+import type { ResolvedConfig } from "../config/resolve.ts";
+import type { Outage } from "../lib/errors.ts";
 import { type CookieChanges, toSetCookieHeaders } from "../persistence/changes.ts";
+import { type Service, serviceOf } from "./outage.ts";
 
 /** Set `changes` on `response`; any response that touches session cookies must not be cached. */
 export function withCookies<R extends Response>(response: R, changes: CookieChanges): R {
@@ -59,6 +62,16 @@ function staysPrivate(value: string | null): boolean {
   return directives.includes("private") && !directives.some((d) => d === "public" || d.startsWith("public="));
 }
 
+/**
+ * Where a visitor without a session signs in (`signInPage`), coming back to `returnTo`
+ * afterwards: the sign-in routes check it with `safeReturnTo`.
+ */
+export function signInPageUrl(config: ResolvedConfig, returnTo: string): URL {
+  const url = new URL(`${config.appUrl.origin}${config.signInPage}`);
+  url.searchParams.set("returnTo", returnTo);
+  return url;
+}
+
 /** A redirect; 303 after a POST so the browser follows with GET. */
 export function redirect(location: string | URL, status: 302 | 303 | 307 = 302): Response {
   return new Response(null, { status, headers: { location: String(location), "cache-control": "private, no-store" } });
@@ -77,6 +90,36 @@ export function errorPage(status: number, title: string, detail: string, signInP
     status,
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" },
   });
+}
+
+/** A short plain-text answer to a request the library's own routes refuse (wrong method, cross-site, bad form). */
+export function plainText(status: 400 | 403 | 405, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { "cache-control": "private, no-store", ...headers } });
+}
+
+/** Seconds a client is asked to wait before trying again after a 503. */
+const RETRY_AFTER_SECONDS = "5";
+
+/** What a page says could not be reached, per service. */
+const UNREACHABLE: Record<Service, string> = {
+  "user-pool-keys": "the user pool's signing keys cannot be fetched right now",
+  cognito: "Cognito cannot be reached right now",
+  "session-store": "the session store cannot be reached right now",
+};
+
+/**
+ * The 503 of an outage, naming the service that could not be reached ({@link Service}) and
+ * nothing else of the error: for code, JSON `{"error":"unavailable","service":…}`; for a
+ * person, a page (`title`, then what could not be done, `action`, and why). `Retry-After`
+ * and `Cache-Control: private, no-store` either way.
+ */
+export function unavailable(outage: Outage, page?: { title: string; action: string; signInPath: string | undefined }): Response {
+  const service = serviceOf(outage);
+  const response = page
+    ? errorPage(503, page.title, `${page.action}: ${UNREACHABLE[service]}. Please try again.`, page.signInPath)
+    : Response.json({ error: "unavailable", service }, { status: 503, headers: { "cache-control": "private, no-store" } });
+  response.headers.set("retry-after", RETRY_AFTER_SECONDS);
+  return response;
 }
 
 /** A JSON error for APIs, with the RFC 6750 challenge. */

@@ -3,10 +3,10 @@ import type { Core } from "../session/core.ts";
 import { type CookieJar, formatCookieHeader, parseCookieHeader } from "../persistence/jar.ts";
 import type { CookieChanges } from "../persistence/changes.ts";
 import { callback } from "../flows/callback.ts";
-import { signIn, signInPageUrl } from "../flows/sign-in.ts";
+import { signIn } from "../flows/sign-in.ts";
 import { signOut } from "../flows/sign-out.ts";
-import { challenge, errorPage, redirect, withCookies } from "../http/responses.ts";
-import { authorizeAll } from "../session/authorize.ts";
+import { withCookies } from "../http/responses.ts";
+import { refusalOf, refusalResponse } from "../http/refusal.ts";
 import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../session/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
@@ -43,7 +43,6 @@ export interface AuthMiddleware<Custom extends CustomAttributes = CustomAttribut
 export function createMiddleware<Custom extends CustomAttributes = CustomAttributes>(core: Core): AuthMiddleware<Custom> {
   const rules = compileRules(core.config.protect);
   const base = core.config.basePath;
-  const realm = core.config.appUrl.host;
   const signInPage = core.config.signInPage;
 
   function middleware(request: NextRequest, event?: NextFetchEvent): Promise<Response>;
@@ -69,30 +68,16 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     // them to itself, forever.
     const matched = pathname === signInPage ? [] : matchRules(rules, pathname);
     if (matched.length > 0) {
-      const page = wantsPage(request, pathname);
-      if (unavailable) {
-        const response = page
-          ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", signInPage)
-          : Response.json({ error: "unavailable" }, { status: 503, headers: { "cache-control": "private, no-store" } });
-        response.headers.set("retry-after", "5");
-        return withCookies(response, changes);
-      }
-      const decision = authorizeAll(
-        session,
+      const audience = wantsPage(request, pathname) ? "page" : "api";
+      const refusal = refusalOf(
+        { session, unavailable },
         matched.map((m) => m.rule),
+        audience,
       );
-      if (!decision.allowed) {
-        const scopes = [...new Set(matched.flatMap((m) => m.rule.scopes ?? []))];
-        if (!page) return withCookies(challenge(realm, decision.reason, scopes), changes);
-        if (decision.reason === "unauthenticated") {
-          const signInUrl = signInPageUrl(core.config, `${pathname}${request.nextUrl.search}`);
-          return withCookies(redirect(signInUrl, 307), changes);
-        }
-        return withCookies(errorPage(403, "Forbidden", "Your account may not open this page.", signInPage), changes);
-      }
+      if (refusal) return withCookies(refusalResponse(refusal, core.config, `${pathname}${request.nextUrl.search}`), changes);
     }
 
-    handOff(request, refreshFailed ? { refreshFailed: unavailable ? "unavailable" : "failed" } : {});
+    handOff(request, refreshFailed ? { refreshFailed: { unavailable } } : {});
     adoptCookies(request, jar, changes);
     // Made with the request's headers from the start: handing them on to a bare next() later
     // would copy every header (the Cookie header's kilobytes too, checked character by

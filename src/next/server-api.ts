@@ -1,8 +1,8 @@
 import type { Core } from "../session/core.ts";
 import { AccessDeniedError, NotSignedInError, SessionScopeError } from "../lib/errors.ts";
 import { safeReturnTo } from "../lib/return-to.ts";
-import { signInPageUrl } from "../flows/sign-in.ts";
-import { privateResponse } from "../http/responses.ts";
+import { privateResponse, signInPageUrl } from "../http/responses.ts";
+import { refusalOf } from "../http/refusal.ts";
 import { PATH_HEADER } from "../http/handoff.ts";
 import type { AccessRule } from "../config/options.ts";
 import { authorize, checkRule } from "../session/authorize.ts";
@@ -51,7 +51,9 @@ export interface ServerApi<Custom extends CustomAttributes> {
    * Guard a page, layout or server action: returns the session when it meets `rule`,
    * redirects to the sign-in page (`signInPage`, coming back to the current path) when
    * there is none, and renders Next's forbidden page (`forbidden()`, needs
-   * `experimental.authInterrupts`) when the signed-in user may not see it.
+   * `experimental.authInterrupts`) when the signed-in user may not see it. When the session
+   * cannot be checked, throws the outage itself (JwksUnavailableError, CognitoUnavailableError,
+   * or StoreUnavailableError for the session store), for the app's error boundary.
    */
   requireSession(rule?: RequireSessionOptions): Promise<Session<Custom>>;
 }
@@ -139,11 +141,12 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     async requireSession(rule: RequireSessionOptions = {}): Promise<Session<Custom>> {
       checkRule("requireSession", rule, core.config.pools);
       const { session, unavailable } = await stateOfRequest();
-      if (unavailable) throw unavailable;
-      const decision = authorize(session, rule);
-      if (decision.allowed) return session!;
+      // A page: sent to sign in, or forbidden; an outage is thrown as it is, for the app's error boundary.
+      const refusal = refusalOf({ session, unavailable }, [rule], "page");
+      if (!refusal) return session!;
+      if (refusal.kind === "unavailable") throw refusal.outage;
       const { redirect, forbidden } = await import("next/navigation.js");
-      if (decision.reason === "forbidden") return forbidden();
+      if (refusal.kind !== "sign-in") return forbidden();
       const signIn = signInPageUrl(core.config, safeReturnTo(rule.returnTo ?? (await pathOfRequest()), core.config.appUrl));
       return redirect(`${signIn.pathname}${signIn.search}`);
     },
