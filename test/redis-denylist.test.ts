@@ -16,7 +16,7 @@ import { coreOf } from "../src/internal.ts";
 
 let redis: RedisServer;
 let pool: TestIssuer;
-const cleanups: Array<() => Promise<unknown> | void> = [];
+const cleanups: Array<() => Promise<unknown>> = [];
 beforeAll(async () => {
   // With its append-only file, so a killed and restarted server has its sign-outs back.
   redis = await RedisServer.start({ persist: true });
