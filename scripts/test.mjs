@@ -1,7 +1,9 @@
-// `npm test`: type check, unit + integration tests (vitest), end-to-end tests (Playwright).
-// First checks for what the tests need besides npm packages (redis-server, Chromium) and
-// stops at once, naming the install command, when any is missing. Ends with one line,
-// "N passed, N failed" (", N did not run" when some did not), summing both runners.
+// `npm test`: lint and format check (Biome), layer check (dependency-cruiser), type check,
+// unit + integration tests (vitest), end-to-end tests (Playwright). First checks for what the
+// tests need besides npm packages (redis-server, Chromium) and stops at once, naming the
+// install command, when any is missing. Every stage runs even when one before it failed.
+// Ends with one line, "N passed, N failed" (", N did not run" when some did not), summing
+// both runners, with "; failed stages: …" naming each stage that failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -47,6 +49,9 @@ const reports = "test-results";
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const stages = [];
+// The same commands as `npm run lint` and `npm run check:layers`.
+stages.push({ label: "lint", ok: run("lint (biome check)", [bin("biome"), "check", "--error-on-warnings", "."]) });
+stages.push({ label: "layer check", ok: run("layer check (dependency-cruiser)", [bin("depcruise"), "src", "--config", ".dependency-cruiser.cjs"]) });
 stages.push({ label: "type check", ok: run("type check", [bin("tsc"), "--noEmit", "-p", "tsconfig.json"]) });
 
 const vitestOk = run("vitest (unit + integration)", [
