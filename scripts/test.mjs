@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { scriptArgs } from "./npm-script.mjs";
 import { chromiumPath, missingMessage, missingPackages } from "./prerequisites.mjs";
 import { closingLine, playwrightCounts, total, vitestCounts } from "./test-summary.mjs";
 
@@ -49,10 +50,9 @@ const reports = "test-results";
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const stages = [];
-// The same commands as `npm run lint` and `npm run check:layers`.
-stages.push({ label: "lint", ok: run("lint (biome check)", [bin("biome"), "check", "--error-on-warnings", "."]) });
-stages.push({ label: "layer check", ok: run("layer check (dependency-cruiser)", [bin("depcruise"), "src", "--config", ".dependency-cruiser.cjs"]) });
-stages.push({ label: "type check", ok: run("type check", [bin("tsc"), "--noEmit", "-p", "tsconfig.json"]) });
+stages.push({ label: "lint", ok: run("lint (npm run lint: Biome, formatter and linter)", scriptArgs("lint")) });
+stages.push({ label: "layer check", ok: run("layer check (npm run check:layers: dependency-cruiser)", scriptArgs("check:layers")) });
+stages.push({ label: "type check", ok: run("type check", scriptArgs("typecheck")) });
 
 const vitestOk = run("vitest (unit + integration)", [
   bin("vitest"),
