@@ -53,12 +53,17 @@ function run(dir: string, name: string, extra: string[] = []): Promise<{ status:
 describe("the layer check (npm run check:layers)", () => {
   const CONFIG = [".dependency-cruiser.cjs", "tsconfig.json"];
 
-  /** Every violation the layer check reports in `dir`, as `rule: from → to` (then `, cycle: …` for a cycle), sorted. */
+  /**
+   * Every violation the layer check reports in `dir`, as `rule: from → to` (then `, cycle: …`
+   * for a cycle), sorted. Each is an error, which is what makes the check exit non-zero (shown
+   * once, on the command as `npm run check:layers` runs it, below).
+   */
   async function violations(dir: string): Promise<string[]> {
     const { output } = await run(dir, "check:layers", ["--output-type", "json"]);
     const report = JSON.parse(output) as {
-      summary: { violations: Array<{ rule: { name: string }; from: string; to: string; cycle?: Array<{ name: string }> }> };
+      summary: { error: number; violations: Array<{ rule: { name: string }; from: string; to: string; cycle?: Array<{ name: string }> }> };
     };
+    expect(report.summary.error).toBe(report.summary.violations.length);
     return report.summary.violations
       .map(({ rule, from, to, cycle }) => `${rule.name}: ${from} → ${to}${cycle ? `, cycle: ${cycle.map(({ name }) => name).join(" → ")}` : ""}`)
       .sort();
@@ -84,11 +89,11 @@ describe("the layer check (npm run check:layers)", () => {
     expect(expected).toHaveLength(45);
     expect(await violations(dir)).toEqual(expected.sort());
     const check = await run(dir, "check:layers");
-    expect(check.status).not.toBe(0);
+    expect(check.status, check.output).not.toBe(0);
     expect(check.output).toContain("error no-upward-from-lib: src/lib/planted-store.ts → src/store/");
   });
 
-  it("reports a cycle through a module of src/, and fails", async () => {
+  it("reports a cycle through a module of src/", async () => {
     const existing = moduleOf("lib");
     const dir = treeWith(CONFIG, { "src/lib/planted-cycle.ts": `import "../${existing}";\n` });
     appendFileSync(join(dir, "src", existing), `import "./planted-cycle.ts";\n`);
@@ -101,10 +106,9 @@ describe("the layer check (npm run check:layers)", () => {
         ),
       ),
     ]);
-    expect((await run(dir, "check:layers")).status).not.toBe(0);
   });
 
-  it("reports a next/* import outside src/next/, in every layer, and fails; a type-only one passes", async () => {
+  it("reports a next/* import outside src/next/, in every layer; a type-only one passes", async () => {
     const plants: Record<string, string> = {};
     const expected: string[] = [];
     for (const layer of LAYERS) {
@@ -118,10 +122,9 @@ describe("the layer check (npm run check:layers)", () => {
     const found = await violations(dir);
     // Where next/ resolves depends on how node_modules is laid out (here a link): only its tail is fixed.
     expect(found.map((violation) => violation.replace(/ → .*node_modules\/next\/(server|headers)\.js$/, ""))).toEqual(expected.sort());
-    expect((await run(dir, "check:layers")).status).not.toBe(0);
   });
 
-  it("reports an entry point imported from inside any layer, and fails", async () => {
+  it("reports an entry point imported from inside any layer", async () => {
     expect(ENTRIES).toContain("index.ts");
     const plants: Record<string, string> = {};
     const expected: string[] = [];
@@ -136,7 +139,6 @@ describe("the layer check (npm run check:layers)", () => {
     }
     const dir = treeWith(CONFIG, plants);
     expect(await violations(dir)).toEqual(expected.sort());
-    expect((await run(dir, "check:layers")).status).not.toBe(0);
   });
 });
 
