@@ -27,7 +27,8 @@ module.exports = {
       comment: "Only src/next/ speaks to Next.js; everything below it runs on any runtime.",
       severity: "error",
       from: { path: "^src/", pathNot: "^src/(next|testing)/" },
-      to: { path: "^node_modules/next/|^next(/|$)", dependencyTypesNot: ["type-only"] },
+      // next/ resolves under node_modules/ wherever that lies: here, in a linked tree, or in pnpm's store.
+      to: { path: "(^|/)node_modules/next/|^next(/|$)", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "entries-not-imported",

@@ -18,6 +18,8 @@ export default defineConfig({
     globalSetup: ["test/setup/cognito-local.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A poll waits for a state; its timeout only bounds a failure, so it allows for a loaded machine.
+    expect: { poll: { timeout: 15_000 } },
     // Two cores: keep integration files from starving each other.
     maxWorkers: 2,
   },

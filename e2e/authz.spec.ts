@@ -31,7 +31,10 @@ async function startJwksUnion(): Promise<{ url: string; add: (upstream: string, 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
-    add: (u, p) => ((upstream = u), (pool = p)),
+    add: (u, p) => {
+      upstream = u;
+      pool = p;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -180,7 +180,7 @@ function describeCookies(header: string): string {
 const PAGE_TARGETS = ["/", "/dashboard", "/dashboard/x", "/admin", "/account", "/sign-in"];
 const API_TARGETS = ["/api/me", "/api/orders", "/api/admin/stats"];
 
-function warmUp(app: AppUnderTest): Case[] {
+function warmUp(): Case[] {
   // Every route once, so every module copy Next made (Edge, SSR, route handlers) has loaded and
   // shared what it shares before hostile input arrives: some failures appear only then.
   return [...PAGE_TARGETS, ...API_TARGETS, "/auth/sign-in"].map((target) => ({ family: "warm-up", label: "plain", target }));
@@ -889,7 +889,7 @@ function signOutCases(app: AppUnderTest): Case[] {
   ];
 }
 
-function headerCases(app: AppUnderTest, actionId: string | undefined): Case[] {
+function headerCases(actionId: string | undefined): Case[] {
   const sets: Array<[string, Array<[string, string]>]> = [
     ["RSC", [["rsc", "1"]]],
     [
@@ -1185,7 +1185,7 @@ function secretsOf(app: AppUnderTest): Array<[string, string]> {
 }
 
 /** One line per offending request: app, family, method, target, case, and what went wrong. */
-function describe(outcome: Outcome, offence: string): string {
+function describeOutcome(outcome: Outcome, offence: string): string {
   const { app, case: c } = outcome;
   const target = c.target.length > 110 ? `${c.target.slice(0, 110)}…(${c.target.length})` : c.target;
   return `[${app}] ${c.family}: ${c.method ?? "GET"} ${target} (${c.label}) → ${offence}`;
@@ -1252,21 +1252,21 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
       const actionId = await actionIdOf(app.example);
       const families: Array<[Family | string, () => Promise<Case[]> | Case[]]> = app.serverSessions
         ? [
-            ["warm-up", () => warmUp(app)],
+            ["warm-up", () => warmUp()],
             ["cookies", () => cookieCases(app)],
             ["session", () => sessionCases(app)],
             ["transactions", () => transactionCases(app)],
             ["sign-out", () => signOutCases(app)],
           ]
         : [
-            ["warm-up", () => warmUp(app)],
+            ["warm-up", () => warmUp()],
             ["paths", () => paths(app)],
             ["cookies", () => cookieCases(app)],
             ["session", () => sessionCases(app)],
             ["bearer", () => bearerCases(app)],
             ["transactions", () => transactionCases(app)],
             ["callback", () => callbackCases(app)],
-            ["headers", () => headerCases(app, actionId)],
+            ["headers", () => headerCases(actionId)],
             ["methods", () => methodCases()],
             ["server-actions", () => serverActionCases(actionId)],
             ["sign-out", () => signOutCases(app)],
@@ -1304,17 +1304,17 @@ for (const variant of ["middleware", "proxy"] as Variant[]) {
     });
     await test.info().attach("timings", { body: timings.join("\n"), contentType: "text/plain" });
     await test.info().attach("every request", {
-      body: outcomes.map((o) => describe(o, `${o.response.status}`)).join("\n"),
+      body: outcomes.map((o) => describeOutcome(o, `${o.response.status}`)).join("\n"),
       contentType: "text/plain",
     });
     for (const o of outcomes.filter((o) => o.case.upstream !== undefined && (o.response.status >= 500 || o.response.status <= 0))) {
-      test.info().annotations.push({ type: "5xx from Next itself", description: `${describe(o, `${o.response.status}`)}: ${o.case.upstream}` });
+      test.info().annotations.push({ type: "5xx from Next itself", description: `${describeOutcome(o, `${o.response.status}`)}: ${o.case.upstream}` });
     }
 
     for (const check of CHECKS) {
       const offending = outcomes.flatMap((o) => {
         const offence = check.offence(o, appOf.get(o.app)!);
-        return offence === undefined ? [] : [describe(o, offence)];
+        return offence === undefined ? [] : [describeOutcome(o, offence)];
       });
       expect.soft(offending, `${check.name}: ${offending.length} of ${outcomes.length} requests (seed ${SEED})`).toEqual([]);
     }

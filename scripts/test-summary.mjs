@@ -4,6 +4,7 @@
 
 /**
  * @typedef {{ passed: number, failed: number, didNotRun: number, notes: string[] }} Counts
+ * @typedef {Counts & { failedStages: string[] }} Sum
  */
 
 /** The first line of a message, without terminal colours, for a note. */
@@ -99,14 +100,16 @@ function playwrightTests(report) {
 
 /**
  * The sum over `npm test`'s stages. A stage that failed with no failed test and no test that
- * did not run (the type check, or a runner that exited non-zero with everything green)
- * counts as one failure, so a failed run never closes on `0 failed`.
+ * did not run (the lint, the layer check, the type check, or a runner that exited non-zero
+ * with everything green) counts as one failure, so a failed run never closes on `0 failed`.
+ * Every stage that failed is named in `failedStages`, in the order they ran.
  * @param {Array<{ label: string, ok: boolean, counts?: Counts }>} stages
- * @returns {Counts}
+ * @returns {Sum}
  */
 export function total(stages) {
-  const sum = { passed: 0, failed: 0, didNotRun: 0, notes: [] };
+  const sum = { passed: 0, failed: 0, didNotRun: 0, notes: [], failedStages: [] };
   for (const { label, ok, counts } of stages) {
+    if (!ok) sum.failedStages.push(label);
     if (counts) {
       sum.passed += counts.passed;
       sum.failed += counts.failed;
@@ -122,9 +125,11 @@ export function total(stages) {
 }
 
 /**
- * `N passed, N failed`, then `, N did not run` when any did not.
- * @param {Counts} counts
+ * `N passed, N failed`, then `, N did not run` when any did not, then `; failed stages: …`
+ * naming each stage that failed, when any did.
+ * @param {Counts & { failedStages?: string[] }} counts
  */
-export function closingLine({ passed, failed, didNotRun }) {
-  return `${passed} passed, ${failed} failed${didNotRun > 0 ? `, ${didNotRun} did not run` : ""}`;
+export function closingLine({ passed, failed, didNotRun, failedStages = [] }) {
+  const stages = failedStages.length > 0 ? `; failed stages: ${failedStages.join(", ")}` : "";
+  return `${passed} passed, ${failed} failed${didNotRun > 0 ? `, ${didNotRun} did not run` : ""}${stages}`;
 }

@@ -1,10 +1,13 @@
-// `npm test`: type check, unit + integration tests (vitest), end-to-end tests (Playwright).
-// First checks for what the tests need besides npm packages (redis-server, Chromium) and
-// stops at once, naming the install command, when any is missing. Ends with one line,
-// "N passed, N failed" (", N did not run" when some did not), summing both runners.
+// `npm test`: lint and format check (Biome), layer check (dependency-cruiser), type check,
+// unit + integration tests (vitest), end-to-end tests (Playwright). First checks for what the
+// tests need besides npm packages (redis-server, Chromium) and stops at once, naming the
+// install command, when any is missing. Every stage runs even when one before it failed.
+// Ends with one line, "N passed, N failed" (", N did not run" when some did not), summing
+// both runners, with "; failed stages: …" naming each stage that failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { scriptArgs } from "./npm-script.mjs";
 import { chromiumPath, missingMessage, missingPackages } from "./prerequisites.mjs";
 import { closingLine, playwrightCounts, total, vitestCounts } from "./test-summary.mjs";
 
@@ -47,7 +50,9 @@ const reports = "test-results";
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const stages = [];
-stages.push({ label: "type check", ok: run("type check", [bin("tsc"), "--noEmit", "-p", "tsconfig.json"]) });
+stages.push({ label: "lint", ok: run("lint (npm run lint: Biome, formatter and linter)", scriptArgs("lint")) });
+stages.push({ label: "layer check", ok: run("layer check (npm run check:layers: dependency-cruiser)", scriptArgs("check:layers")) });
+stages.push({ label: "type check", ok: run("type check", scriptArgs("typecheck")) });
 
 const vitestOk = run("vitest (unit + integration)", [
   bin("vitest"),

@@ -158,7 +158,10 @@ describe("in an app with a partner pool", () => {
     const call = (token: string) => route(new Request(`${APP_URL}/api/partner-admin`, { headers: bearer(token) }), {});
     expect((await call(adminOf(partner))).status).toBe(200);
     // Outside such a rule, only the app's own pool counts (the test above).
-    const plain = app.withAuth({}, () => (app.requireGroup("admins"), Response.json({ ok: true })));
+    const plain = app.withAuth({}, () => {
+      app.requireGroup("admins");
+      return Response.json({ ok: true });
+    });
     expect((await plain(new Request(`${APP_URL}/api/x`, { headers: bearer(adminOf(partner)) }), {})).status).toBe(403);
   });
 

@@ -15,7 +15,7 @@ import { coreOf } from "../src/internal.ts";
 type App = ReturnType<typeof createTestApp>;
 
 /** The jar a browser would send after applying `changes` to `jar`. */
-function after(jar: CookieJar, changes: CookieChanges): CookieJar {
+function jarAfter(jar: CookieJar, changes: CookieChanges): CookieJar {
   const next = new Map(jar);
   for (const { name } of changes.remove) next.delete(name);
   for (const { name, value } of changes.set) next.set(name, [value]);
@@ -59,7 +59,7 @@ describe("password sign-in against the embedded Cognito", () => {
       returnTo: "/dashboard?tab=1",
     });
     expect(result).toEqual({ status: "signed-in", returnTo: "/dashboard?tab=1" });
-    const jar = after(planted, changes);
+    const jar = jarAfter(planted, changes);
     expect([...jar.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
     expect(await sessionEmail(app, jar)).toBe("alice@example.com");
     for (const { attributes } of changes.set) expect(attributes).toMatchObject({ httpOnly: true, secure: true, sameSite: "lax", path: "/" });
@@ -94,12 +94,12 @@ describe("password sign-in against the embedded Cognito", () => {
     const sealed = first.changes.set[0]!.value;
     expect(sealed).not.toContain(email);
     expect(sealed).toMatch(/^Fe26\.2\*/);
-    let jar = after(new Map(), first.changes);
+    let jar = jarAfter(new Map(), first.changes);
     expect(await sessionEmail(app, jar)).toBeUndefined();
 
     const second = await completeNewPassword(coreOf(app), jar, { newPassword: "N3w-passw0rd!" });
     expect(second.result).toEqual({ status: "signed-in", returnTo: "/welcome" });
-    jar = after(jar, second.changes);
+    jar = jarAfter(jar, second.changes);
     expect(jar.has("__Host-ncs.tx.pw")).toBe(false);
     expect(await sessionEmail(app, jar)).toBe(email);
 
@@ -202,7 +202,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
         : { status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } };
     const first = await passwordSignIn(coreOf(app), new Map(), { username: "alice@example.com", password: "Temp0rary!" });
     expect(first.result).toEqual({ status: "new-password-required", requiredAttributes: ["name"] });
-    let jar = after(new Map(), first.changes);
+    let jar = jarAfter(new Map(), first.changes);
 
     const weak = await completeNewPassword(coreOf(app), jar, { newPassword: "weak", attributes: { name: "Alice", "bad name": "x" } });
     expect(weak.result).toMatchObject({ status: "failed", reason: "invalid-new-password" });
@@ -224,7 +224,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
     fake.onApi = signedInAnswer;
     const strong = await completeNewPassword(coreOf(app), jar, { newPassword: "Str0ng-enough!" });
     expect(strong.result).toEqual({ status: "signed-in", returnTo: "/" });
-    jar = after(jar, strong.changes);
+    jar = jarAfter(jar, strong.changes);
     expect([...jar.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
   });
 
@@ -235,7 +235,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
         ? { status: 200, body: { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s", ChallengeParameters: {} } }
         : { status: 400, body: { __type: "NotAuthorizedException", message: "Invalid session for the user, session is expired." } };
     const first = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password: "Temp0rary!" });
-    const step = await completeNewPassword(coreOf(app), after(new Map(), first.changes), { newPassword: "Str0ng-enough!" });
+    const step = await completeNewPassword(coreOf(app), jarAfter(new Map(), first.changes), { newPassword: "Str0ng-enough!" });
     expect(step.result).toMatchObject({ status: "failed", reason: "challenge-expired" });
     expect(step.changes.remove.map((c) => c.name)).toEqual(["__Host-ncs.tx.pw"]);
   });
@@ -290,7 +290,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
       }
       // The new-password step, where the password is the new one.
       fake.onApi = refuse("InvalidPasswordException", "Password does not conform to policy");
-      seen.push(JSON.stringify(await completeNewPassword(coreOf(app), after(new Map(), step.changes), { newPassword: password })));
+      seen.push(JSON.stringify(await completeNewPassword(coreOf(app), jarAfter(new Map(), step.changes), { newPassword: password })));
     }
     const unreachable = appFor({ endpoint: `http://127.0.0.1:${await freePort()}/` });
     seen.push(JSON.stringify(await passwordSignIn(coreOf(unreachable), new Map(), { username: "alice", password })));

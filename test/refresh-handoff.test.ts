@@ -29,7 +29,6 @@ const TIMEOUT_MS = 200;
 const now = () => Math.floor(Date.now() / 1000);
 const hang = () => new Promise<FakeAnswer>(() => {});
 const app = (options: CognitoSessionOptions = {}) => fake.app({ timeoutMs: TIMEOUT_MS, protect: { "/dashboard/:path*": {} }, ...options });
-type App = ReturnType<typeof app>;
 
 /**
  * A browser whose middleware and route handler are two instances of the app, as Next's two

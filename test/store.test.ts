@@ -1,5 +1,5 @@
 import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { StoreUnavailableError } from "../src/lib/errors.ts";
 import { RedisStore } from "../src/redis.ts";
 import { MemoryStore } from "../src/store/memory.ts";
@@ -23,7 +23,19 @@ function redisStore(prefix = `t${stores.length}:`): RedisStore {
   return store;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Whether `promise` has settled by the time a timer of `ms`, set now, has fired and the turn
+ * after it has run: an order of events, which load does not change, not a wall-clock budget.
+ * Timers fire in the order they expire, and each one's immediates in the order they were set.
+ */
+function settledBy(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  const mark = () => {
+    settled = true;
+  };
+  promise.then(mark, mark);
+  return new Promise((resolve) => setTimeout(() => setImmediate(() => resolve(settled)), ms));
+}
 
 describe.each([
   { name: "MemoryStore", make: () => new MemoryStore() },
@@ -36,10 +48,13 @@ describe.each([
 
   it("gets what was set until its TTL, then nothing", async () => {
     expect(await store.get("a")).toBeUndefined();
-    expect(await store.set("a", "1", 150)).toBe(true);
+    expect(await store.set("a", "1", 60_000)).toBe(true);
+    expect(await store.set("brief", "2", 1)).toBe(true);
     expect(await store.get("a")).toBe("1");
-    await sleep(250);
-    expect(await store.get("a")).toBeUndefined();
+    // Waits for the state, the short-lived key gone; the other one outlives it. (How long each
+    // store keeps a key, to the millisecond, is tested for each below.)
+    await expect.poll(() => store.get("brief")).toBeUndefined();
+    expect(await store.get("a")).toBe("1");
   });
 
   it("`new` sets only an absent key and `existing` only a present one", async () => {
@@ -66,15 +81,39 @@ describe.each([
   });
 });
 
+describe("MemoryStore", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("keeps a key for its TTL to the millisecond", async () => {
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: start });
+    const store = new MemoryStore();
+    expect(await store.set("a", "1", 150)).toBe(true);
+    vi.setSystemTime(start + 149);
+    expect(await store.get("a")).toBe("1");
+    vi.setSystemTime(start + 150);
+    expect(await store.get("a")).toBeUndefined();
+  });
+});
+
 describe("RedisStore", () => {
-  it("namespaces every key with its prefix", async () => {
+  it("namespaces every key with its prefix, and gives Redis its TTL in milliseconds", async () => {
     const store = redisStore("app1:");
-    await store.set("session:abc", "v", 5_000);
     const raw = createClient({ url: redis.url });
     await raw.connect();
+    // Not a whole number of seconds, so that a TTL rounded to seconds shows.
+    const ttl = 60_500;
+    const before = performance.now();
+    await store.set("session:abc", "v", ttl);
+    const left = await raw.pTTL("app1:session:abc");
+    // Redis counted down no longer than this process waited between sending the SET and reading the PTTL.
+    const waited = Math.ceil(performance.now() - before);
     expect(await raw.get("app1:session:abc")).toBe("v");
     expect(await raw.get("session:abc")).toBeNull();
-    expect(await raw.pTTL("app1:session:abc")).toBeGreaterThan(4_000);
+    expect(left).toBeLessThanOrEqual(ttl);
+    expect(left).toBeGreaterThanOrEqual(ttl - waited - 1);
     await raw.close();
   });
 
@@ -88,12 +127,17 @@ describe("RedisStore", () => {
   });
 
   it("fails fast with StoreUnavailableError when nothing listens, and never throws anything else", async () => {
-    const store = new RedisStore({ url: `redis://127.0.0.1:1`, timeoutMs: 300 });
+    const timeoutMs = 300;
+    const store = new RedisStore({ url: `redis://127.0.0.1:1`, timeoutMs });
     stores.push(store);
-    const started = Date.now();
+    // The first command also loads node-redis, which timeoutMs does not count.
     await expect(store.get("x")).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(store.set("x", "1", 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Each one after has failed by the time a timer of timeoutMs, set beside it, has fired.
+    for (const command of [() => store.get("x"), () => store.set("x", "1", 1000)]) {
+      const attempt = command();
+      expect(await settledBy(attempt, timeoutMs + 1)).toBe(true);
+      await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
+    }
     // watch never rejects; it gives up and retries on reconnect.
     await expect(store.watch("nbf:", () => {})).resolves.toBeUndefined();
   });

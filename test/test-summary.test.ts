@@ -86,7 +86,7 @@ describe("the closing line", () => {
         { label: "type check", ok: true },
         { label: "vitest", ok: true, counts: green },
       ]),
-    ).toEqual(green);
+    ).toEqual({ ...green, failedStages: [] });
     expect(
       total([
         { label: "type check", ok: false },
@@ -96,6 +96,7 @@ describe("the closing line", () => {
       ...green,
       failed: 1,
       notes: ["type check failed: counted as one failure"],
+      failedStages: ["type check"],
     });
     // A runner that failed its own tests adds nothing for the stage itself.
     const red = vitestCounts(fixture("vitest-broken"), fixture("vitest-list"));
@@ -108,11 +109,32 @@ describe("the closing line", () => {
       passed: 6,
       failed: 1,
       didNotRun: 7,
+      failedStages: ["vitest"],
     });
+  });
+
+  it("names every failed stage, the checks before the tests included, each counted once", () => {
+    const sum = total([
+      { label: "lint", ok: false },
+      { label: "layer check", ok: false },
+      { label: "type check", ok: true },
+      { label: "vitest", ok: true, counts: green },
+    ]);
+    expect(sum).toEqual({
+      ...green,
+      failed: 2,
+      notes: ["lint failed: counted as one failure", "layer check failed: counted as one failure"],
+      failedStages: ["lint", "layer check"],
+    });
+    expect(closingLine(sum)).toBe("5 passed, 2 failed; failed stages: lint, layer check");
   });
 
   it("reads `N passed, N failed`, with `, N did not run` when any did not", () => {
     expect(closingLine(green)).toBe("5 passed, 0 failed");
     expect(closingLine({ passed: 1, failed: 1, didNotRun: 23, notes: [] })).toBe("1 passed, 1 failed, 23 did not run");
+    expect(closingLine({ ...green, failedStages: [] })).toBe("5 passed, 0 failed");
+    expect(closingLine({ passed: 1, failed: 1, didNotRun: 23, notes: [], failedStages: ["vitest"] })).toBe(
+      "1 passed, 1 failed, 23 did not run; failed stages: vitest",
+    );
   });
 });

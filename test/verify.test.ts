@@ -409,7 +409,13 @@ describe.each(RUNTIMES)("TokenVerifier (%s runtime)", (_name, runtime) => {
 
     it("decodes each distinct header once, then knows it by its text", async () => {
       let decoded = 0;
-      const counting: typeof runtime = { ...runtime, decodeText: (segment) => (decoded++, runtime.decodeText(segment)) };
+      const counting: typeof runtime = {
+        ...runtime,
+        decodeText: (segment) => {
+          decoded++;
+          return runtime.decodeText(segment);
+        },
+      };
       const { verifier } = verifierFor([pool], counting);
       await verifier.verify(pool.accessToken(), "access");
       expect(decoded).toBe(2); // the header and the payload

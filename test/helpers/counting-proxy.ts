@@ -163,7 +163,8 @@ export class CountingProxy {
   }
 
   #rewriteRefresh(result: Record<string, any>, oauth: boolean, real: string): string {
-    const tokens = oauth ? result : (result.AuthenticationResult ??= {});
+    if (!oauth) result.AuthenticationResult ??= {};
+    const tokens = oauth ? result : result.AuthenticationResult;
     if (this.rotate) {
       const next = `rotated.${randomBytes(24).toString("base64url")}`;
       this.#aliases.set(next, real);
@@ -178,8 +179,8 @@ export class CountingProxy {
 
   #fail(res: ServerResponse, fault: Exclude<Fault, "tamper">, shape: "oauth" | "api"): void {
     if (fault === "hang") return; // the socket stays open until the caller aborts or the proxy stops
-    if (shape === "oauth") return json(res, fault.status, { error: fault.error });
-    return json(res, fault.status, { __type: fault.error, message: "injected by the test proxy" });
+    if (shape === "oauth") json(res, fault.status, { error: fault.error });
+    else json(res, fault.status, { __type: fault.error, message: "injected by the test proxy" });
   }
 }
 
