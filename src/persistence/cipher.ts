@@ -68,7 +68,8 @@ export function nodeCipher(crypto: NodeCrypto, Buffer: NodeBuffer): Cipher {
         return undefined;
       }
     },
-    encode: (bytes) => view(bytes).toString("base64url"),
+    // Subarrays of what node:crypto returns are Buffers already: no view to make.
+    encode: (bytes) => (Buffer.isBuffer(bytes) ? bytes : view(bytes)).toString("base64url"),
     decode(segment) {
       // Buffer decodes leniently (skips what is not base64, takes `+` and `/`): writing the
       // bytes back and comparing is what makes the spelling exact.

@@ -150,7 +150,7 @@ export function encodeEnvelope(purpose: SealPurpose, exp: number, value: unknown
  */
 export function decodeEnvelope(plaintext: Uint8Array, purpose: SealPurpose, now: number, cipher: Cipher): { value: unknown } | undefined {
   if (plaintext.length < HEAD_BYTES || plaintext[0] !== FORMAT || plaintext[1] !== PURPOSE_CODES[purpose]) return undefined;
-  const exp = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).getUint32(2);
+  const exp = uint32At(plaintext, 2);
   if (!(exp > now)) return undefined;
   const body = plaintext.subarray(HEAD_BYTES);
   if (plaintext[6] === BODY_JSON) return { value: JSON.parse(strictUtf8.decode(body)) };
@@ -209,6 +209,9 @@ function writeToken(out: Writer, token: string, cipher: Cipher): void {
   out.chunk(utf8.encode(token));
 }
 
+/** The unsigned 32-bit big-endian integer at `at` (the caller checked the bounds). */
+const uint32At = (bytes: Uint8Array, at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+
 /** Reads a plaintext's body strictly: every read is bounds-checked, and the body must be used up. */
 class Reader {
   at = 0;
@@ -221,7 +224,7 @@ class Reader {
 
   uint32(): number | undefined {
     if (this.at + 4 > this.bytes.length) return undefined;
-    const value = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at, 4).getUint32(0);
+    const value = uint32At(this.bytes, this.at);
     this.at += 4;
     return value;
   }

@@ -95,7 +95,9 @@ export async function decryptCompact(keys: readonly JweKey[], jwe: string, ciphe
   const tag = cipher.decode(jwe.slice(tagStart));
   if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || ciphertext === undefined) return undefined;
   for (const key of named) {
-    const plaintext = await cipher.decrypt(key.key, iv, key.aad, ciphertext, tag);
+    const decrypted = cipher.decrypt(key.key, iv, key.aad, ciphertext, tag);
+    // node:crypto answers at once: no promise to wait on.
+    const plaintext = decrypted instanceof Promise ? await decrypted : decrypted;
     if (plaintext !== undefined) return { plaintext, key };
   }
   return undefined;

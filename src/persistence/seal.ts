@@ -32,6 +32,8 @@ export class Sealer {
   readonly #secrets: readonly Secret[];
   readonly #cipher: Cipher;
   #keys: Promise<JweKey[]> | undefined;
+  /** The keys once derived: a read then waits on nothing before decrypting. */
+  #derived: JweKey[] | undefined;
   #previous: Promise<Record<number, string>> | undefined;
 
   constructor(secrets: readonly Secret[]) {
@@ -55,7 +57,7 @@ export class Sealer {
     try {
       if (typeof sealed !== "string" || sealed.length > MAX_JWE_LENGTH) return undefined;
       if (sealed.startsWith("Fe26.2*")) return PREVIOUS_READABLE.has(purpose) ? ((await this.#unsealPrevious(purpose, sealed)) as T | undefined) : undefined;
-      const opened = await decryptCompact(await this.#keysOf(), sealed, this.#cipher);
+      const opened = await decryptCompact(this.#derived ?? (await this.#keysOf()), sealed, this.#cipher);
       return opened && (decodeEnvelope(opened.plaintext, purpose, Date.now() / 1000, this.#cipher)?.value as T | undefined);
     } catch {
       // Bytes that authenticated yet do not decode were never written by a sealer: no value.
@@ -74,7 +76,7 @@ export class Sealer {
   }
 
   #keysOf(): Promise<JweKey[]> {
-    this.#keys ??= deriveKeys(this.#secrets, this.#cipher);
+    this.#keys ??= deriveKeys(this.#secrets, this.#cipher).then((keys) => (this.#derived = keys));
     return this.#keys;
   }
 
