@@ -15,6 +15,7 @@ import { SessionCookies } from "../src/persistence/session-cookies.ts";
 import type { StoredTokens } from "../src/persistence/tokens.ts";
 import { type PendingChallenge, Transactions } from "../src/persistence/transactions.ts";
 import { SharedRefresh } from "../src/session/shared-refresh.ts";
+import { Denylist } from "../src/store/denylist.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { keyOf } from "../src/store/store.ts";
 
@@ -139,6 +140,21 @@ describe("golden values: what this release writes, exactly", () => {
     const redeem = vi.fn(async () => TOKENS);
     expect(await new SharedRefresh(store, cookiesWith().cookies.sealer, 1_000, 10_000, async () => true).refresh("old-refresh-token", redeem)).toEqual(TOKENS);
     expect(redeem).not.toHaveBeenCalled();
+  });
+
+  it("unsealed store values: the refresh lock, and the denylist's entries for a global sign-out and an ended session", async () => {
+    const store = new MemoryStore();
+    const set = vi.spyOn(store, "set");
+    const announce = vi.spyOn(store, "announce");
+    await new SharedRefresh(store, cookiesWith().cookies.sealer, 1_000, 10_000, async () => true).refresh("old-refresh-token", async () => TOKENS);
+    expect(set.mock.calls[0]!.slice(0, 2)).toEqual([`refresh:lock:${await keyOf("old-refresh-token")}`, "1"]);
+    const denylist = new Denylist(store);
+    await denylist.signOut("u1", 3_600);
+    await denylist.revoke({ origin_jti: "o1" }, 3_600);
+    expect(announce.mock.calls.map(([key, value]) => [key, value])).toEqual([
+      ["nbf:u1", `${NOW / 1000 + 1}:${NOW / 1000 + 3_601}`],
+      ["revoked:o1", `${NOW / 1000 + 3_601}`],
+    ]);
   });
 
   it("each is a JWE (dir, A256GCM) that jose opens, its plaintext starting with format 1, the purpose's code, its expiry and its body kind", async () => {
