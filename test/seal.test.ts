@@ -4,6 +4,7 @@
 // Every input below that is not exactly a seal opens as nothing, and nothing throws.
 import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { sealData } from "iron-session";
 import { compactDecrypt, CompactEncrypt } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import previous from "./fixtures/previous-format.json" with { type: "json" };
@@ -100,6 +101,40 @@ describe("jose, the oracle", () => {
     ]) {
       expect(await sealer().unseal("session", await joseSeal(SECRET, plaintext, header)), JSON.stringify(header)).toBeUndefined();
     }
+  });
+});
+
+describe("decryptCompact, the JWE layer", () => {
+  it("needs five parts: an empty ciphertext is a part, a missing one is not", async () => {
+    const keys = await deriveKeys([new Secret(SECRET)], node);
+    const empty = await joseSeal(SECRET, new Uint8Array(0));
+    expect(empty.split(".")).toHaveLength(5);
+    expect((await decryptCompact(keys, empty, node))?.plaintext).toHaveLength(0);
+    const [header, , iv, , tag] = empty.split(".");
+    expect(await decryptCompact(keys, [header, "", iv, tag].join("."), node)).toBeUndefined();
+  });
+
+  it("decodes nothing for a header no key names, and tries only the key its header names", async () => {
+    const keys = await deriveKeys([new Secret(SECRET), new Secret(OLDER)], node);
+    const decode = vi.fn(node.decode);
+    const decrypt = vi.fn(node.decrypt);
+    const spy: Cipher = { ...node, decode, decrypt };
+    expect(await decryptCompact(keys, await joseSeal("a-secret-no-one-listed-0123456789abcdef", new Uint8Array(8)), spy)).toBeUndefined();
+    expect(decode).not.toHaveBeenCalled();
+    const opened = await decryptCompact(keys, await joseSeal(OLDER, new Uint8Array(8)), spy);
+    expect(opened?.key).toBe(keys[1]);
+    expect(decrypt).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ["node:crypto", node],
+    ["WebCrypto", webCipher],
+  ])("resolves, never rejects, on %s for a tag that does not verify and for what is not a string", async (_name, cipher) => {
+    const keys = await deriveKeys([new Secret(SECRET)], cipher);
+    const sealed = await joseSeal(SECRET, new Uint8Array(8));
+    const tampered = `${sealed.slice(0, -2)}${sealed.at(-2) === "A" ? "B" : "A"}${sealed.at(-1)}`;
+    await expect(decryptCompact(keys, tampered, cipher)).resolves.toBeUndefined();
+    for (const junk of [undefined, null, 42, {}]) await expect(decryptCompact(keys, junk as never, cipher)).resolves.toBeUndefined();
   });
 });
 
@@ -256,6 +291,41 @@ describe("a seal opens only for its purpose, before its expiry, in its version, 
   });
 });
 
+describe("a token-set body is decoded exactly", () => {
+  /** An authenticated format-1 session plaintext with a token-set body holding `r` as `token` (bytes as given). */
+  const tokenBody = (token: number[]) => new Uint8Array([1, 1, 0xff, 0xff, 0xff, 0xff, 1, 4, 0, 0, 0, 5, ...token]);
+  const opens = async (plaintext: Uint8Array) => sealer().unseal("session", await joseSeal(SECRET, plaintext));
+
+  it("opens a token as written (the control): text, and base64url parts as bytes", async () => {
+    expect(await opens(tokenBody([0, 2, 0x68, 0x69]))).toEqual({ r: "hi", e: 5 });
+    expect(await opens(tokenBody([2, 1, 0, 1, 0xff]))).toEqual({ r: "AA._w", e: 5 });
+  });
+
+  it("refuses more than 8 parts, a length in more than 3 bytes, text that is not UTF-8, an unknown flag", async () => {
+    expect(await opens(tokenBody([9, ...Array(9).fill(0)]))).toBeUndefined();
+    expect(await opens(tokenBody([1, 0x80, 0x80, 0x80, 0x00]))).toBeUndefined();
+    expect(await opens(tokenBody([0, 2, 0xc3, 0x28]))).toBeUndefined();
+    const flagged = tokenBody([0, 0]);
+    flagged[7] = 4 | 8;
+    expect(await opens(flagged)).toBeUndefined();
+  });
+
+  it("writes an expiry past 2106 as the last second the format holds, and one already past as past", async () => {
+    const later = await sealer().seal("session", { r: "x" }, 2 ** 33);
+    expect(await sealer().unseal("session", later)).toEqual({ r: "x" });
+    const { plaintext } = await compactDecrypt(later, (await keyOf(SECRET)).key);
+    expect(Buffer.from(plaintext).readUInt32BE(2)).toBe(0xffff_ffff);
+    expect(await sealer().unseal("session", await sealer().seal("session", { r: "x" }, -(10 ** 10)))).toBeUndefined();
+  });
+
+  it("keeps a part too long for a 3-byte length as JSON, exactly", () => {
+    const value = { r: "A".repeat(3 * 2 ** 20), e: 1 };
+    const plaintext = encodeEnvelope("session", 2, value, node);
+    expect(plaintext[6]).toBe(0);
+    expect(decodeEnvelope(plaintext, "session", 1, node)?.value).toEqual(value);
+  });
+});
+
 describe("a seal is read in its one exact form", () => {
   let sealed: string;
   const value: TokenSet = {
@@ -274,6 +344,23 @@ describe("a seal is read in its one exact form", () => {
     expect(await sealer().unseal("session", sealed)).toEqual(value);
     expect(sealed.split(".")).toHaveLength(5);
     expect(sealed.split(".")[1]).toBe("");
+  });
+
+  it("refuses a seal whose separators are not where the format puts them, though every other character is in place", async () => {
+    const at = (i: number, c: string) => `${sealed.slice(0, i)}${c}${sealed.slice(i + 1)}`;
+    const header = sealed.indexOf(".");
+    // An encrypted key (dir has none), the IV's end, the tag's start: each dot made a base64url character.
+    await refused(at(header + 1, "A"));
+    await refused(at(header + 2 + 16, "A"));
+    await refused(at(sealed.length - 23, "A"));
+  });
+
+  it(`refuses a seal longer than ${MAX_JWE_LENGTH} characters, even one this code wrote`, async () => {
+    const long = await sealer().seal("session", { r: Buffer.alloc(50_000, 1).toString("hex") }, 60);
+    expect(long.length).toBeGreaterThan(MAX_JWE_LENGTH);
+    await refused(long);
+    const fits = await sealer().seal("session", { r: Buffer.alloc(20_000, 1).toString("hex") }, 60);
+    expect(await sealer().unseal("session", fits)).toBeDefined();
   });
 
   it("property: every proper prefix of a seal opens as nothing (truncated)", async () => {
@@ -410,6 +497,19 @@ describe("token sets are sealed as bytes, in no more characters than they take",
   });
 });
 
+describe("values that say otherwise to JSON", () => {
+  it("are sealed as JSON reads them: an object with toJSON is never taken for a token set", async () => {
+    class Tokens {
+      e = 1;
+      r = "AA";
+      toJSON() {
+        return { r: "BB" };
+      }
+    }
+    expect(await sealer().unseal("session", await sealer().seal("session", new Tokens(), 60))).toEqual({ r: "BB" });
+  });
+});
+
 describe("seals of the previous release (iron, Fe26.2)", () => {
   /** Spellings of a previous seal that iron alone would open as the same seal, or that differ only outside its MAC. */
   const variants = (seal: string) => [`${seal}~2`, `${seal}~`, `${seal}=`, ` ${seal}`, `${seal}*`, seal.toUpperCase(), seal.replace(/\*(\d+)\*/, "*0$1*")];
@@ -431,6 +531,12 @@ describe("seals of the previous release (iron, Fe26.2)", () => {
     for (const variant of variants(sealed)) expect(await sealer(previous.secret).unseal("session", variant), variant.slice(-20)).toBeUndefined();
     expect(await sealer(SECRET).unseal("session", sealed)).toBeUndefined();
     expect(await sealer(SECRET, previous.secret).unseal("session", sealed)).toEqual(previous.seals.session.value);
+    // Another envelope format under the same password: refused.
+    const id = sealed.split("*")[1]!;
+    const later = await sealData({ f: 2, p: "session", exp: 4_102_444_800, v: { r: "x" } }, { password: { [id]: previous.secret }, ttl: 60 });
+    expect(await sealer(previous.secret).unseal("session", later.slice(0, later.indexOf("~")))).toBeUndefined();
+    const same = await sealData({ f: 1, p: "session", exp: 4_102_444_800, v: { r: "x" } }, { password: { [id]: previous.secret }, ttl: 60 });
+    expect(await sealer(previous.secret).unseal("session", same.slice(0, same.indexOf("~")))).toEqual({ r: "x" });
     vi.useFakeTimers({ toFake: ["Date"], now: 4_102_444_800_000 });
     expect(await sealer(previous.secret).unseal("session", sealed)).toBeUndefined();
   });
@@ -471,6 +577,10 @@ describe("server-side session id cookies", () => {
     }
     const { opened } = await ids().create();
     expect(await ids().open(await sealer().seal("session", opened.id, 60))).toBeUndefined();
+  });
+
+  it("never throws on what is not a string", async () => {
+    for (const junk of [undefined, null, 42, {}]) expect(await ids().open(junk as never)).toBeUndefined();
   });
 
   it("property: an id cookie with any one character replaced, cut or extended opens as nothing", async () => {

@@ -29,3 +29,18 @@ describe("one refresh across instances", () => {
     expect(result).toEqual(tokens);
   });
 });
+
+describe("a stored refresh result", () => {
+  it("that is not a token set with its access token is not taken: this instance redeems on its own", async () => {
+    const store = new MemoryStore();
+    await store.set(`refresh:done:${await keyOf("r2")}`, await sealer.seal("refresh-result", sealedPart(tokens), 10), 10_000);
+    let redeemed = 0;
+    const shared = new SharedRefresh(store, sealer, 1_000, 10_000, async () => true);
+    const result = await shared.refresh("r2", async () => {
+      redeemed++;
+      return tokens;
+    });
+    expect(redeemed).toBe(1);
+    expect(result).toEqual(tokens);
+  });
+});

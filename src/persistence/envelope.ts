@@ -149,7 +149,8 @@ export function encodeEnvelope(purpose: SealPurpose, exp: number, value: unknown
  * given, but may throw for plaintext no sealer wrote (JSON, UTF-8): callers catch.
  */
 export function decodeEnvelope(plaintext: Uint8Array, purpose: SealPurpose, now: number, cipher: Cipher): { value: unknown } | undefined {
-  if (plaintext.length < HEAD_BYTES || plaintext[0] !== FORMAT || plaintext[1] !== PURPOSE_CODES[purpose]) return undefined;
+  // A plaintext shorter than the head has no body kind at byte 6, and is refused below.
+  if (plaintext[0] !== FORMAT || plaintext[1] !== PURPOSE_CODES[purpose]) return undefined;
   const exp = uint32At(plaintext, 2);
   if (!(exp > now)) return undefined;
   const body = plaintext.subarray(HEAD_BYTES);
@@ -163,7 +164,8 @@ export function decodeEnvelope(plaintext: Uint8Array, purpose: SealPurpose, now:
 
 /** `value` as a token set when it is exactly one: a plain object of `e` (a 32-bit count of seconds) and strings `a`, `i`, `r`. */
 function asTokenSet(value: unknown): TokenSet | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  // Only a plain object: anything else may say otherwise to JSON (toJSON), which must stay its reader.
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return undefined;
   const record = value as Record<string, unknown>;
@@ -209,10 +211,11 @@ function writeToken(out: Writer, token: string, cipher: Cipher): void {
   out.chunk(utf8.encode(token));
 }
 
-/** The unsigned 32-bit big-endian integer at `at` (the caller checked the bounds). */
-const uint32At = (bytes: Uint8Array, at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+/** The unsigned 32-bit big-endian integer at `at`; bytes past the end read as 0 (what reads there is refused later). */
+const uint32At = (bytes: Uint8Array, at: number) =>
+  (bytes[at] ?? 0) * 2 ** 24 + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
 
-/** Reads a plaintext's body strictly: every read is bounds-checked, and the body must be used up. */
+/** Reads a plaintext's body; a read past the end never throws, and the body must end exactly where the last read did. */
 class Reader {
   at = 0;
 
@@ -222,8 +225,8 @@ class Reader {
     return this.at < this.bytes.length ? this.bytes[this.at++] : undefined;
   }
 
-  uint32(): number | undefined {
-    if (this.at + 4 > this.bytes.length) return undefined;
+  /** Bytes past the end read as 0 and leave `at` past it: the body's last check refuses that. */
+  uint32(): number {
     const value = uint32At(this.bytes, this.at);
     this.at += 4;
     return value;
@@ -237,7 +240,7 @@ class Reader {
       length |= (byte & 0x7f) << shift;
       if (byte < 0x80) break;
     }
-    if (this.at + length > this.bytes.length) return undefined;
+    // A length past the end leaves `at` past it: the body's last check refuses that.
     const chunk = this.bytes.subarray(this.at, this.at + length);
     this.at += length;
     return chunk;
@@ -248,7 +251,7 @@ function readTokenSet(body: Uint8Array, cipher: Cipher): TokenSet | undefined {
   const reader = new Reader(body);
   const flags = reader.byte();
   const e = reader.uint32();
-  if (flags === undefined || flags > 0b111 || e === undefined) return undefined;
+  if (flags === undefined || flags > 0b111) return undefined;
   const tokens: TokenSet = { e };
   for (const [bit, field] of TOKEN_FIELDS.entries()) {
     if ((flags & (1 << bit)) === 0) continue;

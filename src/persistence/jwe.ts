@@ -77,13 +77,7 @@ export async function decryptCompact(keys: readonly JweKey[], jwe: string, ciphe
   const ivStart = headerEnd + 2;
   const ivEnd = ivStart + IV_CHARS;
   const tagStart = jwe.length - TAG_CHARS;
-  if (
-    headerEnd < 1 ||
-    jwe.charCodeAt(headerEnd + 1) !== DOT ||
-    jwe.charCodeAt(ivEnd) !== DOT ||
-    jwe.charCodeAt(tagStart - 1) !== DOT ||
-    ivEnd + 1 > tagStart - 1
-  ) {
+  if (jwe.charCodeAt(headerEnd + 1) !== DOT || jwe.charCodeAt(ivEnd) !== DOT || jwe.charCodeAt(tagStart - 1) !== DOT || ivEnd + 1 > tagStart - 1) {
     return undefined;
   }
   const header = jwe.slice(0, headerEnd);

@@ -2,7 +2,7 @@ import { unsealData } from "iron-session";
 import type { Secret } from "../config/secret.ts";
 import { type Cipher, defaultCipher } from "./cipher.ts";
 import { decodeEnvelope, encodeEnvelope, type SealPurpose } from "./envelope.ts";
-import { decryptCompact, deriveKeys, encryptCompact, type JweKey, MAX_JWE_LENGTH } from "./jwe.ts";
+import { decryptCompact, deriveKeys, encryptCompact, type JweKey } from "./jwe.ts";
 
 export { SEAL_PURPOSES, type SealPurpose } from "./envelope.ts";
 
@@ -55,12 +55,11 @@ export class Sealer {
    */
   async unseal<T>(purpose: SealPurpose, sealed: string): Promise<T | undefined> {
     try {
-      if (typeof sealed !== "string" || sealed.length > MAX_JWE_LENGTH) return undefined;
       if (sealed.startsWith("Fe26.2*")) return PREVIOUS_READABLE.has(purpose) ? ((await this.#unsealPrevious(purpose, sealed)) as T | undefined) : undefined;
       const opened = await decryptCompact(this.#derived ?? (await this.#keysOf()), sealed, this.#cipher);
       return opened && (decodeEnvelope(opened.plaintext, purpose, Date.now() / 1000, this.#cipher)?.value as T | undefined);
     } catch {
-      // Bytes that authenticated yet do not decode were never written by a sealer: no value.
+      // Not a string, or bytes that authenticated yet do not decode (never written by a sealer): no value.
       return undefined;
     }
   }
@@ -86,7 +85,7 @@ export class Sealer {
     // ttl 0: the expiry that counts is the envelope's, which the seal's MAC covers.
     const envelope = (await unsealData(sealed, { password: await this.#previousPasswords(), ttl: 0 })) as Record<string, unknown>;
     const { f, p, exp } = envelope;
-    if (f !== 1 || p !== purpose || typeof exp !== "number" || !("v" in envelope)) return undefined;
+    if (f !== 1 || p !== purpose || typeof exp !== "number") return undefined;
     return exp > Date.now() / 1000 ? envelope.v : undefined;
   }
 
