@@ -140,9 +140,16 @@ describe("decryptCompact, the JWE layer", () => {
 
 describe("the same format on every runtime", () => {
   it("property: node:crypto and WebCrypto decode base64url alike, and only the one spelling Buffer writes for the bytes", () => {
-    const alphabet = fc.constantFrom(...`${B64}+/= .\n~`.split(""));
+    const alphabet = fc.constantFrom(...`${B64}+/=%~ .\t\n\r\0é€`.split(""), "\u{1F600}", "\ud800", "\u4141", "\u{2312B}");
+    // A canonical segment with one character of any kind put in, swapped for, or its last one's unused bits set.
+    const nearMiss = fc.tuple(segment(0, 40), fc.nat(), alphabet, fc.constantFrom("insert", "replace", "bits")).map(([text, at, c, how]) => {
+      const i = text.length === 0 ? 0 : at % text.length;
+      if (how === "insert") return `${text.slice(0, i)}${c}${text.slice(i)}`;
+      if (how === "replace") return `${text.slice(0, i)}${c}${text.slice(i + 1)}`;
+      return text.length === 0 ? text : text.slice(0, -1) + B64[B64.indexOf(text.at(-1)!) ^ ((at % 15) + 1)]!;
+    });
     fc.assert(
-      fc.property(fc.oneof(segment(0, 40), fc.string({ unit: alphabet, maxLength: 40 }), fc.string({ maxLength: 20 })), (text) => {
+      fc.property(fc.oneof(segment(0, 40), nearMiss, fc.string({ unit: alphabet, maxLength: 40 }), fc.string({ maxLength: 20 })), (text) => {
         const canonical = /^[\w-]*$/.test(text) && Buffer.from(text, "base64url").toString("base64url") === text;
         const fromNode = node.decode(text);
         const fromWeb = webCipher.decode(text);
@@ -150,8 +157,15 @@ describe("the same format on every runtime", () => {
         expect(fromWeb !== undefined).toBe(canonical);
         if (canonical) expect(Buffer.from(fromWeb!)).toEqual(Buffer.from(fromNode!));
       }),
-      { numRuns: 2_000 },
+      { numRuns: 5_000 },
     );
+  });
+
+  it("refuses characters past ASCII whose low byte is a base64 character, which Buffer alone would decode", () => {
+    // U+4141's low byte is "A": Buffer reads "䅁䅁䅁䅁" as "AAAA".
+    expect(Buffer.from("\u4141".repeat(4), "base64url")).toEqual(Buffer.from("AAAA", "base64url"));
+    expect(node.decode("\u4141".repeat(4))).toBeUndefined();
+    expect(webCipher.decode("\u4141".repeat(4))).toBeUndefined();
   });
 
   it("property: what node:crypto seals WebCrypto opens and the other way round, byte for byte the same plaintext", async () => {
