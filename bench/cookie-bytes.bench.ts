@@ -155,7 +155,7 @@ writeResult({
   })),
   notes: [
     `Token sizes: ${sizes.join("; ")}.`,
-    "Ours: the access token as issued plus one sealed cookie holding the refresh and ID tokens (iron-session seal, base64), each chunked at 3800 B; all HttpOnly, Secure, SameSite=Lax, __Host- prefixed.",
+    "Ours: the access token as issued plus one sealed cookie holding the refresh and ID tokens (a JWE, dir + A256GCM, the tokens' base64url parts sealed as bytes), each chunked at 3800 B; all HttpOnly, Secure, SameSite=Lax, __Host- prefixed.",
     "Amplify: the adapter's own server-side-auth cookie set (access, ID, refresh, LastAuthUser), raw tokens, no chunking; its client-side mode writes the same tokens plus more, readable by JavaScript.",
     "Auth.js and Auth0: the session cookies their middleware set while reading a session holding these tokens (one JWE, chunked); iron-session: one sealed cookie, which it refuses to save over 4096 B.",
     `Ratio = Amplify's Cookie header bytes over ours (below 1: ours is larger). Standard set: ours ${fmt(oursRow("standard").cookieHeaderBytes)} B vs ${fmt(amplifyRow("standard").cookieHeaderBytes)} B.`,

@@ -81,10 +81,9 @@ describe("hostile session cookies", () => {
       .filter((l) => /max-age=0/i.test(l))
       .map((l) => l.split("=")[0]);
 
-  it("a seal re-sent with anything after it is no session, is cleared, and is never cached however many spellings arrive", async () => {
+  it("a seal re-sent with anything after it is no session, and is cleared, however many spellings arrive", async () => {
     const { app, browser, sealedName, sealed } = await signedIn();
     const kept = new Map(browser.cookies);
-    const cachedBefore = coreOf(app).cookies.sealer.cachedSeals;
     for (let i = 0; i < 200; i++) {
       browser.cookies.clear();
       for (const [name, value] of kept) browser.cookies.set(name, value);
@@ -93,7 +92,6 @@ describe("hostile session cookies", () => {
       expect(me.status).toBe(401);
       expect(cleared(me)).toContain(sealedName);
     }
-    expect(coreOf(app).cookies.sealer.cachedSeals).toBe(cachedBefore);
   });
 
   it("a transaction's seal (anyone's for the asking) in place of the session's is no session", async () => {

@@ -1,5 +1,5 @@
 // The warm session read answers from caches without waiting (SessionCookies.peek,
-// TokenVerifier.peek, Sealer.peek, the session parts built once per claims). Every refusal
+// TokenVerifier.peek, the session parts built once per claims). Every refusal
 // must still happen on that path: an expired token, a signed-out user, a foreign ID token,
 // a malformed chunk; and a shared part must never carry one session's data into another.
 // SessionCookies.peek answers the same frozen token set for the same cookies (found by the
@@ -8,10 +8,8 @@
 // cookies, another token set, or anything expired.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { Secret } from "../src/config/secret.ts";
 import { createCore } from "../src/session/core.ts";
 import { chunkNames, type CookieJar, MALFORMED, parseCookieHeader, readChunked, readChunks } from "../src/persistence/jar.ts";
-import { Sealer } from "../src/persistence/seal.ts";
 import { getAccessToken, toSession } from "../src/session/session.ts";
 import { startTestIssuer, type TestIssuer } from "../src/testing/issuer.ts";
 import { Lru } from "../src/lib/lru.ts";
@@ -253,23 +251,6 @@ describe("readChunked, the count checked by character", () => {
       ),
     ).toBe("ab~cde");
     expect(readChunked(new Map([["c.0", ["1~"]]]), "c")).toBe("");
-  });
-});
-
-describe("Sealer.peek", () => {
-  it("answers only for a seal opened or made here and not expired", async () => {
-    const maker = new Sealer([new Secret(SECRET)]);
-    const sealed = await maker.seal("session", { a: 1 }, 60);
-    expect(maker.peek("session", sealed)?.v).toEqual({ a: 1 });
-    const reader = new Sealer([new Secret(SECRET)]);
-    expect(reader.peek("session", sealed)).toBeUndefined();
-    expect(await reader.unseal("session", sealed)).toEqual({ a: 1 });
-    expect(reader.peek("session", sealed)?.v).toEqual({ a: 1 });
-    // Opened as a session, it is still nothing else.
-    expect(reader.peek("stored-session", sealed)).toBeUndefined();
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
-    expect(reader.peek("session", sealed)).toBeUndefined();
-    expect(await reader.unseal("session", sealed)).toBeUndefined();
   });
 });
 

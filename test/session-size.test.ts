@@ -2,7 +2,9 @@
 // MAX_SESSION_COOKIE_BYTES (or more than MAX_CHUNKS chunks of one cookie) is kept without its
 // ID token; one too large even then fails sign-in with a page that says so, and ends the
 // session at a refresh. Never a RangeError, never a 500.
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { toSetCookieHeaders } from "../src/persistence/changes.ts";
 import { cookieHeaderBytes, MAX_CHUNKS, MAX_SESSION_COOKIE_BYTES, MAX_SET_COOKIE, parseCookieHeader } from "../src/persistence/jar.ts";
 import { SessionTooLargeError } from "../src/lib/errors.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
@@ -50,8 +52,38 @@ describe("SessionCookies.write", () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  // 25 000 characters of ID token need 9 chunks of the sealed cookie: a RangeError before.
-  it.each([9_000, 25_000, 200_000])(
+  /** Token-shaped: base64url parts of random bytes, as Cognito's JWTs and its JWE refresh token are. */
+  const shaped = (...bytes: number[]) => bytes.map((n) => randomBytes(n).toString("base64url")).join(".");
+  const cognitoLike = (idPayload: number) => ({
+    accessToken: shaped(75, 500, 256),
+    idToken: shaped(75, idPayload, 256),
+    refreshToken: shaped(45, 256, 12, 1_000, 16),
+    endsAt: now() + 3_600,
+  });
+
+  it("sends a standard Cognito token set (access and ID 1.1 KB, refresh 1.8 KB) in under 4,300 bytes of Cookie header, 2 cookies", async () => {
+    const { cookies } = coreOf(fake.app());
+    const set = cognitoLike(513);
+    const changes = await cookies.write(new Map(), set);
+    // The sizes of bench/cookie-bytes.bench.ts's standard set: 1,111, 1,129 and 1,780 characters.
+    expect([set.accessToken.length, set.idToken.length, set.refreshToken.length]).toEqual([1_111, 1_128, 1_778]);
+    expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThan(4_300);
+    expect(changes.set).toHaveLength(2);
+    expect(await cookies.read(new Map(pairs(changes.set).map(([n, v]) => [n, [v]])))).toEqual(set);
+  });
+
+  it("keeps a 6 KB ID token whole, every Set-Cookie within 4096 bytes", async () => {
+    const { cookies } = coreOf(fake.app());
+    const set = cognitoLike(4_300);
+    expect(set.idToken.length).toBeGreaterThan(6_000);
+    const changes = await cookies.write(new Map(), set);
+    for (const line of toSetCookieHeaders(changes)) expect(line.length).toBeLessThanOrEqual(MAX_SET_COOKIE);
+    expect(await cookies.read(new Map(pairs(changes.set).map(([n, v]) => [n, [v]])))).toEqual(set);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  // 25 000 characters of ID token need 7 chunks of the sealed cookie: a RangeError before.
+  it.each([11_000, 25_000, 200_000])(
     "leaves out an ID token of %i characters, keeping the rest within the budget and readable, and says so once",
     async (id) => {
       const { cookies } = coreOf(fake.app());
@@ -78,7 +110,7 @@ describe("SessionCookies.write", () => {
   it("fits the budget in MAX_CHUNKS chunks of a cookie, each Set-Cookie within 4096 bytes", async () => {
     const { cookies } = coreOf(fake.app());
     // Close to the budget, all of it in the sealed cookie.
-    const changes = await cookies.write(new Map(), { ...tokens(100, undefined), refreshToken: filler(8_300) });
+    const changes = await cookies.write(new Map(), { ...tokens(100, undefined), refreshToken: filler(11_200) });
     const bytes = cookieHeaderBytes(pairs(changes.set));
     expect(bytes).toBeGreaterThan(MAX_SESSION_COOKIE_BYTES - 1_000);
     expect(bytes).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);

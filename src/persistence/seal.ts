@@ -1,157 +1,105 @@
-import { sealData, unsealData } from "iron-session";
+import { unsealData } from "iron-session";
 import type { Secret } from "../config/secret.ts";
-import { Lru } from "../lib/lru.ts";
+import { type Cipher, defaultCipher } from "./cipher.ts";
+import { decodeEnvelope, encodeEnvelope, type SealPurpose } from "./envelope.ts";
+import { decryptCompact, deriveKeys, encryptCompact, type JweKey } from "./jwe.ts";
 
-type Passwords = { seal: Record<number, string>; unseal: Record<number, string> };
-
-/**
- * What a sealed value is for. A seal opens only as the purpose it was made for, so a value
- * sealed for one place (a sign-in transaction, anyone's for the asking) never stands in for
- * another (a session).
- */
-export type SealPurpose =
-  /** The refresh and ID tokens of a cookie session (`<name>.s`). */
-  | "session"
-  /** A server-side session's token set, in the store. */
-  | "stored-session"
-  /** A hosted-UI sign-in in progress (`<name>.tx.<state>`). */
-  | "transaction"
-  /** A password sign-in waiting on a Cognito challenge (`<name>.tx.pw`). */
-  | "challenge"
-  /** A refresh's result, shared through the store with other instances. */
-  | "refresh-result";
-
-export const SEAL_PURPOSES: readonly SealPurpose[] = ["session", "stored-session", "transaction", "challenge", "refresh-result"];
+export { SEAL_PURPOSES, type SealPurpose } from "./envelope.ts";
 
 /**
- * Purposes whose seals are read again and again (every request of a session; every request
- * waiting on a refresh result), and so are worth keeping opened. The others come from
- * anyone's requests and are read once or twice: kept out, no request can fill the cache.
+ * Purposes whose seals of the previous release (iron, `Fe26.2`) still open, for one
+ * release: the sessions, so an upgrade signs no one out. Each is written again in the
+ * current format on the request that reads it ({@link Sealer.isCurrent} says false).
+ * Transactions, challenges and refresh results live minutes at most and are refused.
  */
-const CACHED: ReadonlySet<SealPurpose> = new Set(["session", "stored-session", "refresh-result"]);
-
-/** The envelope format; a seal of any other format is refused, never guessed at. */
-const FORMAT = 1;
+const PREVIOUS_READABLE: ReadonlySet<SealPurpose> = new Set(["session", "stored-session"]);
 
 /**
- * What goes inside the seal, under its MAC: the format, the purpose, an expiry (seconds
- * since the epoch, so a cached unseal can honour it) and the value.
+ * The one string each seal of the previous release is: iron's
+ * `Fe26.2*id*salt*iv*data*expiry*hmacSalt*hmac`, hex salts, base64url without padding and
+ * with the unused low bits of the last character zero, nothing before or after.
  */
-export interface Envelope<T> {
-  /** The envelope format, {@link FORMAT}. */
-  f: typeof FORMAT;
-  /** What the value was sealed for. */
-  p: SealPurpose;
-  /** Seconds since the epoch; the seal is refused from then on. */
-  exp: number;
-  /** The value. */
-  v: T;
-}
-
-/**
- * The one string each seal is: iron's `Fe26.2*id*salt*iv*data*expiry*hmacSalt*hmac`, hex
- * salts as iron writes them, base64url without padding and with the unused low bits of the
- * last character zero, nothing before or after. iron itself ignores whatever follows a `~`
- * and decodes base64 leniently, so without this one seal would open as endless distinct
- * strings, each a cache entry of its own.
- */
-const CANONICAL_SEAL =
+const PREVIOUS_SEAL =
   /^Fe26\.2\*[1-9]\d{0,7}\*[0-9a-f]{64}\*[\w-]{21}[AQgw]\*(?:[\w-]{4})*(?:[\w-]{2}[AEIMQUYcgkosw048]|[\w-][AQgw])?\*(?:[1-9]\d*)?\*[0-9a-f]{64}\*[\w-]{42}[AEIMQUYcgkosw048]$/;
 
-/** Whether `sealed` is a seal as this module writes them, character for character. */
-export const isCanonicalSeal = (sealed: string): boolean => CANONICAL_SEAL.test(sealed);
-
-/** Bytes of opened seals kept; a session's seal and what it holds weigh about 8 KB. */
-const CACHE_BYTES = 32 * 1024 * 1024;
-
 /**
- * Seals and unseals values with iron (`Fe26.2`, through iron-session), rotating secrets,
- * each value bound to its {@link SealPurpose}. Each secret gets an id derived from its
- * hash, so a seal names the secret that made it however the list is reordered or trimmed
- * later. The newest secret seals; every listed secret unseals. Opened seals of the purposes
- * read on every request are cached by their exact string: a session read is a lookup, not
- * a decrypt.
+ * Seals values as JWE compact, `dir` + `A256GCM` (see jwe.ts), each bound to its
+ * {@link SealPurpose}, an expiry and the plaintext format (see envelope.ts). One key per
+ * configured secret, derived once: the newest seals, every listed one opens. A pure
+ * function of the secrets and its input: nothing opened is kept.
  */
 export class Sealer {
-  #passwords: Promise<Passwords> | undefined;
   readonly #secrets: readonly Secret[];
-  readonly #cache: Lru<string, Envelope<unknown>>;
+  readonly #cipher: Cipher;
+  #keys: Promise<JweKey[]> | undefined;
+  /** The keys once derived: a read then waits on nothing before decrypting. */
+  #derived: JweKey[] | undefined;
+  #previous: Promise<Record<number, string>> | undefined;
 
-  /** `cacheBytes`: what the opened seals kept may weigh (seal and value), default 32 MiB. */
-  constructor(secrets: readonly Secret[], { cacheBytes = CACHE_BYTES } = {}) {
+  constructor(secrets: readonly Secret[]) {
     this.#secrets = secrets;
-    this.#cache = new Lru(5_000, cacheBytes);
-  }
-
-  /** Seals currently cached. */
-  get cachedSeals(): number {
-    return this.#cache.size;
+    this.#cipher = defaultCipher();
   }
 
   /** Seal `value` for `purpose`, for `ttl` seconds. */
   async seal<T>(purpose: SealPurpose, value: T, ttl: number): Promise<string> {
-    const { seal } = await this.#ids();
-    const envelope: Envelope<T> = { f: FORMAT, p: purpose, exp: Math.floor(Date.now() / 1000) + ttl, v: value };
-    // iron-session appends `~2`, outside the MAC; the seal is iron's part alone.
-    const marked = await sealData(envelope, { password: seal, ttl });
-    const cut = marked.indexOf("~");
-    const sealed = cut === -1 ? marked : marked.slice(0, cut);
-    if (CACHED.has(purpose)) this.#cache.set(sealed, envelope, sealed.length);
-    return sealed;
+    const [key] = await this.#keysOf();
+    const exp = Math.floor(Date.now() / 1000) + Math.ceil(ttl);
+    return encryptCompact(key!, encodeEnvelope(purpose, exp, value, this.#cipher), this.#cipher);
   }
 
   /**
-   * The value of a seal for `purpose` opened (or made) here before and not expired, with
-   * that expiry, without waiting; undefined when it is not at hand (call {@link unseal},
-   * which decides).
-   */
-  peek<T>(purpose: SealPurpose, sealed: string): Readonly<Envelope<T>> | undefined {
-    const cached = this.#cache.get(sealed) as Envelope<T> | undefined;
-    return cached !== undefined && cached.p === purpose && cached.exp > Date.now() / 1000 ? cached : undefined;
-  }
-
-  /**
-   * The value sealed for `purpose`, or undefined when the seal is not in canonical form,
-   * tampered, expired, made with an unknown secret, of another format or for another purpose.
+   * The value sealed for `purpose`, or undefined when the seal is not exactly as written,
+   * tampered, expired, made with an unknown secret, of another format or for another
+   * purpose. Never throws.
    */
   async unseal<T>(purpose: SealPurpose, sealed: string): Promise<T | undefined> {
-    const now = Date.now() / 1000;
-    const cached = this.#cache.get(sealed) as Envelope<T> | undefined;
-    if (cached) return cached.p === purpose && cached.exp > now ? cached.v : undefined;
-    if (!isCanonicalSeal(sealed)) return undefined;
-    const { unseal } = await this.#ids();
-    // ttl 0: expiry is checked from the envelope, which the seal's MAC covers.
-    const envelope = (await unsealData<Envelope<T>>(sealed, { password: unseal, ttl: 0 })) as Partial<Envelope<T>>;
-    if (envelope.f !== FORMAT || envelope.p !== purpose || typeof envelope.exp !== "number" || !("v" in envelope)) return undefined;
-    if (CACHED.has(purpose)) this.#cache.set(sealed, envelope as Envelope<T>, sealed.length);
-    return envelope.exp > now ? envelope.v : undefined;
+    try {
+      if (sealed.startsWith("Fe26.2*")) return PREVIOUS_READABLE.has(purpose) ? ((await this.#unsealPrevious(purpose, sealed)) as T | undefined) : undefined;
+      const opened = await decryptCompact(this.#derived ?? (await this.#keysOf()), sealed, this.#cipher);
+      return opened && (decodeEnvelope(opened.plaintext, purpose, Date.now() / 1000, this.#cipher)?.value as T | undefined);
+    } catch {
+      // Not a string, or bytes that authenticated yet do not decode (never written by a sealer): no value.
+      return undefined;
+    }
   }
 
   /**
-   * Whether `sealed` was made with the current (first) secret; older seals get re-sealed.
-   * Only the seal's start is read, so the first chunk of a chunked seal will do.
+   * Whether `sealed` was made in the current format with the current (first) secret;
+   * anything else is written again. Only the seal's start is read, so the first chunk of a
+   * chunked seal will do.
    */
   async isCurrent(sealed: string): Promise<boolean> {
-    const { seal } = await this.#ids();
-    const [id] = Object.keys(seal);
-    return sealed.startsWith(`Fe26.2*${id}*`);
+    const [key] = await this.#keysOf();
+    return sealed.startsWith(`${key!.header}.`);
   }
 
-  #ids(): Promise<Passwords> {
-    this.#passwords ??= (async () => {
-      const unseal: Record<number, string> = {};
-      let first: number | undefined;
+  #keysOf(): Promise<JweKey[]> {
+    this.#keys ??= deriveKeys(this.#secrets, this.#cipher).then((keys) => (this.#derived = keys));
+    return this.#keys;
+  }
+
+  /** A seal of the previous release, opened with iron-session and checked as that release did. */
+  async #unsealPrevious(purpose: SealPurpose, sealed: string): Promise<unknown> {
+    if (!PREVIOUS_SEAL.test(sealed)) return undefined;
+    // ttl 0: the expiry that counts is the envelope's, which the seal's MAC covers.
+    const envelope = (await unsealData(sealed, { password: await this.#previousPasswords(), ttl: 0 })) as Record<string, unknown>;
+    const { f, p, exp } = envelope;
+    if (f !== 1 || p !== purpose || typeof exp !== "number") return undefined;
+    return exp > Date.now() / 1000 ? envelope.v : undefined;
+  }
+
+  /** The previous release's iron passwords: each secret under a 24-bit id from its SHA-256. */
+  #previousPasswords(): Promise<Record<number, string>> {
+    this.#previous ??= (async () => {
+      const passwords: Record<number, string> = {};
       for (const secret of this.#secrets) {
-        const value = secret.reveal();
-        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-        // 24 bits: enough to tell a handful of secrets apart, too few to say anything about one.
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret.reveal())));
         const id = ((digest[0]! << 16) | (digest[1]! << 8) | digest[2]!) + 1;
-        if (id in unseal) continue;
-        unseal[id] = value;
-        first ??= id;
+        passwords[id] ??= secret.reveal();
       }
-      return { seal: { [first!]: unseal[first!]! }, unseal };
+      return passwords;
     })();
-    return this.#passwords;
+    return this.#previous;
   }
 }

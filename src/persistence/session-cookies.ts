@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { Lru, own } from "../lib/lru.ts";
+import { Lru } from "../lib/lru.ts";
 import {
   type ChunkNames,
   chunkNames,
@@ -144,17 +144,8 @@ export class SessionCookies {
     if (known !== undefined && known.tokens.accessToken === sent.accessToken && sameParts(known.sealed, sent.sealed)) {
       return known.exp > nowSeconds ? known.tokens : undefined;
     }
-    const envelope = this.sealer.peek<SealedPart>("session", sent.sealed.join(""));
-    if (envelope === undefined) return undefined;
-    const tokens = Object.freeze(stored(own(sent.accessToken), envelope.v));
-    const sealed = sent.sealed.map(own);
-    // The seal's chunks and the access token are copied in; what the seal holds is the sealer's.
-    this.#opened.set(
-      tail,
-      { sealed, tokens, exp: envelope.exp },
-      sealed.reduce((n, part) => n + part.length, tokens.accessToken.length),
-    );
-    return tokens;
+    // The sealer keeps nothing opened: a seal not held here is a miss, and read() decides.
+    return undefined;
   }
 
   /**

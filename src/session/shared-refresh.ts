@@ -1,5 +1,5 @@
 import type { Sealer } from "../persistence/seal.ts";
-import type { StoredTokens } from "../persistence/tokens.ts";
+import { type SealedPart, type StoredTokens, sealedPart, stored } from "../persistence/tokens.ts";
 import { isCode } from "../lib/errors.ts";
 import { keyOf, type SessionStore } from "../store/store.ts";
 
@@ -50,7 +50,8 @@ export class SharedRefresh {
       const landed = await this.#landed(done).catch(() => undefined);
       if (landed) return landed;
       const tokens = await redeem();
-      const sealed = await this.sealer.seal("refresh-result", tokens, Math.ceil(this.graceMs / 1000));
+      // Sealed as a token set (access token included), the compact form tokens take.
+      const sealed = await this.sealer.seal("refresh-result", { a: tokens.accessToken, ...sealedPart(tokens) }, Math.ceil(this.graceMs / 1000));
       await this.store.set(done, sealed, this.graceMs).catch(() => {});
       return tokens;
     } finally {
@@ -62,7 +63,9 @@ export class SharedRefresh {
   async #landed(done: string): Promise<StoredTokens | undefined> {
     const sealed = await this.store.get(done);
     if (sealed === undefined) return undefined;
-    const tokens = await this.sealer.unseal<StoredTokens>("refresh-result", sealed).catch(() => undefined);
-    return tokens && (await this.usable(tokens)) ? tokens : undefined;
+    const part = await this.sealer.unseal<SealedPart & { a?: unknown }>("refresh-result", sealed);
+    if (typeof part?.a !== "string") return undefined;
+    const tokens = stored(part.a, part);
+    return (await this.usable(tokens)) ? tokens : undefined;
   }
 }

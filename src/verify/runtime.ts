@@ -110,7 +110,8 @@ export const webRuntime: Runtime = {
   },
 };
 
-function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {
+/** node:crypto and Buffer when this is Node (never on Edge, never through an import); undefined elsewhere. */
+export function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {
   if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string") return undefined;
   try {
     // Node ≥ 20.16 / 22.3; older Node falls back to WebCrypto, which is slower but the same checks.
