@@ -82,7 +82,7 @@ describe("hostile session cookies", () => {
       .map((l) => l.split("=")[0]);
 
   it("a seal re-sent with anything after it is no session, and is cleared, however many spellings arrive", async () => {
-    const { app, browser, sealedName, sealed } = await signedIn();
+    const { browser, sealedName, sealed } = await signedIn();
     const kept = new Map(browser.cookies);
     for (let i = 0; i < 200; i++) {
       browser.cookies.clear();
