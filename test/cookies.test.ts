@@ -57,7 +57,7 @@ describe("hostile session cookies", () => {
     expect((await browser.fetch("/api/me")).status).toBe(200);
     // The cookie holding the seal's end: the whole seal, or its last chunk.
     const sealedName = [...browser.cookies.keys()]
-      .filter((n) => n.startsWith(coreOf(app).cookies.sealed))
+      .filter((n) => n.startsWith(coreOf(app).cookieNames.sealed))
       .sort()
       .at(-1)!;
     return { app, browser, sealedName, sealed: browser.cookies.get(sealedName)! };
@@ -72,7 +72,7 @@ describe("hostile session cookies", () => {
   it("a seal re-sent with anything after it is no session, is cleared, and is never cached however many spellings arrive", async () => {
     const { app, browser, sealedName, sealed } = await signedIn();
     const kept = new Map(browser.cookies);
-    const cachedBefore = coreOf(app).cookies.sealer.cachedSeals;
+    const cachedBefore = coreOf(app).sealer.cachedSeals;
     for (let i = 0; i < 200; i++) {
       browser.cookies.clear();
       for (const [name, value] of kept) browser.cookies.set(name, value);
@@ -81,18 +81,18 @@ describe("hostile session cookies", () => {
       expect(me.status).toBe(401);
       expect(cleared(me)).toContain(sealedName);
     }
-    expect(coreOf(app).cookies.sealer.cachedSeals).toBe(cachedBefore);
+    expect(coreOf(app).sealer.cachedSeals).toBe(cachedBefore);
   });
 
   it("a transaction's seal (anyone's for the asking) in place of the session's is no session", async () => {
     const { app, browser } = await signedIn();
     const started = await new TestBrowser(app).fetch("/auth/sign-in");
     const transactionSeal = started.headers.getSetCookie()[0]!.split(";")[0]!.split("=").slice(1).join("=");
-    for (const name of [...browser.cookies.keys()]) if (name.startsWith(coreOf(app).cookies.sealed)) browser.cookies.delete(name);
-    browser.cookies.set(coreOf(app).cookies.sealed, transactionSeal);
+    for (const name of [...browser.cookies.keys()]) if (name.startsWith(coreOf(app).cookieNames.sealed)) browser.cookies.delete(name);
+    browser.cookies.set(coreOf(app).cookieNames.sealed, transactionSeal);
     const me = await browser.fetch("/api/me");
     expect(me.status).toBe(401);
-    expect(cleared(me)).toContain(coreOf(app).cookies.sealed);
+    expect(cleared(me)).toContain(coreOf(app).cookieNames.sealed);
   });
 
   it("hundreds of names that look like chunks of the session cookies never become hundreds of Set-Cookie", async () => {

@@ -33,7 +33,7 @@ describe("SessionCookies.write", () => {
   });
 
   it("keeps a token set of real Cognito's sizes whole, ID token included", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies, cookieNames } = coreOf(fake.app());
     const changes = await cookies.write(new Map(), tokens(1_100, 1_300));
     expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThan(6_000);
     expect(
@@ -54,7 +54,7 @@ describe("SessionCookies.write", () => {
   it.each([9_000, 25_000, 200_000])(
     "leaves out an ID token of %i characters, keeping the rest within the budget and readable, and says so once",
     async (id) => {
-      const { cookies } = coreOf(fake.app());
+      const { storage: cookies, cookieNames } = coreOf(fake.app());
       for (let i = 0; i < 2; i++) {
         const changes = await cookies.write(new Map(), tokens(1_100, id));
         expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
@@ -71,18 +71,18 @@ describe("SessionCookies.write", () => {
     [12_000, 1_000],
     [30_000, undefined],
   ])("throws SessionTooLargeError, not RangeError, when an access token of %i characters does not fit even alone", async (access, id) => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies, cookieNames } = coreOf(fake.app());
     await expect(cookies.write(new Map(), tokens(access, id))).rejects.toBeInstanceOf(SessionTooLargeError);
   });
 
   it("fits the budget in MAX_CHUNKS chunks of a cookie, each Set-Cookie within 4096 bytes", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies, cookieNames } = coreOf(fake.app());
     // Close to the budget, all of it in the sealed cookie.
     const changes = await cookies.write(new Map(), { ...tokens(100, undefined), refreshToken: filler(8_300) });
     const bytes = cookieHeaderBytes(pairs(changes.set));
     expect(bytes).toBeGreaterThan(MAX_SESSION_COOKIE_BYTES - 1_000);
     expect(bytes).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
-    expect(changes.set.filter((c) => c.name.startsWith(`${cookies.sealed}.`)).length).toBeLessThan(MAX_CHUNKS);
+    expect(changes.set.filter((c) => c.name.startsWith(`${cookieNames.sealed}.`)).length).toBeLessThan(MAX_CHUNKS);
   });
 });
 
@@ -143,7 +143,7 @@ describe("a refresh whose tokens are too large for cookies", () => {
       iat: now() - 7_200,
       exp: now() - 3_600,
     });
-    const changes = await coreOf(app).cookies.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-r", endsAt: now() + 3_600 });
+    const changes = await coreOf(app).storage.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-r", endsAt: now() + 3_600 });
     for (const { name, value } of changes.set) browser.cookies.set(name, value);
     return { app, browser };
   }

@@ -68,7 +68,7 @@ export async function ours(pool: TestPool): Promise<Contender> {
 /** Our Set-Cookie changes for a token set, through the library's own cookie writer. */
 export async function sessionCookies(auth: CognitoSession<any>, tokens: TokenSet) {
   const endsAt = Math.floor(Date.now() / 1000) + 30 * 24 * 3600;
-  return coreOf(auth).cookies.write(parseCookieHeader(""), { ...tokens, endsAt });
+  return coreOf(auth).storage.write(parseCookieHeader(""), { ...tokens, endsAt });
 }
 
 /**
