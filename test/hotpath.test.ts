@@ -51,10 +51,15 @@ async function cookiesFor(
   return new Map(set.map((c) => [c.name, [c.value]]));
 }
 
-/** A read the session cache answered: returned at once, not as a promise. */
-function warm(core: Core, jar: CookieJar) {
-  const read = core.reader.fromCookies(jar);
-  return read instanceof Promise ? undefined : read;
+/** The read of `jar` if the session cache answered it; undefined when the cookies had to be opened (and were read in full). */
+async function warm(core: Core, jar: CookieJar) {
+  const open = vi.spyOn(core.storage, "open");
+  try {
+    const read = await core.reader.fromCookies(jar);
+    return open.mock.calls.length === 0 ? read : undefined;
+  } finally {
+    open.mockRestore();
+  }
 }
 
 const signIn = (sub = crypto.randomUUID()) => ({ sub, accessToken: pool.accessToken({ sub }), idToken: pool.idToken({ sub }) });
@@ -63,10 +68,10 @@ describe("warm session read", () => {
   it("is answered from the session cache once the cookies were read, with the session the full read built", async () => {
     const core = newCore();
     const jar = await cookiesFor(newCore(), signIn()); // written by another instance: nothing cached here
-    expect(warm(core, jar)).toBeUndefined();
+    expect(await warm(core, jar)).toBeUndefined();
     const first = await core.reader.fromCookies(jar);
     expect(first.status).toBe("valid");
-    const second = warm(core, jar);
+    const second = await warm(core, jar);
     if (first.status !== "valid" || second?.status !== "valid") throw new Error("not valid");
     expect(second.session).toBe(first.session);
     expect(getAccessToken(second.session)).toBe(jar.get(core.cookieNames.access)![0]);
@@ -77,7 +82,7 @@ describe("warm session read", () => {
     const jar = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
     const first = await core.reader.fromCookies(jar);
     const again = new Map([...jar].map(([name, [value]]) => [name, [` ${value}`.slice(1)]]));
-    const second = warm(core, again);
+    const second = await warm(core, again);
     if (first.status !== "valid" || second?.status !== "valid") throw new Error("not valid");
     expect(second.session).toBe(first.session);
     expect(Object.isFrozen(second.session)).toBe(true);
@@ -95,9 +100,9 @@ describe("warm session read", () => {
     expect((await core.reader.fromCookies(jar)).status).toBe("valid");
     const { exp } = await core.verifier.verify(accessToken, "access");
     vi.useFakeTimers({ toFake: ["Date"], now: (exp + core.config.clockTolerance) * 1000 - 1 });
-    expect(warm(core, jar)?.status).toBe("valid");
+    expect((await warm(core, jar))?.status).toBe("valid");
     vi.setSystemTime((exp + core.config.clockTolerance) * 1000);
-    expect(warm(core, jar)).toBeUndefined();
+    expect(await warm(core, jar)).toBeUndefined();
     expect((await core.reader.fromCookies(jar)).status).toBe("expired");
   });
 
@@ -120,8 +125,8 @@ describe("warm session read", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: (exp - lead - 1) * 1000 });
     expect(await read(withRefresh)).toBe(false);
     vi.setSystemTime((exp - lead + 1) * 1000);
-    expect(warm(core, withRefresh)).toMatchObject({ status: "valid", stale: true }); // the warm path is the one answering
-    expect(warm(core, withoutRefresh)).toMatchObject({ status: "valid", stale: false });
+    expect(await warm(core, withRefresh)).toMatchObject({ status: "valid", stale: true }); // the warm path is the one answering
+    expect(await warm(core, withoutRefresh)).toMatchObject({ status: "valid", stale: false });
   });
 
   it("refuses a user signed out everywhere after the session was cached", async () => {
@@ -131,7 +136,7 @@ describe("warm session read", () => {
     expect((await core.reader.fromCookies(jar)).status).toBe("valid");
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2_000 }); // past the sign-out's second
     await core.denylist.signOut(sub, 600);
-    expect(warm(core, jar)?.status).toBe("none");
+    expect((await warm(core, jar))?.status).toBe("none");
     expect(core.reader.cache.size).toBe(0);
   });
 
@@ -143,7 +148,7 @@ describe("warm session read", () => {
     expect((await core.reader.fromCookies(await cookiesFor(core, mallory))).status).toBe("valid");
     const mixed = await cookiesFor(core, { accessToken: alice.accessToken, idToken: mallory.idToken });
     expect((await core.reader.fromCookies(mixed)).status).toBe("none");
-    expect(warm(core, mixed)).toBeUndefined();
+    expect(await warm(core, mixed)).toBeUndefined();
     expect(core.reader.cache.size).toBe(2);
   });
 
@@ -157,7 +162,7 @@ describe("warm session read", () => {
     if (fresh.status !== "valid") throw new Error("not valid");
     expect(fresh.session.user?.email).toBe(`${sub}@example.com`);
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + (60 + core.config.clockTolerance) * 1000 });
-    expect(warm(core, jar)).toBeUndefined(); // the entry lapses with its earliest token
+    expect(await warm(core, jar)).toBeUndefined(); // the entry lapses with its earliest token
     const later = await core.reader.fromCookies(jar);
     if (later.status !== "valid") throw new Error("not valid");
     expect(later.session.user?.email).toBeUndefined();
@@ -170,7 +175,7 @@ describe("warm session read", () => {
     const duplicated: CookieJar = new Map(jar);
     duplicated.set(core.cookieNames.access, [...jar.get(core.cookieNames.access)!, jar.get(core.cookieNames.access)![0]!]);
     expect(core.storage.sent(duplicated)).toBeNull();
-    expect(warm(core, duplicated)?.status).toBe("none");
+    expect((await warm(core, duplicated))?.status).toBe("none");
   });
 });
 
@@ -275,16 +280,16 @@ describe("the session cache: one entry per cookies read", () => {
     const jar = await cookiesFor(core, alice, { refreshToken: CHUNKED_REFRESH });
     expect(jar.has(`${core.cookieNames.sealed}.1`)).toBe(true); // the seal is chunked
     expect(await subOf(core, jar)).toBe(alice.sub);
-    expect(warm(core, jar)?.status).toBe("valid"); // now from the entry
+    expect((await warm(core, jar))?.status).toBe("valid"); // now from the entry
     // Alice's access token sent with a seal of Mallory's ID token: the full path refuses it.
     const mallory = await cookiesFor(core, signIn(), { refreshToken: CHUNKED_REFRESH });
-    expect(warm(core, withSealOf(core, jar, mallory))).toBeUndefined();
+    expect(await warm(core, withSealOf(core, jar, mallory))).toBeUndefined();
     expect(await subOf(core, withSealOf(core, jar, mallory))).toBe("none");
     const tampered: CookieJar = new Map(jar);
     const last = `${core.cookieNames.sealed}.1`;
     const chunk = jar.get(last)![0]!;
     tampered.set(last, [`${chunk.slice(0, 40)}${chunk[40] === "A" ? "B" : "A"}${chunk.slice(41)}`]);
-    expect(warm(core, tampered)).toBeUndefined();
+    expect(await warm(core, tampered)).toBeUndefined();
     expect(await subOf(core, tampered)).toBe("none");
     expect(await subOf(core, jar)).toBe(alice.sub);
   });
@@ -294,9 +299,9 @@ describe("the session cache: one entry per cookies read", () => {
     const alice = signIn();
     const jar = await cookiesFor(core, alice, { lifetime: 60, refreshToken: CHUNKED_REFRESH }); // the seal lapses before the access token
     expect(await subOf(core, jar)).toBe(alice.sub);
-    expect(warm(core, jar)?.status).toBe("valid");
+    expect((await warm(core, jar))?.status).toBe("valid");
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 61_000 });
-    expect(warm(core, jar)).toBeUndefined();
+    expect(await warm(core, jar)).toBeUndefined();
     expect(await subOf(core, jar)).toBe("none");
   });
 
@@ -306,7 +311,7 @@ describe("the session cache: one entry per cookies read", () => {
     const jar = await cookiesFor(core, alice, { refreshToken: CHUNKED_REFRESH });
     expect(await subOf(core, jar)).toBe(alice.sub);
     const mixed: CookieJar = new Map([...jar, [core.cookieNames.access, [bob.accessToken]]]);
-    expect(warm(core, mixed)).toBeUndefined();
+    expect(await warm(core, mixed)).toBeUndefined();
     // Bob's access token does not verify with Alice's seal: the ID token is another user's.
     expect(await subOf(core, mixed)).toBe("none");
   });

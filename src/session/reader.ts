@@ -46,18 +46,18 @@ export class SessionReader {
   ) {}
 
   /**
-   * The session the cookies in `jar` amount to. Answered at once (not a promise) when the
-   * same cookies were read before and the entry holds; otherwise a promise. Never throws
-   * nor rejects: an outage (keys, store) is `unavailable`; anything else that goes wrong
-   * while reading, expected or not, means the cookies are not a session (`none`, and the
-   * caller clears them).
+   * The session the cookies in `jar` amount to: from the session cache when the same
+   * cookies were read before and the entry holds, else read and verified in full. Never
+   * rejects: an outage (keys, store) is `unavailable`; anything else that goes wrong while
+   * reading, expected or not, means the cookies are not a session (`none`, and the caller
+   * clears them).
    */
-  fromCookies<Custom extends CustomAttributes>(jar: CookieJar): ReadResult<Custom> | Promise<ReadResult<Custom>> {
+  async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
     try {
       const sent = this.storage.sent(jar);
       if (sent === null) return { status: "none", tokens: null };
       const cached = this.cache.get(sent);
-      // A cookie session's entry stands on the cookies alone: answered without waiting.
+      // A cookie session's entry stands on the cookies alone: nothing to wait for.
       const answer = cached !== undefined && cached.held === undefined ? this.#answer<Custom>(cached) : undefined;
       if (answer !== undefined) return answer;
       const key = readKey(sent);
@@ -68,7 +68,7 @@ export class SessionReader {
         // #read never rejects, so nothing is left unhandled.
         void reading.then(() => this.#reading.delete(key));
       }
-      return reading;
+      return await reading;
     } catch {
       // Something in the cookies broke a step that trusts them: not a session.
       return { status: "none", tokens: null };
