@@ -10,7 +10,7 @@ import { authorizeAll } from "../session/authorize.ts";
 import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../session/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { handOff } from "../http/handoff.ts";
+import { handOff, hasInternalHeaders } from "../http/handoff.ts";
 import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 
 /**
@@ -69,9 +69,10 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     // them to itself, forever.
     const matched = pathname === signInPage ? [] : matchRules(rules, pathname);
     if (matched.length > 0) {
-      const page = wantsPage(request, pathname);
+      // Asked only when the answer is not "go on": working it out reads the path several ways.
+      const page = () => wantsPage(request, pathname);
       if (unavailable) {
-        const response = page
+        const response = page()
           ? errorPage(503, "Temporarily unavailable", "Sign-in cannot be checked right now. Please try again.", signInPage)
           : Response.json({ error: "unavailable" }, { status: 503, headers: { "cache-control": "private, no-store" } });
         response.headers.set("retry-after", "5");
@@ -83,7 +84,7 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       );
       if (!decision.allowed) {
         const scopes = [...new Set(matched.flatMap((m) => m.rule.scopes ?? []))];
-        if (!page) return withCookies(challenge(realm, decision.reason, scopes), changes);
+        if (!page()) return withCookies(challenge(realm, decision.reason, scopes), changes);
         if (decision.reason === "unauthenticated") {
           const signInUrl = signInPageUrl(core.config, `${pathname}${request.nextUrl.search}`);
           return withCookies(redirect(signInUrl, 307), changes);
@@ -92,14 +93,23 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
       }
     }
 
-    handOff(request, refreshFailed ? { refreshFailed: unavailable ? "unavailable" : "failed" } : {});
-    adoptCookies(request, jar, changes);
+    // The request goes on with headers of the middleware's making only when it has something
+    // to hand on: new cookies, a failed refresh, the path a sign-in would come back to (no
+    // session), or inbound internal headers to drop. Handing headers on copies every one of
+    // them (the Cookie header's kilobytes too, checked character by character by Headers)
+    // into the response: most of a warm request's cost, spared when the browser's own go on.
+    const handsOn = session === null || refreshFailed || changes.set.length > 0 || changes.remove.length > 0 || hasInternalHeaders(request.headers);
+    if (handsOn) {
+      handOff(request, refreshFailed ? { refreshFailed: unavailable ? "unavailable" : "failed" } : {});
+      adoptCookies(request, jar, changes);
+    }
     // Made with the request's headers from the start: handing them on to a bare next() later
-    // would copy every header (the Cookie header's kilobytes too, checked character by
-    // character by Headers) a second time.
-    const response = (handler && (await handler(request, { session, event }))) || NextResponse.next({ request: { headers: request.headers } });
+    // would copy them a second time.
+    const response =
+      (handler && (await handler(request, { session, event }))) ||
+      (handsOn ? NextResponse.next({ request: { headers: request.headers } }) : NextResponse.next());
     // What the app's handler changed on the request goes on too.
-    const finish = (r: Response) => withCookies(handOn(r, request.headers), changes);
+    const finish = (r: Response) => withCookies(handsOn ? handOn(r, request.headers) : r, changes);
     try {
       return finish(response);
     } catch (error) {
