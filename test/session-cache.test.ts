@@ -178,6 +178,26 @@ describe("an entry at every use", () => {
   });
 });
 
+describe("a cold read of a cookie session", () => {
+  it("checks the access token before opening the seal: a forged one opens nothing, a lapsed one is checked once and the seal opened for its refresh token", async () => {
+    const core = newCore();
+    const writer = newCore();
+    const real = await jarOf(writer, tokensOf("alice"));
+    const open = vi.spyOn(core.storage, "open");
+    const verify = vi.spyOn(core.verifier, "verify");
+    const forged: CookieJar = new Map(real);
+    const [header, payload] = real.get(core.cookieNames.access)![0]!.split(".");
+    forged.set(core.cookieNames.access, [`${header}.${payload}.${"A".repeat(342)}`]);
+    expect((await core.reader.fromCookies(forged)).status).toBe("none");
+    expect(open).not.toHaveBeenCalled();
+    const lapsed = await jarOf(writer, { ...tokensOf("alice"), accessToken: pool.accessToken({ sub: "alice", exp: now() - 3_600, iat: now() - 7_200 }) });
+    verify.mockClear();
+    expect((await core.reader.fromCookies(lapsed)).status).toBe("expired");
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("store-held sessions in the session cache", () => {
   /** Two instances of one app sharing a store, and a session signed in on the first. */
   async function twoInstances() {

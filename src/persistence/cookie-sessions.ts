@@ -31,6 +31,10 @@ export class CookieSessions implements SessionStorage {
     return sealed === undefined ? [accessToken] : [accessToken, ...sealed];
   }
 
+  accessToken(sent: readonly string[]): string | undefined {
+    return sent[0];
+  }
+
   async open(sent: readonly string[]): Promise<Opened | null> {
     const [accessToken, ...sealed] = sent;
     if (accessToken === undefined) return null;

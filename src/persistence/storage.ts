@@ -39,6 +39,12 @@ export interface SessionStorage {
    */
   sent(jar: CookieJar): readonly string[] | null;
   /**
+   * The access token among values {@link sent} returned, when this storage keeps it in the
+   * clear (cookie sessions); undefined when it is sealed away. A read verifies it before
+   * opening anything, so a forged one costs a signature check, not a decryption.
+   */
+  accessToken(sent: readonly string[]): string | undefined;
+  /**
    * The tokens behind values {@link sent} returned; null when they are not a session.
    * Throws StoreUnavailableError when the store cannot answer.
    */

@@ -41,6 +41,11 @@ export class StoreSessions implements SessionStorage {
     return values?.length === 1 ? values : null;
   }
 
+  /** Sealed in the store with the rest. */
+  accessToken(_sent: readonly string[]): string | undefined {
+    return undefined;
+  }
+
   async open(sent: readonly string[]): Promise<Opened | null> {
     const opened = sent.length === 1 ? await this.ids.open(sent[0]!) : undefined;
     if (!opened) return null;

@@ -104,10 +104,26 @@ export class SessionReader {
         if (answer !== undefined) return answer;
         this.cache.delete(sent);
       }
+      // An access token sent in the clear is checked first: a forged one is refused for the
+      // price of a signature check, before the seal is opened. A lapsed one still needs the
+      // seal, for the refresh token.
+      const clear = this.storage.accessToken(sent);
+      let checked: AccessTokenClaims | undefined;
+      let lapsed: unknown;
+      if (clear !== undefined) {
+        try {
+          checked = await this.#verifyAccess(clear);
+        } catch (error) {
+          if (!isCode(error, "ERR_TOKEN_EXPIRED")) throw error;
+          lapsed = error;
+        }
+      }
       const opened = await this.storage.open(sent);
       if (!opened) return { status: "none", tokens: null };
       tokens = opened.tokens;
-      const { access, id } = await this.#verify(tokens);
+      const early = tokens.accessToken === clear;
+      if (early && lapsed !== undefined) throw lapsed;
+      const { access, id } = await this.#verify(tokens, early ? checked : undefined);
       // The access token may be a slice of the request's Cookie header: copied, so the entry does not keep the header alive.
       const owned = Object.freeze({ ...tokens, accessToken: own(tokens.accessToken) });
       const session = toSession<Custom>(owned.accessToken, access, id, this.pools.get(access.iss));
@@ -147,9 +163,12 @@ export class SessionReader {
     return tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin, nowSeconds);
   }
 
-  /** Every token of a set verified, the ID token the same user's; an ID token that lapsed alongside a valid access token is left out. */
-  async #verify(tokens: StoredTokens): Promise<{ access: AccessTokenClaims; id: IdTokenClaims | undefined }> {
-    const access = await this.#verifyAccess(tokens.accessToken);
+  /**
+   * Every token of a set verified (the access token's claims may be at hand already), the ID
+   * token the same user's; an ID token that lapsed alongside a valid access token is left out.
+   */
+  async #verify(tokens: StoredTokens, verified?: AccessTokenClaims): Promise<{ access: AccessTokenClaims; id: IdTokenClaims | undefined }> {
+    const access = verified ?? (await this.#verifyAccess(tokens.accessToken));
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
       id = await this.verifier.verify(tokens.idToken, "id").catch((error: unknown) => {
