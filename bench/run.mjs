@@ -19,7 +19,13 @@ if (benches.length === 0) {
 // The library's sources are TypeScript with parameter properties, which need transforming,
 // not just stripping; register.mjs resolves the `next/*` imports Node cannot find alone.
 const register = join(here, "support", "register.mjs");
-const nodeArgs = ["--experimental-transform-types", "--disable-warning=ExperimentalWarning", ...(existsSync(register) ? ["--import", register] : [])];
+// --expose-gc: the forged-flood benchmark measures the heap after full collections.
+const nodeArgs = [
+  "--experimental-transform-types",
+  "--disable-warning=ExperimentalWarning",
+  "--expose-gc",
+  ...(existsSync(register) ? ["--import", register] : []),
+];
 
 for (const bench of benches) {
   console.log(`\n=== ${bench}`);

@@ -69,7 +69,7 @@ const core = createCore(
 );
 const cookieHeaders = await Promise.all(
   sets.map(async (s) => {
-    const { set } = await core.cookies.write(new Map(), { ...s, endsAt: Math.floor(Date.now() / 1000) + 86400 });
+    const { set } = await core.storage.write(new Map(), { ...s, endsAt: Math.floor(Date.now() / 1000) + 86400 });
     return set.map((c) => `${c.name}=${c.value}`).join("; ");
   }),
 );

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { decodeJwt } from "jose";
 import { envFor } from "../scripts/cognito-local.mjs";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { SessionCookies } from "../src/persistence/session-cookies.ts";
+import { createCore } from "../src/session/core.ts";
 import { CountingProxy } from "../test/helpers/counting-proxy.ts";
 import { signInHosted } from "./fixtures.ts";
 import { type RunningExample, startExample } from "./support/example-app.ts";
@@ -68,7 +68,7 @@ for (const variant of ["middleware", "proxy"] as const) {
       // The refresh and ID tokens, opened with the app's own secret...
       const config = resolveConfig({ env: { ...envFor(example.cognito, example.baseURL), SESSION_SECRET: example.secret } });
       const jar = new Map((await page.context().cookies()).map((c) => [c.name, [c.value]]));
-      const tokens = await new SessionCookies(config).read(jar);
+      const tokens = await createCore(config).storage.read(jar);
       expect(tokens?.refreshToken).toBeTruthy();
       expect(tokens?.idToken).toBeTruthy();
       // ...and every part of them that could give one away (payload and signature segments).

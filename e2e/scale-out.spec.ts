@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { envFor, startCognitoLocal } from "../scripts/cognito-local.mjs";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { SessionCookies } from "../src/persistence/session-cookies.ts";
+import { createCore } from "../src/session/core.ts";
 import { RedisStore } from "../src/redis.ts";
 import { CountingProxy } from "../test/helpers/counting-proxy.ts";
 import { lapsed, passwordTokens } from "../test/helpers/password-session.ts";
@@ -47,7 +47,7 @@ test.describe("scale-out on Redis, two next start instances", () => {
   test("20 concurrent requests with one lapsed server-side session, split across both: one call to Cognito, all succeed", async ({ request }) => {
     // Sessions as the example's own sign-in stores them: tokens in Redis, a sealed id in the cookie.
     const store = new RedisStore({ url: redis.url });
-    const cookies = new SessionCookies(resolveConfig({ env: { ...envFor(idp.info, APP_URL), SESSION_SECRET: secret }, store }));
+    const { storage: cookies } = createCore(resolveConfig({ env: { ...envFor(idp.info, APP_URL), SESSION_SECRET: secret }, store }));
     const session = async (lapse: boolean) => {
       const tokens = await passwordTokens(idp.info.endpoint, idp.info.clientId, "alice@example.com");
       const changes = await cookies.write(new Map(), {

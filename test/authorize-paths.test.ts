@@ -201,4 +201,16 @@ describe("internal hand-off headers", () => {
     const response = await send("/", { "x-ncs-session": "alice" });
     expect(response.headers.get("x-middleware-override-headers")!.split(",")).not.toContain("x-ncs-session");
   });
+  it("hands on the path with every request that has no session, for a sign-in to come back to", async () => {
+    const response = await send("/pricing?plan=team");
+    expect(passed(response)).toBe(true);
+    expect(response.headers.get("x-middleware-request-x-ncs-path")).toBe("/pricing?plan=team");
+  });
+
+  it("lets a signed-in request with nothing to hand on go on with the browser's own headers, copying none", async () => {
+    const response = await send("/dashboard?tab=1", { cookie: alice });
+    expect(passed(response)).toBe(true);
+    expect(response.headers.get("x-middleware-override-headers")).toBeNull();
+    expect([...response.headers.keys()].filter((name) => name.startsWith("x-middleware-request-"))).toEqual([]);
+  });
 });

@@ -170,7 +170,7 @@ describe("in an app with a partner pool", () => {
     const fresh = createCognitoSession(options());
     const route = fresh.withAuth({ groups: ["admins"] }, () => Response.json({ ok: true }));
     const statusOf = async (issuer: TestIssuer) => {
-      const { set } = await coreOf(fresh).cookies.write(new Map(), {
+      const { set } = await coreOf(fresh).storage.write(new Map(), {
         accessToken: adminOf(issuer),
         idToken: undefined,
         refreshToken: undefined,

@@ -98,7 +98,7 @@ describe("tokens that must be refused, end to end", () => {
 
   it("sends a page request carrying each as its session cookie to sign-in, and clears the cookie", async () => {
     const { app, browser } = appFor(pool);
-    const name = coreOf(app).cookies.access;
+    const name = coreOf(app).cookieNames.access;
     for (const [what, token] of attacks()) {
       browser.cookies.clear();
       const response = await browser.fetch("/dashboard", { headers: { cookie: `${name}=${token}` } });
@@ -143,7 +143,7 @@ describe("Bearer access tokens", () => {
 
   it("are judged alone: a bad Bearer token is 401 even next to a valid session cookie", async () => {
     const { app, browser } = appFor(pool);
-    const cookie = `${coreOf(app).cookies.access}=${pool.accessToken({ scope: "orders/read" })}`;
+    const cookie = `${coreOf(app).cookieNames.access}=${pool.accessToken({ scope: "orders/read" })}`;
     expect((await browser.fetch("/api/orders", { headers: { ...json, cookie } })).status).toBe(200);
     expect((await browser.fetch("/api/orders", { headers: { ...bearer(pool.idToken()), cookie } })).status).toBe(401);
   });
@@ -169,7 +169,7 @@ describe("when the pool's keys cannot be fetched", () => {
     try {
       const { app, browser } = appFor(down);
       const token = down.accessToken({ scope: "orders/read" });
-      const cookie = `${coreOf(app).cookies.access}=${token}`;
+      const cookie = `${coreOf(app).cookieNames.access}=${token}`;
       const cases: Array<[string, Record<string, string>]> = [
         ["/dashboard", { accept: "text/html", cookie }],
         ["/api/orders", { ...json, cookie }],

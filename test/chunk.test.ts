@@ -87,13 +87,13 @@ describe("session cookies over 4 KB", () => {
       app.withAuth({}, (_req, { session }) => Response.json(session.user)),
     );
     const callback = await browser.signIn(email);
-    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.idToken!.length).toBeGreaterThan(5_500);
 
     const lines = callback.headers.getSetCookie();
     for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(MAX_SET_COOKIE);
     expect(browser.cookieHeader().length).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
-    const sealedChunks = [...browser.cookies.keys()].filter((n) => n.startsWith(`${coreOf(app).cookies.sealed}.`));
+    const sealedChunks = [...browser.cookies.keys()].filter((n) => n.startsWith(`${coreOf(app).cookieNames.sealed}.`));
     expect(sealedChunks.length).toBeGreaterThanOrEqual(2);
 
     const attributes = await (await browser.fetch("/api/me")).json();
@@ -128,22 +128,22 @@ describe("session cookies over 4 KB", () => {
 
   it("deletes stale chunks when a session shrinks and when it ends", async () => {
     const app = createTestApp();
-    const { cookies } = coreOf(app);
+    const { storage: cookies, cookieNames } = coreOf(app);
     const big = await cookies.write(new Map(), { accessToken: "a.b.c", idToken: ascii(7_500), refreshToken: "r", endsAt: Date.now() / 1000 + 600 });
     const bigNames = big.set.map((c) => c.name);
-    expect(bigNames).toEqual(expect.arrayContaining([`${cookies.sealed}.0`, `${cookies.sealed}.1`, `${cookies.sealed}.2`]));
+    expect(bigNames).toEqual(expect.arrayContaining([`${cookieNames.sealed}.0`, `${cookieNames.sealed}.1`, `${cookieNames.sealed}.2`]));
     const jar: CookieJar = new Map(big.set.map((c) => [c.name, [c.value]]));
 
     const small = await cookies.write(jar, { accessToken: "a.b.c", idToken: "small", refreshToken: "r", endsAt: Date.now() / 1000 + 600 });
-    expect(small.set.map((c) => c.name).sort()).toEqual([cookies.access, cookies.sealed].sort());
-    expect(small.remove.map((c) => c.name).sort()).toEqual(bigNames.filter((n) => n.startsWith(`${cookies.sealed}.`)).sort());
+    expect(small.set.map((c) => c.name).sort()).toEqual([cookieNames.access, cookieNames.sealed].sort());
+    expect(small.remove.map((c) => c.name).sort()).toEqual(bigNames.filter((n) => n.startsWith(`${cookieNames.sealed}.`)).sort());
     // Deletions go out before the new values, so a browser never holds both forms.
     const headers = toSetCookieHeaders(small);
-    expect(headers.findIndex((h) => h.startsWith(`${cookies.sealed}=`))).toBeGreaterThan(headers.findLastIndex((h) => /max-age=0/i.test(h)));
+    expect(headers.findIndex((h) => h.startsWith(`${cookieNames.sealed}=`))).toBeGreaterThan(headers.findLastIndex((h) => /max-age=0/i.test(h)));
 
     const ended = cookies.clear(jar);
     expect(ended.remove.map((c) => c.name).sort()).toEqual(
-      [cookies.access, cookies.sealed, ...bigNames.filter((n) => n.startsWith(`${cookies.sealed}.`))].sort(),
+      [cookieNames.access, cookieNames.sealed, ...bigNames.filter((n) => n.startsWith(`${cookieNames.sealed}.`))].sort(),
     );
   });
 });

@@ -185,7 +185,7 @@ describe("reading a session from any Cookie header", () => {
   /** Headers made of the session's own cookie names, with values real, cut, joined, doubled, or hostile. */
   async function hostileHeaders(mode: "cookie" | "server") {
     const app = fake.app({ sessions: mode, protect: { "/dashboard/:path*": {} } });
-    const { cookies } = coreOf(app);
+    const { storage: cookies, cookieNames } = coreOf(app);
     const tokens = await fake.tokenSet({ idClaims: { "custom:bio": "x".repeat(5_000) } });
     const written = await cookies.write(new Map(), {
       accessToken: tokens.access_token,
@@ -197,12 +197,12 @@ describe("reading a session from any Cookie header", () => {
     const names = [
       ...new Set([
         ...real.map(([n]) => n),
-        cookies.access,
-        cookies.sealed,
-        cookies.id,
-        ...chunkNames(cookies.access),
-        ...chunkNames(cookies.sealed),
-        `${cookies.sealed}.7`,
+        cookieNames.access,
+        cookieNames.sealed,
+        cookieNames.id,
+        ...chunkNames(cookieNames.access),
+        ...chunkNames(cookieNames.sealed),
+        `${cookieNames.sealed}.7`,
       ]),
     ];
     const realValue = fc.constantFrom(...real.map(([, v]) => v));
@@ -221,7 +221,7 @@ describe("reading a session from any Cookie header", () => {
       )
       .map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join("; "));
     // `.7` is never written, so it is not ours to clear: it only rides along.
-    return { app, header, sessionNames: names.filter((n) => n !== `${cookies.sealed}.7`) };
+    return { app, header, sessionNames: names.filter((n) => n !== `${cookieNames.sealed}.7`) };
   }
 
   it.each(["cookie", "server"] as const)(
@@ -247,7 +247,7 @@ describe("reading a session from any Cookie header", () => {
   );
 
   it("keeps the session's cookies within MAX_SESSION_COOKIE_BYTES for any ID token size", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies } = coreOf(fake.app());
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 40_000 }), fc.integer({ min: 800, max: 3_000 }), async (idLength, accessLength) => {
         const changes = await cookies.write(new Map(), {

@@ -69,7 +69,7 @@ describe("hostile session cookies", () => {
     expect((await browser.fetch("/api/me")).status).toBe(200);
     // The cookie holding the seal's end: the whole seal, or its last chunk.
     const sealedName = [...browser.cookies.keys()]
-      .filter((n) => n.startsWith(coreOf(app).cookies.sealed))
+      .filter((n) => n.startsWith(coreOf(app).cookieNames.sealed))
       .sort()
       .at(-1)!;
     return { app, browser, sealedName, sealed: browser.cookies.get(sealedName)! };
@@ -98,11 +98,11 @@ describe("hostile session cookies", () => {
     const { app, browser } = await signedIn();
     const started = await new TestBrowser(app).fetch("/auth/sign-in");
     const transactionSeal = started.headers.getSetCookie()[0]!.split(";")[0]!.split("=").slice(1).join("=");
-    for (const name of [...browser.cookies.keys()]) if (name.startsWith(coreOf(app).cookies.sealed)) browser.cookies.delete(name);
-    browser.cookies.set(coreOf(app).cookies.sealed, transactionSeal);
+    for (const name of [...browser.cookies.keys()]) if (name.startsWith(coreOf(app).cookieNames.sealed)) browser.cookies.delete(name);
+    browser.cookies.set(coreOf(app).cookieNames.sealed, transactionSeal);
     const me = await browser.fetch("/api/me");
     expect(me.status).toBe(401);
-    expect(cleared(me)).toContain(coreOf(app).cookies.sealed);
+    expect(cleared(me)).toContain(coreOf(app).cookieNames.sealed);
   });
 
   it("hundreds of names that look like chunks of the session cookies never become hundreds of Set-Cookie", async () => {

@@ -327,7 +327,7 @@ describe("parallel sign-ins and session fixation", () => {
     expect(response.status).toBe(302);
     expect([...browser.cookies.keys()].sort()).toEqual(["__Host-ncs.at", "__Host-ncs.s"]);
     expect(browser.cookies.get("__Host-ncs.at")).not.toBe(plantedAccess);
-    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     expect(tokens!.refreshToken).not.toBe(planted.refresh_token);
     const session = await coreOf(app).reader.fromTokens(tokens!);
     expect(session.status === "valid" && session.session.user?.sub).toBe("11111111-2222-3333-4444-555555555555");
@@ -347,7 +347,7 @@ describe("a flood of transaction cookies", () => {
       real.push(setCookies(started)[0]!.split(";")[0]!.split("=").slice(1).join("="));
     }
     const value = fc.oneof(fc.constantFrom(...real), fc.constantFrom("x", "", "Fe26.2*1*", real[0]!.slice(0, -3)), fc.string({ maxLength: 30 }));
-    const unseal = vi.spyOn(coreOf(app).cookies.sealer, "unseal");
+    const unseal = vi.spyOn(coreOf(app).sealer, "unseal");
     await fc.assert(
       fc.asyncProperty(fc.array(value, { maxLength: 300 }), fc.boolean(), async (values, duplicate) => {
         const pairs = values.map((v, i) => `${txName(i)}=${v}`);
@@ -379,7 +379,7 @@ describe("a flood of transaction cookies", () => {
     for (let i = 0; i < MAX_PENDING - 1; i++) tabs.push(await begin(browser));
     // Forged cookies come first in the header: a browser sends older cookies first.
     const forged = Array.from({ length: 230 }, (_, i) => `${txName(i)}=${"A".repeat(40)}`).join("; ");
-    const unseal = vi.spyOn(coreOf(browser.app).cookies.sealer, "unseal");
+    const unseal = vi.spyOn(coreOf(browser.app).sealer, "unseal");
     const started = await browser.fetch("/auth/sign-in", { headers: { cookie: `${forged}; ${browser.cookieHeader()}` } });
     expect(started.status).toBe(302);
     expect(unseal).toHaveBeenCalledTimes(MAX_PENDING - 1);

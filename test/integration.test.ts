@@ -38,7 +38,7 @@ describe("sign-in to a verified session and out again (embedded Cognito)", () =>
     expect((await browser.fetch("/dashboard")).headers.get("x-middleware-next")).toBe("1");
 
     // The refresh token, recovered through the library's own unseal, works before sign-out...
-    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
+    const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
     const refreshToken = tokens!.refreshToken!;
     const { endpoint, clientId } = inject("cognito");
     const refresh = () =>

@@ -48,7 +48,7 @@ const cleared = (response: Response) =>
  */
 async function signedIn(app: App, access: Overrides = {}, writer: App = app): Promise<string> {
   const sub = "00000000-0000-0000-0000-000000000001";
-  const changes = await coreOf(writer).cookies.write(
+  const changes = await coreOf(writer).storage.write(
     new Map(),
     {
       accessToken: pool.accessToken({ sub, ...access }),
@@ -101,7 +101,7 @@ describe("server-side sessions: an id cookie no decoder can read", () => {
     ["an empty value", ""],
   ])("is no session everywhere, and cleared: %s", async (_what, value) => {
     const application = app();
-    const name = coreOf(application).cookies.id;
+    const name = coreOf(application).cookieNames.id;
     expect(name).toBe("__Host-ncs.id");
     expectNoSessionCleared(await everyPath(application, `${name}=${value}`), [name], JSON.stringify(value));
   });
@@ -125,7 +125,7 @@ describe("cookie sessions: chunks and values no reader expected", () => {
     ["a valid access token next to the remains of a sealed cookie", (at: string) => `${at}=${pool.accessToken()}; ${at.replace(/\.at$/, ".s")}.2=left-over`],
   ])("%s is no session everywhere, and cleared", async (what, cookie) => {
     const app = createTestApp(options());
-    const at = coreOf(app).cookies.access;
+    const at = coreOf(app).cookieNames.access;
     const header = cookie(at);
     const names = header.split("; ").map((pair) => pair.split("=")[0]!);
     expectNoSessionCleared(await everyPath(app, header), names, what);
@@ -135,11 +135,11 @@ describe("cookie sessions: chunks and values no reader expected", () => {
 describe("anything that throws while a session is read", () => {
   it.each([
     ["verifying a token", (app: App) => vi.spyOn(coreOf(app).verifier, "verify").mockRejectedValue(new TypeError("unexpected"))],
-    ["opening the cookies", (app: App) => vi.spyOn(coreOf(app).cookies, "read").mockRejectedValue(new DOMException("unexpected", "InvalidCharacterError"))],
+    ["opening the cookies", (app: App) => vi.spyOn(coreOf(app).storage, "open").mockRejectedValue(new DOMException("unexpected", "InvalidCharacterError"))],
     [
-      "looking up a cached seal",
+      "looking up the session cache",
       (app: App) =>
-        vi.spyOn(coreOf(app).cookies, "peek").mockImplementation(() => {
+        vi.spyOn(coreOf(app).reader.cache, "get").mockImplementation(() => {
           throw new RangeError("unexpected");
         }),
     ],
@@ -236,7 +236,7 @@ describe("on the WebCrypto runtime (Edge middleware)", () => {
     }
     const open = await browser.fetch("/", { headers: { authorization: `Bearer ${token}` } });
     expect(open.headers.get("x-middleware-next")).toBe("1");
-    const name = coreOf(app).cookies.access;
+    const name = coreOf(app).cookieNames.access;
     expectNoSessionCleared(await everyPath(app, `${name}=${token}`), [name], "as the cookie");
     expect((await browser.fetch("/api/me", { headers: { ...json, authorization: `Bearer ${good}` } })).status).toBe(200);
   });

@@ -23,7 +23,7 @@ function jarAfter(jar: CookieJar, changes: CookieChanges): CookieJar {
 }
 
 async function sessionEmail(app: App, jar: CookieJar): Promise<string | undefined> {
-  const tokens = await coreOf(app).cookies.read(jar);
+  const tokens = await coreOf(app).storage.read(jar);
   if (!tokens) return undefined;
   const read = await coreOf(app).reader.fromTokens(tokens);
   return read.status === "valid" ? read.session.user?.email : undefined;
@@ -285,7 +285,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
       const step: PasswordStep = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password });
       seen.push(JSON.stringify(step));
       for (const { value } of step.changes.set) {
-        const opened = await Promise.all(SEAL_PURPOSES.map((purpose) => coreOf(app).cookies.sealer.unseal(purpose, value)));
+        const opened = await Promise.all(SEAL_PURPOSES.map((purpose) => coreOf(app).sealer.unseal(purpose, value)));
         seen.push(JSON.stringify(opened));
       }
       // The new-password step, where the password is the new one.

@@ -9,6 +9,7 @@ import { coreOf } from "../src/internal.ts";
 import { createTestApp, SECRET, TestBrowser } from "./helpers/app.ts";
 import { passwordTokens } from "./helpers/password-session.ts";
 import { previousSeal, previousSessionId } from "./helpers/previous-format.ts";
+import type { StoreSessions } from "../src/persistence/store-sessions.ts";
 
 type App = ReturnType<typeof createTestApp>;
 const JWE = /^eyJ[\w-]+\.\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/;
@@ -47,7 +48,7 @@ describe("a cookie session the previous release wrote", () => {
     expect(browser.cookies.get("__Host-ncs.at")).toBe(tokens.AccessToken);
     expect(me.headers.get("cache-control")).toBe("private, no-store");
     // The same tokens, now in the current format.
-    expect(await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])))).toEqual({
+    expect(await coreOf(app).storage.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])))).toEqual({
       accessToken: tokens.AccessToken,
       idToken: tokens.IdToken,
       refreshToken: tokens.RefreshToken,
@@ -99,7 +100,7 @@ describe("a server-side session the previous release wrote", () => {
     const app = createTestApp({ sessions: "server" });
     const signIn = browserOf(app, {});
     await signIn.signIn("alice@example.com");
-    const opened = await coreOf(app).cookies.server!.ids.open(signIn.cookies.get("__Host-ncs.id")!);
+    const opened = await (coreOf(app).storage as StoreSessions).ids.open(signIn.cookies.get("__Host-ncs.id")!);
     const storeKey = `session:${opened!.key}`;
     const tokens = await tokensOf(app);
     const endsAt = Math.floor(Date.now() / 1000) + 30 * DAY;
@@ -116,7 +117,7 @@ describe("a server-side session the previous release wrote", () => {
     expect((await me.json()).email).toBe("alice@example.com");
     expect([...written(me).keys()]).toEqual(["__Host-ncs.id"]);
     expect(browser.cookies.get("__Host-ncs.id")).toMatch(JWE);
-    expect(await coreOf(app).cookies.server!.ids.open(browser.cookies.get("__Host-ncs.id")!)).toEqual({ ...opened, current: true });
+    expect(await (coreOf(app).storage as StoreSessions).ids.open(browser.cookies.get("__Host-ncs.id")!)).toEqual({ ...opened, current: true });
     expect(await coreOf(app).store.get(storeKey)).toMatch(JWE);
 
     const again = await browser.fetch("/api/me");
@@ -128,7 +129,7 @@ describe("a server-side session the previous release wrote", () => {
     const app = createTestApp({ sessions: "server" });
     const signIn = browserOf(app, {});
     await signIn.signIn("alice@example.com");
-    const opened = await coreOf(app).cookies.server!.ids.open(signIn.cookies.get("__Host-ncs.id")!);
+    const opened = await (coreOf(app).storage as StoreSessions).ids.open(signIn.cookies.get("__Host-ncs.id")!);
     const browser = browserOf(app, { "__Host-ncs.id": await previousSessionId("a-secret-this-app-never-listed-0123456789", opened!.id) });
     const me = await browser.fetch("/api/me");
     expect(me.status).toBe(401);

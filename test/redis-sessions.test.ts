@@ -66,7 +66,7 @@ describe("server-side sessions in Redis", () => {
     expect((await (await browser.fetch("/api/me")).json()).email).toBe("alice@example.com");
 
     // What Redis holds: one session entry, its key a hash, its value sealed.
-    const tokens = await coreOf(app).cookies.read(new Map([["__Host-ncs.id", [id]]]));
+    const tokens = await coreOf(app).storage.read(new Map([["__Host-ncs.id", [id]]]));
     const entries = await dump("s1:");
     const sessions = [...entries].filter(([key]) => key.startsWith("s1:session:"));
     expect(sessions).toHaveLength(1);

@@ -55,7 +55,7 @@ async function lapsed(via: Via, state: "valid" | "expired"): Promise<{ app: App;
     "/api/me",
     application.withAuth({}, () => Response.json({ ok: true })),
   );
-  const { exp } = decodeJwt(browser.cookies.get(coreOf(application).cookies.access)!);
+  const { exp } = decodeJwt(browser.cookies.get(coreOf(application).cookieNames.access)!);
   await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
   return { app: application, browser };
 }
@@ -122,7 +122,7 @@ describe.each(transient)("when $name", ({ via, fault }) => {
     const calls = coreOf(app).refresher.calls;
     expect((await browser.fetch("/api/me")).status).toBe(200);
     expect(coreOf(app).refresher.calls).toBe(calls + 1);
-    expect(browser.cookies.get(coreOf(app).cookies.access)).not.toBe(before.get(coreOf(app).cookies.access));
+    expect(browser.cookies.get(coreOf(app).cookieNames.access)).not.toBe(before.get(coreOf(app).cookieNames.access));
   });
 });
 
@@ -150,7 +150,7 @@ describe.each([
 
 it("never hands out refreshed tokens that fail verification", async () => {
   const { app, browser } = await lapsed("token endpoint", "expired");
-  const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+  const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
   proxy.fault = "tamper";
   try {
     await expect(coreOf(app).refresher.refresh(tokens!)).rejects.toBeInstanceOf(InvalidSignatureError);
@@ -162,7 +162,7 @@ it("never hands out refreshed tokens that fail verification", async () => {
 describe("a refresh token Cognito has revoked", () => {
   it.each(["token endpoint", "Cognito API"] as const)("ends the session through the %s", async (via) => {
     const { app, browser } = await lapsed(via, "expired");
-    const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
+    const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([n, v]) => [n, [v]])));
     await cognito(idp.info.endpoint, "RevokeToken", { ClientId: app.config.clientId, Token: tokens!.refreshToken });
     const page = await browser.fetch("/dashboard");
     expect(page.status).toBe(307);

@@ -45,7 +45,7 @@ async function setup(state: "expired" | "due", options: CognitoSessionOptions = 
   );
   const times = state === "expired" ? { iat: now() - 7_200, exp: now() - 3_600 } : { iat: now() - 3_000, exp: now() + 60 };
   const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, username: "alice", scope: "openid", ...times });
-  const changes = await coreOf(middleware).cookies.write(
+  const changes = await coreOf(middleware).storage.write(
     new Map(),
     { accessToken, idToken: undefined, refreshToken: `opaque-${crypto.randomUUID()}`, endsAt: now() + 3_600 },
     { newSession: true },
@@ -139,7 +139,7 @@ describe("the header that says a refresh failed", () => {
     expect(fake.count("/oauth2/token")).toBe(1);
     // A forged session next to it is still nothing.
     const forged = await route(
-      new Request(`${APP_URL}/api/me`, { headers: { cookie: `${coreOf(handler).cookies.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }),
+      new Request(`${APP_URL}/api/me`, { headers: { cookie: `${coreOf(handler).cookieNames.access}=a.b.c`, [REFRESH_FAILED_HEADER]: "1" } }),
       {},
     );
     expect(forged.status).toBe(401);
@@ -154,6 +154,6 @@ describe("the header that says a refresh failed", () => {
     nextRequest.headers = new Headers({ cookie: browser.cookieHeader() });
     expect(await handler.refreshSession()).not.toBeNull();
     expect(fake.count("/oauth2/token")).toBe(1);
-    expect(nextRequest.written).toContain(coreOf(handler).cookies.access);
+    expect(nextRequest.written).toContain(coreOf(handler).cookieNames.access);
   });
 });

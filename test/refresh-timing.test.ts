@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
 import { ConfigError } from "../src/lib/errors.ts";
-import { refreshDue } from "../src/session/refresher.ts";
+import { refreshDue } from "../src/session/refresh-due.ts";
 
 const env = {
   COGNITO_USER_POOL_ID: "eu-west-1_AbC123",

@@ -48,7 +48,7 @@ const me = (app: App) => app.withAuth({}, (_req, { session }) => Response.json({
 
 /** Resolves once the access token in `cookies` has expired (no clock tolerance in these apps). */
 async function expire(app: App, cookies: Map<string, string>): Promise<void> {
-  const { exp } = decodeJwt(cookies.get(coreOf(app).cookies.access)!);
+  const { exp } = decodeJwt(cookies.get(coreOf(app).cookieNames.access)!);
   await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now() + 50)));
 }
 
@@ -96,14 +96,14 @@ describe.each([
 
       // Every response hands out the same new tokens, not to be cached by anyone.
       const issued = responses.map(newCookies);
-      const access = new Set(issued.map((c) => c.get(coreOf(app).cookies.access)));
+      const access = new Set(issued.map((c) => c.get(coreOf(app).cookieNames.access)));
       expect(access.size).toBe(1);
-      expect([...access][0]).not.toBe(cookies.get(coreOf(app).cookies.access));
+      expect([...access][0]).not.toBe(cookies.get(coreOf(app).cookieNames.access));
       for (const response of responses) expect(response.headers.get("cache-control")).toBe("private, no-store");
 
       // A new refresh token replaces the old one when Cognito sends one; otherwise the old one stays.
-      const stored = await coreOf(app).cookies.read(new Map([...issued[0]!].map(([n, v]) => [n, [v]])));
-      const before = await coreOf(app).cookies.read(new Map([...cookies].map(([n, v]) => [n, [v]])));
+      const stored = await coreOf(app).storage.read(new Map([...issued[0]!].map(([n, v]) => [n, [v]])));
+      const before = await coreOf(app).storage.read(new Map([...cookies].map(([n, v]) => [n, [v]])));
       if (rotate) {
         expect(stored!.refreshToken).toMatch(/^rotated\./);
         expect(stored!.refreshToken).not.toBe(before!.refreshToken);
@@ -132,7 +132,7 @@ describe("refresh in the middleware", () => {
     expect(forwarded).not.toBeNull();
     const issued = newCookies(response);
     for (const [name, value] of issued) expect(forwarded).toContain(`${name}=${value}`);
-    expect(forwarded).not.toContain(cookies.get(coreOf(app).cookies.access));
+    expect(forwarded).not.toContain(cookies.get(coreOf(app).cookieNames.access));
 
     // What getServerSession does in a server component of the same request: read only.
     const read = await resolveSession(coreOf(app), parseCookieHeader(forwarded), { refresh: false });
@@ -156,7 +156,7 @@ describe("refresh in the middleware", () => {
       const late = await browserWith(app, cookies).fetch("/api/me");
       expect([first.status, late.status]).toEqual([200, 200]);
       expect(proxy.refreshes).toBe(1);
-      expect(newCookies(late).get(coreOf(app).cookies.access)).toBe(newCookies(first).get(coreOf(app).cookies.access));
+      expect(newCookies(late).get(coreOf(app).cookieNames.access)).toBe(newCookies(first).get(coreOf(app).cookieNames.access));
     } finally {
       proxy.rotate = false;
     }
@@ -168,7 +168,7 @@ describe("refresh in the middleware", () => {
     await expire(app, browser.cookies);
     proxy.calls.length = 0;
     const first = await (await browser.fetch("/api/me")).json();
-    const { exp } = decodeJwt(browser.cookies.get(coreOf(app).cookies.access)!);
+    const { exp } = decodeJwt(browser.cookies.get(coreOf(app).cookieNames.access)!);
     // cognito-local answers expires_in 3600 for tokens that live 2 s.
     expect(new Date(first.expiresAt).getTime()).toBe(exp! * 1000);
     expect(proxy.refreshes).toBe(1);
@@ -183,7 +183,7 @@ describe("refresh in the middleware", () => {
     await expire(app, cookies);
     const response = await browserWith(app, cookies).fetch("/admin");
     expect(response.status).toBe(403);
-    expect(newCookies(response).get(coreOf(app).cookies.access)).toBeDefined();
+    expect(newCookies(response).get(coreOf(app).cookieNames.access)).toBeDefined();
     expect(response.headers.get("cache-control")).toBe("private, no-store");
   });
 
@@ -195,7 +195,7 @@ describe("refresh in the middleware", () => {
     const response = await me(app)(new Request(`${APP_URL}/api/me`, { headers: { cookie: cookieHeader(cookies) } }), {});
     expect(response.status).toBe(200);
     expect(proxy.refreshes).toBe(1);
-    expect(newCookies(response).get(coreOf(app).cookies.access)).toBeDefined();
+    expect(newCookies(response).get(coreOf(app).cookieNames.access)).toBeDefined();
     expect(response.headers.get("cache-control")).toBe("private, no-store");
   });
 
@@ -216,7 +216,7 @@ describe("refresh in the middleware", () => {
     expect(session?.user?.email).toBe("alice@example.com");
     expect(proxy.refreshes).toBe(1);
     expect(writes).toHaveLength(1);
-    expect(writes[0]!.set.map((c) => c.name)).toContain(coreOf(app).cookies.access);
+    expect(writes[0]!.set.map((c) => c.name)).toContain(coreOf(app).cookieNames.access);
   });
 
   it("sends the client secret as HTTP Basic to the token endpoint, and as SECRET_HASH / ClientSecret to the API", async () => {
@@ -249,7 +249,7 @@ describe("refresh in the middleware", () => {
         } else if (!("refresh" in variant)) {
           const { createHmac } = await import("node:crypto");
           // The pool's username (here the sub), not the email the person signed in with.
-          const username = decodeJwt(cookies.get(coreOf(app).cookies.access)!).username;
+          const username = decodeJwt(cookies.get(coreOf(app).cookieNames.access)!).username;
           expect(username).not.toBe("alice@example.com");
           const expected = createHmac("sha256", secret).update(`${username}${UserPoolClient.ClientId}`).digest("base64");
           expect((seen!.body.AuthParameters as Record<string, string>).SECRET_HASH).toBe(expected);
@@ -277,9 +277,9 @@ describe("composing the app's own middleware with auth.middleware(handler)", () 
   }
 
   const expectRefreshed = ({ app, cookies, response, issued }: Awaited<ReturnType<typeof compose>>) => {
-    const access = issued.get(coreOf(app).cookies.access);
+    const access = issued.get(coreOf(app).cookieNames.access);
     expect(access).toBeDefined();
-    expect(access).not.toBe(cookies.get(coreOf(app).cookies.access));
+    expect(access).not.toBe(cookies.get(coreOf(app).cookieNames.access));
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     return access!;
   };
@@ -305,7 +305,7 @@ describe("composing the app's own middleware with auth.middleware(handler)", () 
     const result = await compose(handler);
     const access = expectRefreshed(result);
     const forwarded = result.response.headers.get("x-middleware-request-cookie");
-    expect(forwarded).toContain(`${coreOf(result.app).cookies.access}=${access}`);
+    expect(forwarded).toContain(`${coreOf(result.app).cookieNames.access}=${access}`);
     // The app's other cookies go on verbatim, and a forged internal header does not.
     expect(forwarded).toContain('prefs={"theme":"dark"}');
     expect(result.response.headers.get("x-middleware-request-x-ncs-path")).toBe("/page");

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
-import { SessionCookies } from "../src/persistence/session-cookies.ts";
+import type { SessionStorage } from "../src/persistence/storage.ts";
+import { createCore } from "../src/session/core.ts";
 import { createTestApp, TestBrowser } from "./helpers/app.ts";
 import { cookieHeader, signedInCookies } from "./helpers/password-session.ts";
 import { coreOf } from "../src/internal.ts";
@@ -34,10 +35,10 @@ describe("SESSION_SECRET rotation", () => {
     expect((await response.json()).email).toBe("alice@example.com");
     // The sealed cookie was written again, with the new secret, and nothing else changed.
     const written = response.headers.getSetCookie().map((l) => l.split("=")[0]);
-    expect(written).toContain(coreOf(rotated).cookies.sealed);
+    expect(written).toContain(coreOf(rotated).cookieNames.sealed);
     expect(response.headers.get("cache-control")).toBe("private, no-store");
-    expect(browser.cookies.get(coreOf(rotated).cookies.sealed)).not.toBe(cookies.get(coreOf(rotated).cookies.sealed));
-    expect(browser.cookies.get(coreOf(rotated).cookies.access)).toBe(cookies.get(coreOf(rotated).cookies.access));
+    expect(browser.cookies.get(coreOf(rotated).cookieNames.sealed)).not.toBe(cookies.get(coreOf(rotated).cookieNames.sealed));
+    expect(browser.cookies.get(coreOf(rotated).cookieNames.access)).toBe(cookies.get(coreOf(rotated).cookieNames.access));
 
     // Once re-sealed, the cookies are left alone...
     const again = await browser.fetch("/api/me");
@@ -63,7 +64,7 @@ describe("SESSION_SECRET rotation", () => {
       .getSetCookie()
       .filter((l) => /max-age=0/i.test(l))
       .map((l) => l.split("=")[0]);
-    expect(cleared.sort()).toEqual([coreOf(app).cookies.access, coreOf(app).cookies.sealed].sort());
+    expect(cleared.sort()).toEqual([coreOf(app).cookieNames.access, coreOf(app).cookieNames.sealed].sort());
     expect(page.headers.get("cache-control")).toBe("private, no-store");
   });
 
@@ -79,19 +80,20 @@ describe("SESSION_SECRET rotation", () => {
 
   it("tells a chunked seal's secret from its first chunk", async () => {
     const cookiesWith = (...secrets: string[]) =>
-      new SessionCookies(resolveConfig({ userPoolId: "local_rotation", clientId: "client", secret: secrets, appUrl: "https://app.example", env: {} }));
+      createCore(resolveConfig({ userPoolId: "local_rotation", clientId: "client", secret: secrets, appUrl: "https://app.example", env: {} }));
     const tokens = {
       accessToken: "a.b.c",
       idToken: `x.${"y".repeat(6_000)}.z`,
       refreshToken: "r".repeat(1_800),
       endsAt: Math.floor(Date.now() / 1000) + 3_600,
     };
-    const jarOf = async (cookies: SessionCookies) => new Map((await cookies.write(new Map(), tokens)).set.map((c) => [c.name, [c.value]]));
+    const jarOf = async ({ storage }: { storage: SessionStorage }) => new Map((await storage.write(new Map(), tokens)).set.map((c) => [c.name, [c.value]]));
+    const rewrite = async ({ storage }: { storage: SessionStorage }, jar: Map<string, string[]>) => (await storage.open(storage.sent(jar)!))?.rewrite;
     const rotated = cookiesWith(NEW, OLD);
     const oldJar = await jarOf(cookiesWith(OLD));
     const newJar = await jarOf(rotated);
-    expect(oldJar.has(`${rotated.sealed}.1`)).toBe(true); // chunked
-    expect(await rotated.sealedWithOldSecret(oldJar)).toBe(true);
-    expect(await rotated.sealedWithOldSecret(newJar)).toBe(false);
+    expect(oldJar.has(`${rotated.cookieNames.sealed}.1`)).toBe(true); // chunked
+    expect(await rewrite(rotated, oldJar)).toBe(true);
+    expect(await rewrite(rotated, newJar)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { AccessDeniedError, getAccessToken, NotSignedInError, SessionScopeError } from "../src/index.ts";
 import { APP_URL, createTestApp, SECRET } from "./helpers/app.ts";
 import { cookieHeader, passwordTokens, signedInCookies } from "./helpers/password-session.ts";
@@ -211,23 +211,24 @@ describe("runWithSession and the scope", () => {
     });
   });
 
-  it("reads a request once however often it is asked, and again when its credentials change", async () => {
+  it("opens and verifies a request's cookies once however often it is asked, and again when its credentials change", async () => {
     const counting = createTestApp();
-    let reads = 0;
-    const fromCookies = coreOf(counting).reader.fromCookies.bind(coreOf(counting).reader);
-    coreOf(counting).reader.fromCookies = (jar) => {
-      reads++;
-      return fromCookies(jar);
-    };
+    const opens = vi.spyOn(coreOf(counting).storage, "open");
+    const verifies = vi.spyOn(coreOf(counting).verifier, "verify");
     const request = get("/", { cookie: alice });
+    // Asked at once (a layout and its pages): one read, shared.
     const sessions = await Promise.all(Array.from({ length: 20 }, () => counting.runWithSession(request, (s) => s)));
-    expect(reads).toBe(1);
+    expect(opens).toHaveBeenCalledTimes(1);
+    expect(verifies).toHaveBeenCalledTimes(2); // the access and the ID token
     expect(new Set(sessions).size).toBe(1);
+    // Asked again later in the request, and by the next request with the same cookies: the session cache answers.
+    for (let i = 0; i < 5; i++) expect(await counting.runWithSession(request, (s) => s)).toBe(sessions[0]);
     await counting.runWithSession(get("/", { cookie: alice }), () => undefined);
-    expect(reads).toBe(2);
+    expect(opens).toHaveBeenCalledTimes(1);
+    expect(verifies).toHaveBeenCalledTimes(2);
     request.headers.set("cookie", bob);
     expect((await counting.runWithSession(request, (s) => s))?.user?.email).toBe("bob@example.com");
-    expect(reads).toBe(3);
+    expect(opens).toHaveBeenCalledTimes(2);
   });
 
   it("ignores every header that claims to carry a session", async () => {

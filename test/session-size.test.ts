@@ -35,7 +35,7 @@ describe("SessionCookies.write", () => {
   });
 
   it("keeps a token set of real Cognito's sizes whole, ID token included", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies } = coreOf(fake.app());
     const changes = await cookies.write(new Map(), tokens(1_100, 1_300));
     expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThan(6_000);
     expect(
@@ -62,7 +62,7 @@ describe("SessionCookies.write", () => {
   });
 
   it("sends a standard Cognito token set (access and ID 1.1 KB, refresh 1.8 KB) in under 4,300 bytes of Cookie header, 2 cookies", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies } = coreOf(fake.app());
     const set = cognitoLike(513);
     const changes = await cookies.write(new Map(), set);
     // The sizes of bench/cookie-bytes.bench.ts's standard set: 1,111, 1,129 and 1,780 characters.
@@ -73,7 +73,7 @@ describe("SessionCookies.write", () => {
   });
 
   it("keeps a 6 KB ID token whole, every Set-Cookie within 4096 bytes", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies } = coreOf(fake.app());
     const set = cognitoLike(4_300);
     expect(set.idToken.length).toBeGreaterThan(6_000);
     const changes = await cookies.write(new Map(), set);
@@ -86,7 +86,7 @@ describe("SessionCookies.write", () => {
   it.each([11_000, 25_000, 200_000])(
     "leaves out an ID token of %i characters, keeping the rest within the budget and readable, and says so once",
     async (id) => {
-      const { cookies } = coreOf(fake.app());
+      const { storage: cookies } = coreOf(fake.app());
       for (let i = 0; i < 2; i++) {
         const changes = await cookies.write(new Map(), tokens(1_100, id));
         expect(cookieHeaderBytes(pairs(changes.set))).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
@@ -103,18 +103,18 @@ describe("SessionCookies.write", () => {
     [12_000, 1_000],
     [30_000, undefined],
   ])("throws SessionTooLargeError, not RangeError, when an access token of %i characters does not fit even alone", async (access, id) => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies } = coreOf(fake.app());
     await expect(cookies.write(new Map(), tokens(access, id))).rejects.toBeInstanceOf(SessionTooLargeError);
   });
 
   it("fits the budget in MAX_CHUNKS chunks of a cookie, each Set-Cookie within 4096 bytes", async () => {
-    const { cookies } = coreOf(fake.app());
+    const { storage: cookies, cookieNames } = coreOf(fake.app());
     // Close to the budget, all of it in the sealed cookie.
     const changes = await cookies.write(new Map(), { ...tokens(100, undefined), refreshToken: filler(11_200) });
     const bytes = cookieHeaderBytes(pairs(changes.set));
     expect(bytes).toBeGreaterThan(MAX_SESSION_COOKIE_BYTES - 1_000);
     expect(bytes).toBeLessThanOrEqual(MAX_SESSION_COOKIE_BYTES);
-    expect(changes.set.filter((c) => c.name.startsWith(`${cookies.sealed}.`)).length).toBeLessThan(MAX_CHUNKS);
+    expect(changes.set.filter((c) => c.name.startsWith(`${cookieNames.sealed}.`)).length).toBeLessThan(MAX_CHUNKS);
   });
 });
 
@@ -175,7 +175,7 @@ describe("a refresh whose tokens are too large for cookies", () => {
       iat: now() - 7_200,
       exp: now() - 3_600,
     });
-    const changes = await coreOf(app).cookies.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-r", endsAt: now() + 3_600 });
+    const changes = await coreOf(app).storage.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-r", endsAt: now() + 3_600 });
     for (const { name, value } of changes.set) browser.cookies.set(name, value);
     return { app, browser };
   }

@@ -253,7 +253,7 @@ describe("revoke against the embedded Cognito (no origin_jti in its tokens)", ()
       app.withAuth({}, (_req, { session }) => Response.json({ sub: session.user?.sub })),
     );
     await browser.signIn("bob@example.com", inject("cognito").password);
-    const accessToken = browser.cookies.get(coreOf(app).cookies.access)!;
+    const accessToken = browser.cookies.get(coreOf(app).cookieNames.access)!;
     const claims = JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString());
     expect(claims).toHaveProperty("jti");
     expect(claims).not.toHaveProperty("origin_jti");

@@ -25,7 +25,7 @@ function postSignOut(browser: TestBrowser, level?: string, headers: Record<strin
 
 /** The refresh token behind the browser's session, recovered through the app's own unseal. */
 async function refreshTokenOf(app: App, browser: TestBrowser): Promise<string> {
-  const tokens = await coreOf(app).cookies.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
+  const tokens = await coreOf(app).storage.read(new Map([...browser.cookies].map(([k, v]) => [k, [v]])));
   return tokens!.refreshToken!;
 }
 

@@ -31,7 +31,7 @@ export async function sessionCookie(app: RunningExample, email = "alice@example.
     env: { ...envFor(app.cognito, app.baseURL), SESSION_SECRET: app.secret },
   });
   const tokens = await signInTokens(app, email);
-  const changes = await coreOf(writer).cookies.write(new Map(), {
+  const changes = await coreOf(writer).storage.write(new Map(), {
     ...tokens,
     endsAt: Math.floor(Date.now() / 1000) + writer.config.sessionMaxAge,
   });

@@ -63,7 +63,7 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
  */
 async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Promise<SignOutOutcome> {
   const failed = new Set<SignOutStep>();
-  const tokens = await core.cookies.read(jar).catch(() => {
+  const tokens = await core.storage.read(jar).catch(() => {
     failed.add("store");
     return null;
   });
@@ -85,8 +85,8 @@ async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Prom
     await endAtCognito(core, tokens, level, failed);
     await deny();
   }
-  if (!failed.has("store")) await core.cookies.end(jar).catch(() => failed.add("store"));
-  const changes = core.cookies.clear(jar);
+  if (!failed.has("store")) await core.storage.end(jar).catch(() => failed.add("store"));
+  const changes = core.storage.clear(jar);
   changes.remove.push(...core.transactions.clear(jar).remove);
   return { changes, failed: [...failed] };
 }

@@ -16,7 +16,7 @@ export async function startSession(core: Core, jar: CookieJar, issued: IssuedTok
     const id = await core.verifier.verify(issued.idToken, "id");
     if (id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
   }
-  const changes = await core.cookies.write(
+  const changes = await core.storage.write(
     jar,
     {
       accessToken: issued.accessToken,

@@ -9,7 +9,11 @@ import { outageOf, serviceOf } from "./outage.ts";
  */
 export const INTERNAL_HEADER_PREFIX = "x-ncs-";
 
-/** The path and query the visitor asked for; `requireSession()` uses it as the sign-in `returnTo`. */
+/**
+ * The path and query the visitor asked for; `requireSession()` uses it as the sign-in
+ * `returnTo`. Handed on with every request the middleware finds no session in, the only
+ * ones sign-in is for; a signed-in request's headers go on as the browser sent them.
+ */
 export const PATH_HEADER = `${INTERNAL_HEADER_PREFIX}path`;
 
 /**
@@ -48,6 +52,12 @@ export function handOff(request: Request, { refreshFailed }: { refreshFailed?: R
     const { unavailable } = refreshFailed;
     request.headers.set(REFRESH_FAILED_HEADER, unavailable ? `${UNAVAILABLE_PREFIX}${serviceOf(unavailable)}` : "failed");
   }
+}
+
+/** Whether `headers` carry any header under {@link INTERNAL_HEADER_PREFIX} (a client's, unless the middleware set it). */
+export function hasInternalHeaders(headers: Headers): boolean {
+  for (const name of headers.keys()) if (name.startsWith(INTERNAL_HEADER_PREFIX)) return true;
+  return false;
 }
 
 /**

@@ -39,12 +39,14 @@ export interface SessionOutcome {
  * refused. Every rule must hold; an outage is answered before anything else, since the
  * session could not be checked either way. No rules, nothing to refuse.
  */
-export function refusalOf(outcome: SessionOutcome, rules: readonly AccessRule[], audience: Audience): Refusal | undefined {
+export function refusalOf(outcome: SessionOutcome, rules: readonly AccessRule[], audienceOf: Audience | (() => Audience)): Refusal | undefined {
   if (rules.length === 0) return undefined;
-  if (outcome.unavailable) return { kind: "unavailable", outage: outcome.unavailable, audience };
+  // A function when working the audience out costs something: asked only for a refusal.
+  const audience = () => (typeof audienceOf === "function" ? audienceOf() : audienceOf);
+  if (outcome.unavailable) return { kind: "unavailable", outage: outcome.unavailable, audience: audience() };
   const decision = authorizeAll(outcome.session, rules);
   if (decision.allowed) return undefined;
-  if (audience === "api") return { kind: "challenge", reason: decision.reason, scopes: [...new Set(rules.flatMap((rule) => rule.scopes ?? []))] };
+  if (audience() === "api") return { kind: "challenge", reason: decision.reason, scopes: [...new Set(rules.flatMap((rule) => rule.scopes ?? []))] };
   return decision.reason === "unauthenticated" ? { kind: "sign-in" } : { kind: "forbidden-page" };
 }
 

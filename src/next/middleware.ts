@@ -10,7 +10,7 @@ import { refusalOf, refusalResponse } from "../http/refusal.ts";
 import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../session/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { handOff } from "../http/handoff.ts";
+import { handOff, hasInternalHeaders } from "../http/handoff.ts";
 import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 
 /**
@@ -68,23 +68,34 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     // them to itself, forever.
     const matched = pathname === signInPage ? [] : matchRules(rules, pathname);
     if (matched.length > 0) {
-      const audience = wantsPage(request, pathname) ? "page" : "api";
+      // The audience is worked out only for a refusal: it reads the path several ways.
       const refusal = refusalOf(
         { session, unavailable },
         matched.map((m) => m.rule),
-        audience,
+        () => (wantsPage(request, pathname) ? "page" : "api"),
       );
       if (refusal) return withCookies(refusalResponse(refusal, core.config, `${pathname}${request.nextUrl.search}`), changes);
     }
 
-    handOff(request, refreshFailed ? { refreshFailed: { unavailable } } : {});
-    adoptCookies(request, jar, changes);
+    // The request goes on with headers of the middleware's making only when it has something
+    // to hand on: new cookies, a failed refresh, the path a sign-in would come back to (no
+    // session), or inbound internal headers to drop. Handing headers on copies every one of
+    // them (the Cookie header's kilobytes too, checked character by character by Headers)
+    // into the response: most of a warm request's cost, spared when the browser's own go on.
+    // The app's own handler may change the request, which must go on too.
+    const handsOn =
+      handler !== undefined || session === null || refreshFailed || changes.set.length > 0 || changes.remove.length > 0 || hasInternalHeaders(request.headers);
+    if (handsOn) {
+      handOff(request, refreshFailed ? { refreshFailed: { unavailable } } : {});
+      adoptCookies(request, jar, changes);
+    }
     // Made with the request's headers from the start: handing them on to a bare next() later
-    // would copy every header (the Cookie header's kilobytes too, checked character by
-    // character by Headers) a second time.
-    const response = (handler && (await handler(request, { session, event }))) || NextResponse.next({ request: { headers: request.headers } });
+    // would copy them a second time.
+    const response =
+      (handler && (await handler(request, { session, event }))) ||
+      (handsOn ? NextResponse.next({ request: { headers: request.headers } }) : NextResponse.next());
     // What the app's handler changed on the request goes on too.
-    const finish = (r: Response) => withCookies(handOn(r, request.headers), changes);
+    const finish = (r: Response) => withCookies(handsOn ? handOn(r, request.headers) : r, changes);
     try {
       return finish(response);
     } catch (error) {

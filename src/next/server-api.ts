@@ -24,8 +24,8 @@ export interface ServerApi<Custom extends CustomAttributes> {
   /**
    * The session of the current request in a server component, route handler or server
    * action: the enclosing `runWithSession` scope's, else verified from the request's own
-   * cookies or Bearer token. Null when signed out. Cheap to call many times: one request
-   * is read once. Never refreshes (server components cannot set cookies); the middleware does.
+   * cookies or Bearer token. Null when signed out. Cheap to call many times: the tokens of
+   * a request are verified once. Never refreshes (server components cannot set cookies); the middleware does.
    */
   getServerSession(): Promise<Session<Custom> | null>;
   /**
@@ -60,27 +60,19 @@ export interface ServerApi<Custom extends CustomAttributes> {
 
 /**
  * The server-side session APIs of one configured app. Every read verifies the request's own
- * cookies or Bearer token (never a header some other code set), and is done once per request.
+ * cookies or Bearer token (never a header some other code set); the session cache makes every read after the first a lookup.
  */
 export function createServerApi<Custom extends CustomAttributes>(core: Core): ServerApi<Custom> {
   const scope = createScope<SessionState<Custom>>();
-  // One read per request: keyed by the request's Headers object (Next hands every read in a
-  // request the same one), and redone only if the credentials on it change.
-  const reads = new WeakMap<Headers, { credentials: string; state: Promise<SessionState<Custom>> }>();
-
-  function read(headers: Headers): Promise<SessionState<Custom>> {
-    const credentials = `${headers.get("authorization")}\n${headers.get("cookie")}`;
-    const memo = reads.get(headers);
-    if (memo?.credentials === credentials) return memo.state;
+  /**
+   * The session of a request. Asking again in the same request costs a cache lookup: the
+   * reader keeps each session read by the cookies sent for it, and requests reading the
+   * same cookies at once share one read.
+   */
+  async function read(headers: Headers): Promise<SessionState<Custom>> {
     // Read-only: pages cannot set cookies; the middleware and withAuth do the refreshing.
-    const state = sessionOfRequest<Custom>(core, headers, { refresh: false }).then(({ session, unavailable }) => ({
-      session,
-      unavailable,
-    }));
-    reads.set(headers, { credentials, state });
-    // An unexpected failure is not remembered: the next read tries again.
-    state.catch(() => reads.delete(headers));
-    return state;
+    const { session, unavailable } = await sessionOfRequest<Custom>(core, headers, { refresh: false });
+    return { session, unavailable };
   }
 
   /** The enclosing scope's session, else the current Next request's. */

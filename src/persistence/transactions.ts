@@ -1,8 +1,8 @@
 import * as oauth from "oauth4webapi";
 import type { CookieJar } from "./jar.ts";
-import type { SealPurpose } from "./seal.ts";
+import type { CookieNames } from "./cookie-names.ts";
+import type { SealPurpose, Sealer } from "./seal.ts";
 import { type CookieChanges, emptyChanges } from "./changes.ts";
-import type { SessionCookies } from "./session-cookies.ts";
 import { Lru } from "../lib/lru.ts";
 
 /** A hosted-UI sign-in in progress, sealed into a short-lived cookie named after its state. */
@@ -54,11 +54,14 @@ const TRANSACTION_SUFFIX = /^[\w-]{16}$/;
 export class Transactions {
   readonly #spent = new Lru<string, true>(10_000, 2 * 1024 * 1024);
 
-  constructor(readonly cookies: SessionCookies) {}
+  constructor(
+    readonly names: CookieNames,
+    readonly sealer: Sealer,
+  ) {}
 
   /** The cookie holding the transaction for `state`. */
   cookieName(state: string): string {
-    return `${this.cookies.transaction}.${state.replace(/[^\w-]/g, "").slice(0, 16)}`;
+    return `${this.names.transaction}.${state.replace(/[^\w-]/g, "").slice(0, 16)}`;
   }
 
   /** Start a transaction; the changes set its cookie and drop the oldest beyond {@link MAX_PENDING}. */
@@ -76,12 +79,12 @@ export class Transactions {
     const firstKept = Math.max(0, names.length - (MAX_PENDING - 1));
     for (const [i, name] of names.entries()) {
       // Unreadable or lapsed transactions are only clutter in every request's Cookie header.
-      if (i < firstKept || !(await this.#open(jar, name, "transaction"))) changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+      if (i < firstKept || !(await this.#open(jar, name, "transaction"))) changes.remove.push({ name, attributes: this.names.attributes(0) });
     }
     changes.set.push({
       name: this.cookieName(transaction.state),
-      value: await this.cookies.sealer.seal("transaction", transaction, TRANSACTION_TTL),
-      attributes: this.cookies.attributes(TRANSACTION_TTL),
+      value: await this.sealer.seal("transaction", transaction, TRANSACTION_TTL),
+      attributes: this.names.attributes(TRANSACTION_TTL),
     });
     return { transaction, changes };
   }
@@ -94,7 +97,7 @@ export class Transactions {
     const name = this.cookieName(state);
     const changes = emptyChanges();
     if (!jar.has(name)) return { transaction: undefined, changes };
-    changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    changes.remove.push({ name, attributes: this.names.attributes(0) });
     const tx = await this.#open<Transaction>(jar, name, "transaction");
     if (!tx || tx.state !== state || this.#spent.get(state)) return { transaction: undefined, changes };
     this.#spent.set(state, true);
@@ -103,7 +106,7 @@ export class Transactions {
 
   /** The cookie holding a password sign-in's pending challenge. */
   get challengeCookie(): string {
-    return `${this.cookies.transaction}.pw`;
+    return `${this.names.transaction}.pw`;
   }
 
   /** Changes that keep `challenge` until the user answers it. */
@@ -111,8 +114,8 @@ export class Transactions {
     const changes = emptyChanges();
     changes.set.push({
       name: this.challengeCookie,
-      value: await this.cookies.sealer.seal("challenge", challenge, CHALLENGE_TTL),
-      attributes: this.cookies.attributes(CHALLENGE_TTL),
+      value: await this.sealer.seal("challenge", challenge, CHALLENGE_TTL),
+      attributes: this.names.attributes(CHALLENGE_TTL),
     });
     return changes;
   }
@@ -125,20 +128,20 @@ export class Transactions {
   /** Changes that delete the pending challenge, if `jar` has one. */
   dropChallenge(jar: CookieJar): CookieChanges {
     const changes = emptyChanges();
-    if (jar.has(this.challengeCookie)) changes.remove.push({ name: this.challengeCookie, attributes: this.cookies.attributes(0) });
+    if (jar.has(this.challengeCookie)) changes.remove.push({ name: this.challengeCookie, attributes: this.names.attributes(0) });
     return changes;
   }
 
   /** Changes that delete every transaction and challenge cookie in `jar` (sign-out). */
   clear(jar: CookieJar): CookieChanges {
     const changes = this.dropChallenge(jar);
-    for (const name of this.#names(jar)) changes.remove.push({ name, attributes: this.cookies.attributes(0) });
+    for (const name of this.#names(jar)) changes.remove.push({ name, attributes: this.names.attributes(0) });
     return changes;
   }
 
   /** Names of the hosted-UI transaction cookies in `jar` as sent, the last {@link MAX_TRANSACTION_COOKIES} of them. */
   #names(jar: CookieJar): string[] {
-    const prefix = `${this.cookies.transaction}.`;
+    const prefix = `${this.names.transaction}.`;
     const names = [...jar.keys()].filter((n) => n.startsWith(prefix) && TRANSACTION_SUFFIX.test(n.slice(prefix.length)));
     return names.slice(-MAX_TRANSACTION_COOKIES);
   }
@@ -148,7 +151,7 @@ export class Transactions {
     // A name sent twice is someone's doing, not ours: refuse it rather than guess.
     if (values?.length !== 1) return undefined;
     try {
-      return await this.cookies.sealer.unseal<T>(purpose, values[0]!);
+      return await this.sealer.unseal<T>(purpose, values[0]!);
     } catch {
       return undefined;
     }

@@ -2,9 +2,13 @@ import type { CognitoApiOptions } from "../cognito/api.ts";
 import { OAuthClient } from "../cognito/oauth.ts";
 import type { CognitoSessionOptions } from "../config/options.ts";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.ts";
-import { SessionCookies } from "../persistence/session-cookies.ts";
+import { CookieNames } from "../persistence/cookie-names.ts";
+import { CookieSessions } from "../persistence/cookie-sessions.ts";
+import { Sealer } from "../persistence/seal.ts";
+import type { SessionStorage } from "../persistence/storage.ts";
+import { StoreSessions } from "../persistence/store-sessions.ts";
 import { Transactions } from "../persistence/transactions.ts";
-import { Refresher, refreshDue } from "./refresher.ts";
+import { Refresher } from "./refresher.ts";
 import { refreshSource } from "../cognito/refresh.ts";
 import { SessionReader } from "./reader.ts";
 import type { SessionPool } from "./session.ts";
@@ -17,7 +21,12 @@ import { TokenVerifier } from "../verify/verifier.ts";
 /** The parts one configured app shares between middleware, flows and server APIs. */
 export interface Core {
   config: ResolvedConfig;
-  cookies: SessionCookies;
+  /** The names and attributes of every cookie the app writes. */
+  cookieNames: CookieNames;
+  /** Seals every sealed value the app writes, with its secrets. */
+  sealer: Sealer;
+  /** Where sessions are kept: in their cookies, or in the store (`sessions`). */
+  storage: SessionStorage;
   /** The keys of the app's own pool (the first of `verifier.options.pools`). */
   jwks: JwksCache;
   verifier: TokenVerifier;
@@ -54,28 +63,31 @@ export function createCore(config: ResolvedConfig): Core {
   });
   const jwks = verifier.options.pools[0]!.jwks;
 
-  const cookies = new SessionCookies(config);
+  const cookieNames = new CookieNames(config.cookies);
+  const sealer = new Sealer(config.secrets);
+  // Chosen here, once: nothing else asks which kind of session storage the app has.
+  const storage: SessionStorage =
+    config.sessions === "server" ? new StoreSessions(cookieNames, config.store, sealer, config.secrets) : new CookieSessions(cookieNames, sealer);
   const oauth = config.domain ? new OAuthClient(config) : undefined;
   const api = { endpoint: config.endpoint, timeoutMs: config.timeoutMs };
   const denylist = new Denylist(config.store);
   const refresher = new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin);
   if (config.store.shared) {
     // The lock outlives the holder's Cognito call (bounded by timeoutMs) and its verification.
-    refresher.shared = new SharedRefresh(config.store, cookies.sealer, config.timeoutMs + 2_000, refresher.graceMs, async (tokens) => {
-      const access = await verifier.verify(tokens.accessToken, "access").catch(() => undefined);
-      return access !== undefined && !refreshDue(access, config.refresh.margin);
-    });
+    refresher.shared = new SharedRefresh(config.store, sealer, config.timeoutMs + 2_000, refresher.graceMs, (tokens) => refresher.fresh(tokens));
   }
   return {
     config,
-    cookies,
+    cookieNames,
+    sealer,
+    storage,
     jwks,
     verifier,
-    reader: new SessionReader(cookies, verifier, config.refresh.margin, denylist, sessionPools(config)),
+    reader: new SessionReader(storage, verifier, config.refresh.margin, denylist, sessionPools(config)),
     refresher,
     oauth,
     api,
-    transactions: new Transactions(cookies),
+    transactions: new Transactions(cookieNames, sealer),
     store: config.store,
     denylist,
   };

@@ -1,54 +1,41 @@
-import type { SessionCookies } from "../persistence/session-cookies.ts";
+import type { SessionStorage } from "../persistence/storage.ts";
 import type { StoredTokens } from "../persistence/tokens.ts";
 import type { CookieJar } from "../persistence/jar.ts";
 import { InvalidTokenError, isCode, isOutage, type Outage, type TokenExpiredError } from "../lib/errors.ts";
-import { refreshDue, refreshTime } from "./refresher.ts";
+import { own } from "../lib/lru.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import { refreshDue } from "./refresh-due.ts";
+import { type CachedSession, SessionCache } from "./session-cache.ts";
 import { type CustomAttributes, type Session, type SessionPool, toSession } from "./session.ts";
 
 /** What the request's session cookies amount to. */
 export type ReadResult<Custom extends CustomAttributes> =
   /** No session cookies, or cookies that cannot be read (tampered, foreign, malformed). */
   | { status: "none"; tokens: StoredTokens | null }
-  /** A verified session; `stale` when it lapses within the refresh margin. */
-  | { status: "valid"; session: Session<Custom>; tokens: StoredTokens; stale: boolean }
+  /**
+   * A verified session; `stale` when it is due for a refresh (see `refreshDue`) and has a
+   * refresh token to refresh with; `rewrite` when it was written with an old secret.
+   */
+  | { status: "valid"; session: Session<Custom>; tokens: StoredTokens; stale: boolean; rewrite: boolean }
   /** The access token has lapsed; a refresh token is at hand. */
   | { status: "expired"; tokens: StoredTokens }
   /** Keys (or the server-side session store) could not be reached: answer 503, neither a session nor a sign-out. */
   | { status: "unavailable"; error: Outage };
 
-/**
- * What a warm read needs of a token set verified before, in one object: the tokens it was
- * verified from, the session they make, and the figures its checks compare, so the read
- * looks up nothing else and touches no claims object.
- */
-interface VerifiedTokens {
-  accessToken: string;
-  idToken: string | undefined;
-  session: Session<CustomAttributes>;
-  /** The access token's, for the denylist. */
-  sub: string;
-  iat: number;
-  jti: string | undefined;
-  origin_jti: string | undefined;
-  /** The earliest `exp` of the set's tokens. */
-  exp: number;
-  /** When the session becomes due for a refresh (see `refreshTime`). */
-  refreshAt: number;
-}
+/** Sessions kept for warm reads: a token set and its session weigh 8–12 KB, so the budget holds a few thousand. */
+const CACHE_ENTRIES = 5_000;
+const CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Reads sessions from cookies and from bearer tokens, verifying every token. */
 export class SessionReader {
-  /**
-   * Claims of token sets read before, by the set: {@link SessionCookies.peek} gives the same
-   * frozen object for the same cookies, so a warm read finds them without comparing tokens.
-   * Expiry and the denylist are still checked on every read.
-   */
-  readonly #verified = new WeakMap<StoredTokens, VerifiedTokens>();
+  /** Sessions read before, by the cookies sent for them (see {@link SessionCache}). */
+  readonly cache = new SessionCache(CACHE_ENTRIES, CACHE_BYTES);
+  /** Reads under way, by the cookies being read: requests that send the same cookies at once share one. */
+  readonly #reading = new Map<string, Promise<ReadResult<CustomAttributes>>>();
 
   constructor(
-    readonly cookies: SessionCookies,
+    readonly storage: SessionStorage,
     readonly verifier: TokenVerifier,
     /** Seconds before expiry at which a session counts as stale and is refreshed (see `refreshDue`). */
     readonly refreshMargin: number,
@@ -59,26 +46,97 @@ export class SessionReader {
   ) {}
 
   /**
-   * The session the cookies in `jar` amount to. Never throws: an outage (keys, store) is
-   * `unavailable`; anything else that goes wrong while reading, expected or not, means
-   * the cookies are not a session (`none`, and the caller clears them).
+   * The session the cookies in `jar` amount to: from the session cache when the same
+   * cookies were read before and the entry holds, else read and verified in full. Never
+   * rejects: an outage (keys, store) is `unavailable`; anything else that goes wrong while
+   * reading, expected or not, means the cookies are not a session (`none`, and the caller
+   * clears them).
    */
   async fromCookies<Custom extends CustomAttributes>(jar: CookieJar): Promise<ReadResult<Custom>> {
+    try {
+      const sent = this.storage.sent(jar);
+      if (sent === null) return { status: "none", tokens: null };
+      const cached = this.cache.get(sent);
+      // A cookie session's entry stands on the cookies alone: nothing to wait for.
+      const answer = cached !== undefined && cached.held === undefined ? this.#answer<Custom>(cached) : undefined;
+      if (answer !== undefined) return answer;
+      const key = readKey(sent);
+      let reading = this.#reading.get(key) as Promise<ReadResult<Custom>> | undefined;
+      if (reading === undefined) {
+        reading = this.#read<Custom>(sent, cached);
+        this.#reading.set(key, reading);
+        // #read never rejects, so nothing is left unhandled.
+        void reading.then(() => this.#reading.delete(key));
+      }
+      return await reading;
+    } catch {
+      // Something in the cookies broke a step that trusts them: not a session.
+      return { status: "none", tokens: null };
+    }
+  }
+
+  /**
+   * What a cached entry answers now: the session while every token and the seal are
+   * unexpired, `none` once the denylist refuses the user or session, undefined once it
+   * has lapsed (the full read then decides: an expired session, a refresh).
+   */
+  #answer<Custom extends CustomAttributes>(entry: CachedSession): ReadResult<Custom> | undefined {
+    const now = Date.now() / 1000;
+    if (now >= entry.until) {
+      this.cache.delete(entry.sent);
+      return undefined;
+    }
+    if (this.denylist.refuses(entry.access)) {
+      this.cache.delete(entry.sent);
+      return { status: "none", tokens: entry.tokens };
+    }
+    const stale = this.#stale(entry.tokens, entry.access, now);
+    return { status: "valid", session: entry.session as Session<Custom>, tokens: entry.tokens, stale, rewrite: entry.rewrite };
+  }
+
+  /** The read that waits: an entry confirmed against the store, or the cookies opened and every token verified. */
+  async #read<Custom extends CustomAttributes>(sent: readonly string[], cached: CachedSession | undefined): Promise<ReadResult<Custom>> {
     let tokens: StoredTokens | null = null;
     try {
-      const sent = this.cookies.sent(jar);
-      let cached: StoredTokens | undefined;
-      if (sent) {
-        // One clock reading for every check of the warm path.
-        const now = Date.now() / 1000;
-        cached = this.cookies.peek(sent, now);
-        const warm = cached && this.#fromCache<Custom>(cached, now);
-        if (warm) return warm;
+      if (cached?.held !== undefined) {
+        // The store GET is made on every read: a sign-out or refresh on any instance changes what it holds.
+        const answer = (await this.storage.holds(cached.held)) ? this.#answer<Custom>(cached) : undefined;
+        if (answer !== undefined) return answer;
+        this.cache.delete(sent);
       }
-      // A seal opened before needs no second opening when only the claims must be looked at again.
-      tokens = cached ?? (await this.cookies.read(jar));
-      if (!tokens) return { status: "none", tokens: null };
-      return await this.fromTokens<Custom>(tokens);
+      // An access token sent in the clear is checked first: a forged one is refused for the
+      // price of a signature check, before the seal is opened. A lapsed one still needs the
+      // seal, for the refresh token.
+      const clear = this.storage.accessToken(sent);
+      let checked: AccessTokenClaims | undefined;
+      let lapsed: unknown;
+      if (clear !== undefined) {
+        try {
+          checked = await this.#verifyAccess(clear);
+        } catch (error) {
+          if (!isCode(error, "ERR_TOKEN_EXPIRED")) throw error;
+          lapsed = error;
+        }
+      }
+      const opened = await this.storage.open(sent);
+      if (!opened) return { status: "none", tokens: null };
+      tokens = opened.tokens;
+      const early = tokens.accessToken === clear;
+      if (early && lapsed !== undefined) throw lapsed;
+      const { access, id } = await this.#verify(tokens, early ? checked : undefined);
+      // The access token may be a slice of the request's Cookie header: copied, so the entry does not keep the header alive.
+      const owned = Object.freeze({ ...tokens, accessToken: own(tokens.accessToken) });
+      const session = toSession<Custom>(owned.accessToken, access, id, this.pools.get(access.iss));
+      this.cache.set({
+        sent,
+        held: opened.held,
+        tokens: owned,
+        session,
+        access: { sub: access.sub, iat: access.iat, exp: access.exp, jti: access.jti, origin_jti: access.origin_jti },
+        until: Math.min(opened.until, this.verifier.lapsesAt(access), id === undefined ? Number.POSITIVE_INFINITY : this.verifier.lapsesAt(id)),
+        rewrite: opened.rewrite,
+      });
+      return { status: "valid", session, tokens: owned, stale: this.#stale(tokens, access), rewrite: opened.rewrite };
     } catch (error) {
       // Keys or the server-side session store down or slow: never a sign-out, never a guess.
       if (isOutage(error)) return { status: "unavailable", error };
@@ -93,70 +151,33 @@ export class SessionReader {
     }
   }
 
-  /** Verify a stored token set; throws InvalidTokenError or JwksUnavailableError. */
+  /** Verify a stored token set (a refresh's, a sign-in's); throws InvalidTokenError or JwksUnavailableError. */
   async fromTokens<Custom extends CustomAttributes>(tokens: StoredTokens): Promise<ReadResult<Custom>> {
-    const warm = this.#fromCache<Custom>(tokens, Date.now() / 1000);
-    if (warm) return warm;
-    const access = await this.#verifyAccess(tokens.accessToken);
+    const { access, id } = await this.#verify(tokens);
+    const session = toSession<Custom>(tokens.accessToken, access, id, this.pools.get(access.iss));
+    return { status: "valid", session, tokens, stale: this.#stale(tokens, access), rewrite: false };
+  }
+
+  /** Stale: due for a refresh, and only when there is a refresh token to refresh with. */
+  #stale(tokens: StoredTokens, access: { exp: number; iat: number }, nowSeconds?: number): boolean {
+    return tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin, nowSeconds);
+  }
+
+  /**
+   * Every token of a set verified (the access token's claims may be at hand already), the ID
+   * token the same user's; an ID token that lapsed alongside a valid access token is left out.
+   */
+  async #verify(tokens: StoredTokens, verified?: AccessTokenClaims): Promise<{ access: AccessTokenClaims; id: IdTokenClaims | undefined }> {
+    const access = verified ?? (await this.#verifyAccess(tokens.accessToken));
     let id: IdTokenClaims | undefined;
     if (tokens.idToken !== undefined) {
-      // An ID token that lapsed alongside a still-valid access token is just left out.
       id = await this.verifier.verify(tokens.idToken, "id").catch((error: unknown) => {
         if (isCode(error, "ERR_TOKEN_EXPIRED")) return undefined;
         throw error;
       });
       if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
     }
-    return this.#valid(tokens, access, id);
-  }
-
-  /**
-   * The read answered from caches without waiting: every token verified before and not
-   * expired, the denylist loaded and not refusing the user. Undefined whenever anything is
-   * short of that; the full path then decides, and does every check itself.
-   */
-  #fromCache<Custom extends CustomAttributes>(tokens: StoredTokens, now: number): ReadResult<Custom> | undefined {
-    if (this.denylist.ready() !== undefined) return undefined;
-    let known = this.#verified.get(tokens);
-    // Bound to the very token strings they were verified from, whatever becomes of the object.
-    const same = known !== undefined && known.accessToken === tokens.accessToken && known.idToken === tokens.idToken;
-    if (!same || !this.verifier.unexpired(known!, now)) {
-      known = this.#peekClaims(tokens, now);
-      if (known === undefined) return undefined;
-      this.#verified.set(tokens, known);
-    }
-    if (this.denylist.refuses(known!)) return undefined;
-    const { session, refreshAt } = known!;
-    return { status: "valid", session: session as Session<Custom>, tokens, stale: tokens.refreshToken !== undefined && now >= refreshAt };
-  }
-
-  /** A token set whose every token the verifier holds, unexpired, and whose ID token is the same user's. */
-  #peekClaims(tokens: StoredTokens, now: number): VerifiedTokens | undefined {
-    const access = this.verifier.peek(tokens.accessToken, "access", now);
-    if (access === undefined) return undefined;
-    let id: IdTokenClaims | undefined;
-    if (tokens.idToken !== undefined) {
-      id = this.verifier.peek(tokens.idToken, "id", now);
-      if (id === undefined || id.sub !== access.sub) return undefined;
-    }
-    return {
-      accessToken: tokens.accessToken,
-      idToken: tokens.idToken,
-      session: toSession(tokens.accessToken, access, id, this.pools.get(access.iss)),
-      sub: access.sub,
-      iat: access.iat,
-      jti: access.jti,
-      origin_jti: access.origin_jti,
-      exp: id === undefined ? access.exp : Math.min(access.exp, id.exp),
-      refreshAt: refreshTime(access, this.refreshMargin),
-    };
-  }
-
-  #valid<Custom extends CustomAttributes>(tokens: StoredTokens, access: AccessTokenClaims, id: IdTokenClaims | undefined): ReadResult<Custom> {
-    const session = toSession<Custom>(tokens.accessToken, access, id, this.pools.get(access.iss));
-    // Stale only when there is a refresh token to refresh with.
-    const stale = tokens.refreshToken !== undefined && refreshDue(access, this.refreshMargin);
-    return { status: "valid", session, tokens, stale };
+    return { access, id };
   }
 
   /**
@@ -185,3 +206,6 @@ export class SessionReader {
     return access;
   }
 }
+
+/** One string for the values sent, each length-prefixed so that no two lists of values give the same one. */
+const readKey = (sent: readonly string[]): string => sent.map((value) => `${value.length}:${value}`).join("");

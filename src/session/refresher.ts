@@ -1,22 +1,9 @@
 import type { StoredTokens } from "../persistence/tokens.ts";
 import { type CognitoRejectedError, isCode } from "../lib/errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
+import { refreshDue } from "./refresh-due.ts";
 import type { SharedRefresh } from "./shared-refresh.ts";
 import type { RefreshSource } from "../cognito/refresh.ts";
-
-/**
- * Whether a token with these claims is due for a refresh: within `margin` seconds of its
- * `exp`, but never before half its lifetime has passed, so short-lived tokens (a local
- * emulator's, or an app client set to minutes) are not refreshed on every request.
- */
-export function refreshDue(claims: { exp: number; iat: number }, margin: number, now = Date.now() / 1000): boolean {
-  return now >= refreshTime(claims, margin);
-}
-
-/** The moment (seconds since the epoch) from which {@link refreshDue} holds for these claims. */
-export function refreshTime(claims: { exp: number; iat: number }, margin: number): number {
-  return claims.exp - Math.min(margin, Math.max(0, claims.exp - claims.iat) / 2);
-}
 
 /**
  * Cognito's answers that mean the refresh token is dead (expired, revoked, reused after
@@ -64,6 +51,15 @@ export class Refresher {
      */
     readonly retryMs = 1_000,
   ) {}
+
+  /**
+   * Whether `tokens` (another instance's refresh, shared through the store) verify and are
+   * not yet due for a refresh themselves, and so are worth taking instead of refreshing.
+   */
+  async fresh(tokens: StoredTokens): Promise<boolean> {
+    const access = await this.verifier.verify(tokens.accessToken, "access").catch(() => undefined);
+    return access !== undefined && !refreshDue(access, this.margin);
+  }
 
   /**
    * New tokens for `current`. Throws CognitoRejectedError (see {@link endsSession}),

@@ -42,14 +42,14 @@ export async function resolveSession<Custom extends CustomAttributes>(
   };
   const clear = () => {
     // Replaces anything queued: the cookies go, whatever was about to be written.
-    Object.assign(changes, core.cookies.clear(jar));
+    Object.assign(changes, core.storage.clear(jar));
     return done(null);
   };
 
   if (read.status === "unavailable") return done(null, read.error);
   if (read.status === "none") {
     // Unreadable or foreign cookies: remove them so they are not sent again.
-    return read.tokens !== null || hasSessionCookies(core, jar) ? clear() : done(null);
+    return read.tokens !== null || core.cookieNames.hasSessionCookies(jar) ? clear() : done(null);
   }
   if (!refresh) return done(read.status === "valid" ? read.session : null);
   const valid = read.status === "valid" ? read.session : null;
@@ -58,19 +58,19 @@ export async function resolveSession<Custom extends CustomAttributes>(
   try {
     if (read.status === "valid" && !read.stale) {
       // Sealed with a secret that is no longer the newest: write it again with the newest.
-      if (await core.cookies.sealedWithOldSecret(jar)) Object.assign(changes, await core.cookies.write(jar, read.tokens));
+      if (read.rewrite) Object.assign(changes, await core.storage.write(jar, read.tokens));
       return done(read.session);
     }
     refreshing = true;
     const tokens = await core.refresher.refresh(read.tokens);
     const fresh = await core.reader.fromTokens<Custom>(tokens);
-    Object.assign(changes, await core.cookies.write(jar, tokens));
+    Object.assign(changes, await core.storage.write(jar, tokens));
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
     // Refused by Cognito, signed out meanwhile, or too large to keep: the session is over.
     if (endsSession(error) || isCode(error, "ERR_SESSION_ENDED") || isCode(error, "ERR_SESSION_TOO_LARGE")) {
       // A server-side session's tokens are dead: drop them from the store too (best effort, TTL does the rest).
-      await core.cookies.end(jar).catch(() => {});
+      await core.storage.end(jar).catch(() => {});
       return clear();
     }
     if (isCode(error, "ERR_CONFIG")) throw error;
@@ -84,11 +84,4 @@ export async function resolveSession<Custom extends CustomAttributes>(
     // Nothing this library throws: something in the cookies broke a step that trusts them. Not a session.
     return clear();
   }
-}
-
-function hasSessionCookies(core: Core, jar: CookieJar): boolean {
-  for (const name of jar.keys()) {
-    if (name.startsWith(core.cookies.access) || name.startsWith(core.cookies.sealed) || name === core.cookies.id) return true;
-  }
-  return false;
 }

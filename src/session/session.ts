@@ -84,14 +84,16 @@ export function poolOf(session: Session<CustomAttributes>): SessionPool | undefi
   return (session as unknown as { [POOL]?: SessionPool })[POOL];
 }
 
-// Tokens stay off the session object so it can be passed to client components without
-// leaking them; the server-only accessor reads them from here.
-const accessTokens = new WeakMap<Session<CustomAttributes>, string>();
+// The access token is kept on the session the same way: hidden, so it is not copied
+// (spread, structuredClone), printed, serialized (JSON, React's server-to-client payload)
+// or handed to a client component, and found by every module copy of the library, where a
+// table of sessions would know only the sessions its own copy built.
+const ACCESS_TOKEN = Symbol.for("next-cognito-session.access-token");
 
 /** The raw access token behind `session`, for calling downstream APIs from the server. */
 export function getAccessToken(session: Session<CustomAttributes>): string {
-  const token = accessTokens.get(session);
-  if (token === undefined) throw new TypeError("not a session created by next-cognito-session");
+  const token = (session as unknown as { [ACCESS_TOKEN]?: unknown })[ACCESS_TOKEN];
+  if (typeof token !== "string") throw new TypeError("not a session created by next-cognito-session");
   return token;
 }
 
@@ -115,24 +117,14 @@ const RESERVED_ID_CLAIMS = new Set([
   "identities",
 ]);
 
-/** A session's fields but its expiry, built once per claims. */
+/** A session's fields but its expiry. */
 type SessionParts = Omit<Session<CustomAttributes>, "expiresAt">;
 
 /**
- * Sessions already built, by the claims they were built from. The verifier caches claims
- * objects per token and freezes them, so the same tokens give the same objects and a warm
- * read builds nothing; a WeakMap lets them go when the verifier's cache drops the claims.
- */
-const built = new WeakMap<
-  AccessTokenClaims,
-  { id: IdTokenClaims | undefined; token: string; pool: SessionPool | undefined; session: Session<CustomAttributes> }
->();
-
-/**
- * Build the session from verified claims. Sessions of the same tokens are one object,
- * which nothing can alter: it is frozen, its parts are frozen, and `expiresAt` is a getter
- * that makes a new Date at every read (freezing a Date does not stop `setTime`), so no
- * reader can change what another sees.
+ * Build the session from verified claims. The session cache hands the same object to every
+ * request that sends the same cookies, so nothing can alter it: it is frozen, its parts are
+ * frozen, and `expiresAt` is a getter that makes a new Date at every read (freezing a Date
+ * does not stop `setTime`), so no reader can change what another sees.
  */
 export function toSession<Custom extends CustomAttributes>(
   accessToken: string,
@@ -141,10 +133,6 @@ export function toSession<Custom extends CustomAttributes>(
   /** The configured pool whose issuer `access.iss` is; a session without one counts no groups or scopes. */
   pool?: SessionPool,
 ): Session<Custom> {
-  const known = built.get(access);
-  if (known !== undefined && known.id === id && known.token === accessToken && known.pool === pool) {
-    return known.session as Session<Custom>;
-  }
   const { user, scopes, groups, issuer, userPoolId, clientId } = buildParts(access, id);
   const exp = access.exp;
   const session = {
@@ -159,10 +147,8 @@ export function toSession<Custom extends CustomAttributes>(
     clientId,
   } satisfies Session<Custom>;
   if (pool !== undefined) Object.defineProperty(session, POOL, { value: pool });
-  Object.freeze(session);
-  accessTokens.set(session, accessToken);
-  built.set(access, { id, token: accessToken, pool, session });
-  return session;
+  Object.defineProperty(session, ACCESS_TOKEN, { value: accessToken });
+  return Object.freeze(session);
 }
 
 function buildParts(access: AccessTokenClaims, id: IdTokenClaims | undefined): SessionParts {

@@ -89,7 +89,7 @@ export async function sessionCookies(
   user: TestUser = {},
 ): Promise<{ cookie: string; accessToken: string; idToken: string }> {
   const tokens = mintUserTokens(issuer, user);
-  const changes = await coreOf(auth).cookies.write(new Map(), {
+  const changes = await coreOf(auth).storage.write(new Map(), {
     ...tokens,
     refreshToken: undefined,
     endsAt: Math.floor(Date.now() / 1000) + auth.config.sessionMaxAge,

@@ -104,5 +104,10 @@ export function checkExpiry(claims: CommonClaims, nowSeconds: number, tolerance:
 
 /** Whether `exp` is more than `tolerance` seconds past. */
 export function expired(claims: Pick<CommonClaims, "exp">, nowSeconds: number, tolerance: number): boolean {
-  return claims.exp <= nowSeconds - tolerance;
+  return nowSeconds >= lapsesAt(claims, tolerance);
+}
+
+/** The moment (seconds since the epoch) from which {@link expired} holds. */
+export function lapsesAt(claims: Pick<CommonClaims, "exp">, tolerance: number): number {
+  return claims.exp + tolerance;
 }

@@ -1,5 +1,5 @@
 import { InvalidClaimError, InvalidSignatureError, MalformedTokenError } from "../lib/errors.ts";
-import { checkClaims, checkExpiry, expired, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
+import { checkClaims, checkExpiry, lapsesAt, type ClaimsFor, type CommonClaims, type TokenUse } from "./claims.ts";
 import type { JwksCache } from "./jwks.ts";
 import { decodeHeader, decodeJwt } from "./jwt.ts";
 import { Lru, own } from "../lib/lru.ts";
@@ -82,23 +82,11 @@ export class TokenVerifier {
   }
 
   /**
-   * The claims of `token` if it verified before for the `use` slot and has not expired,
-   * without waiting: a warm read costs no promise. Undefined says nothing about the token
-   * (never seen, evicted, another use, expired): call {@link verify}, which decides.
+   * When claims this verifier gave stop being accepted (seconds since the epoch): `exp`
+   * plus the clock tolerance. For verified claims kept elsewhere, checked at every use.
    */
-  peek<U extends TokenUse>(token: string, use: U, nowSeconds = Date.now() / 1000): ClaimsFor<U> | undefined {
-    const cached = this.#cache.get(token);
-    if (cached === undefined || cached.token_use !== use) return undefined;
-    return this.unexpired(cached, nowSeconds) ? (cached as ClaimsFor<U>) : undefined;
-  }
-
-  /**
-   * Whether claims this verifier gave have not expired yet (clock tolerance included): for
-   * claims kept elsewhere, checked at every use. `nowSeconds` lets a caller making several
-   * checks read the clock once.
-   */
-  unexpired(claims: Pick<CommonClaims, "exp">, nowSeconds = Date.now() / 1000): boolean {
-    return !expired(claims, nowSeconds, this.options.clockTolerance);
+  lapsesAt(claims: Pick<CommonClaims, "exp">): number {
+    return lapsesAt(claims, this.options.clockTolerance);
   }
 
   /**

@@ -114,7 +114,7 @@ export class FakeCognito {
   async signedIn(app: CognitoSession<any>, options: Parameters<FakeCognito["tokenSet"]>[0] = {}) {
     const browser = new TestBrowser(app);
     const tokens = await this.tokenSet(options);
-    const changes = await coreOf(app).cookies.write(new Map(), {
+    const changes = await coreOf(app).storage.write(new Map(), {
       accessToken: tokens.access_token,
       idToken: tokens.id_token,
       refreshToken: tokens.refresh_token,

@@ -38,7 +38,7 @@ export async function signedInCookies(
   options: { lapsed?: boolean } = {},
 ): Promise<Map<string, string>> {
   const tokens = await passwordTokens(endpoint, app.config.clientId, email);
-  const changes = await coreOf(app).cookies.write(new Map(), {
+  const changes = await coreOf(app).storage.write(new Map(), {
     accessToken: options.lapsed ? await lapsed(tokens.AccessToken) : tokens.AccessToken,
     idToken: tokens.IdToken,
     refreshToken: tokens.RefreshToken,
