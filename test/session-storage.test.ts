@@ -1,9 +1,10 @@
 // Where sessions are kept is chosen once, from `sessions`: in the cookies, or in the store
 // behind a sealed id. Either kind clears what the other left, so switching an app from one
 // to the other signs no one in twice and leaves no cookie behind.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveConfig } from "../src/config/resolve.ts";
 import type { CookieJar } from "../src/persistence/jar.ts";
+import type { StoreSessions } from "../src/persistence/store-sessions.ts";
 import type { StoredTokens } from "../src/persistence/tokens.ts";
 import { createCore } from "../src/session/core.ts";
 import { resolveSession } from "../src/session/resolve.ts";
@@ -89,5 +90,21 @@ describe("the session storage", () => {
     const written = await cookie.storage.write(before, tokens(), { newSession: true });
     expect(removed(written)).toEqual([cookie.cookieNames.id]);
     expect(written.set.map((c) => c.name)).not.toContain(cookie.cookieNames.id);
+  });
+});
+
+describe("a store-held session's id cookie", () => {
+  it("opens for as long as its tokens are kept and no longer: a copy kept past the session's end is no id", async () => {
+    const core = coreFor("server");
+    const jar = await signedIn(core);
+    const ids = (core.storage as StoreSessions).ids;
+    const value = jar.get(core.cookieNames.id)![0]!;
+    expect(await ids.open(value)).toBeDefined();
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 3_601_000 });
+    try {
+      expect(await ids.open(value)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -86,10 +86,11 @@ export class StoreSessions implements SessionStorage {
         throw new SessionEndedError("the session was signed out while it was being refreshed");
       }
       // Secrets rotated: seal the same id again with the newest one.
-      if (!current.current) changes.set.push({ name: this.names.id, value: await this.ids.seal(current.id), attributes: this.names.attributes(ttl) });
+      if (!current.current) changes.set.push({ name: this.names.id, value: await this.ids.seal(current.id, ttl), attributes: this.names.attributes(ttl) });
       return changes;
     }
-    const created = await this.ids.create();
+    // The id opens for as long as its tokens are kept, like its cookie, and no longer.
+    const created = await this.ids.create(ttl);
     await this.store.set(storeKey(created.opened), sealed, ttl * 1000, "new");
     if (current) await this.store.delete(storeKey(current));
     changes.set.push({ name: this.names.id, value: created.sealed, attributes: this.names.attributes(ttl) });
