@@ -207,6 +207,15 @@ describe("internal hand-off headers", () => {
     expect(response.headers.get("x-middleware-request-x-ncs-path")).toBe("/pricing?plan=team");
   });
 
+  it("hands on what the app's own handler set on a signed-in request, with nothing else to hand on", async () => {
+    const withHandler = app.middleware((request) => {
+      request.headers.set("x-tenant", "acme");
+    });
+    const response = await withHandler(new NextRequest(`${APP_URL}/dashboard?tab=1`, { headers: { accept: "text/html", cookie: alice } }));
+    expect(passed(response)).toBe(true);
+    expect(response.headers.get("x-middleware-request-x-tenant")).toBe("acme");
+  });
+
   it("lets a signed-in request with nothing to hand on go on with the browser's own headers, copying none", async () => {
     const response = await send("/dashboard?tab=1", { cookie: alice });
     expect(passed(response)).toBe(true);
