@@ -122,7 +122,28 @@ const oursRow = (tokens: string) => rows.find((r) => r.tokens === tokens && r.li
 const amplifyRow = (tokens: string) => rows.find((r) => r.tokens === tokens && r.library.startsWith("@aws-amplify"))!;
 const sizes = sets.map(([label, t]) => `${label}: access ${t.accessToken.length} B, ID ${t.idToken.length} B, refresh ${t.refreshToken.length} B`);
 
+const standard = oursRow(sets[0]![0]);
+const large = oursRow(sets[sets.length - 1]![0]);
+const goals = [
+  {
+    goal: "Cookie header bytes for a standard token set ≤ the Amplify adapter's",
+    figure: `${fmt(standard.cookieHeaderBytes)} B against ${fmt(amplifyRow(sets[0]![0]).cookieHeaderBytes)} B`,
+    met: standard.cookieHeaderBytes <= amplifyRow(sets[0]![0]).cookieHeaderBytes,
+  },
+  {
+    goal: "every Set-Cookie ≤ 4096 B, a 6 KB ID token included",
+    figure: `largest cookie ${fmt(Math.max(...rows.filter((r) => r.library === "next-cognito-session").map((r) => r.largest)))} B`,
+    met: rows.filter((r) => r.library === "next-cognito-session").every((r) => r.fits),
+  },
+  {
+    goal: "a 6 KB ID token still makes a session, the ID token kept",
+    figure: `${fmt(large.cookieHeaderBytes)} B in ${large.cookies} cookies`,
+    met: large.fits && large.cookieHeaderBytes > sets[sets.length - 1]![1].idToken.length,
+  },
+];
+
 writeResult({
+  goals,
   bench: "cookie-bytes",
   title: "Cookie bytes for the same tokens",
   tables: [

@@ -22,7 +22,10 @@ import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 export type MiddlewareHandler<Custom extends CustomAttributes = CustomAttributes> = (
   request: NextRequest,
   context: { session: Session<Custom> | null; event: NextFetchEvent | undefined },
-) => Response | undefined | undefined | Promise<Response | undefined | undefined>;
+  // A handler that only looks, or only changes the request, returns nothing at all: `void`
+  // lets `(request) => { … }` type-check, which `undefined` alone does not.
+  // biome-ignore lint/suspicious/noConfusingVoidType: a function type's return, where void is what users write
+) => Response | undefined | void | Promise<Response | undefined | void>;
 
 /**
  * `auth.middleware`: export it as `middleware` (or `proxy`) as it is, or call it with a
