@@ -95,7 +95,7 @@ const GOLDEN = {
     "__Host-ncs.s":
       "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynHY1ANXKG8K52ufq0k7v4QZQpzPjLgYJIiStfntxN-JNaIkdsBWsI6etyKHr3BdmBv2T9hTGP5TFLJaSSQezXDhP90qxzjzRbcyZhzGdk-8DsYT3wwMfbYysSkg-GyN6Mf_rmRKDuzt2c8hJaaBxlvOGEnEIuhEbVL1-SiLVAm-bkxxKBwKbNQn1_05WVq7SEJrCrxt-LTiy2LW7GCLSHPJIr1iOMfWuRtlYPUpivlEVqkvcEQ9wg.W2qi90fr6xYakwUH1luJjA",
   },
-  idCookie: "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..b3BxcnN0dXZ3eHl6.BtkP3AnDeP5QhWyPgd_IrvuqeWL-Ku0RBrd70MxtrQ.b6JGElgS5OqocXU3OlAuyw",
+  idCookie: "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..b3BxcnN0dXZ3eHl6.BtkauIfDeP5QhWyPgd_IrvuqeWL-Ku0RBrd70MxtrQ.yVX_KKo3BZOK8ZirWIkXZg",
   storedSession:
     "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynLY1ANXKG4K52ufq0k7v4QZQpzPjLgYJIiStfntxN-JNaIkdsBWsLKetyKHr3BdmBv2T9hTGP5TFLJaSSQezXDhN9pr30fpA-dRbhjLcki6UdB_lhlParc59hAYyRmyo4__8ShCHfTjupx4dMP4qSuxCB2eZ7djNCLVzWfmL26bfRNWfRoEd8Es7KUhWQGNA10iQbdM-Kbi0X2ciGKWTWnJVed8YtCytFg4b8sfufYcFatsZwdgzS9sSqPJoQTsg8m-Ad-tiIvrgLzAkWMXAwIW3Ye-u00wJYDMKn4UZRsuZt5KLIMZ3YWBo2872x5YmOzkwYUHECdQQPcIS9Lj_TuFYWSezrY.wvjiJe992dsr-3xZtP6t6w",
   transaction: {
@@ -175,7 +175,8 @@ describe("golden values: what this release writes, exactly", () => {
       [GOLDEN.transaction.value, 3, now + 600, 0],
       [GOLDEN.challenge, 4, now + 900, 0],
       [GOLDEN.refreshResult, 5, now + 10, 1],
-      [GOLDEN.idCookie, 6, now + 3650 * 86_400, 0],
+      // The id opens for as long as its session lasts.
+      [GOLDEN.idCookie, 6, TOKENS.endsAt, 0],
     ];
     for (const [sealed, purpose, exp, body] of golden) {
       const { plaintext, protectedHeader } = await compactDecrypt(sealed, await key());
