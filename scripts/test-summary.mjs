@@ -16,6 +16,26 @@ const firstLine = (text) =>
     ?.trim() || "no message";
 
 /**
+ * Counts for a runner that stopped before writing its report: its `count` listed tests did
+ * not run, or one stands for them when they could not be listed.
+ * @param {string} runner
+ * @param {number} count
+ * @returns {Counts}
+ */
+function noReport(runner, count) {
+  return {
+    passed: 0,
+    failed: 0,
+    didNotRun: Math.max(count, 1),
+    notes: [
+      count > 0
+        ? `${runner} stopped before writing its report: its ${count} tests did not run`
+        : `${runner} stopped before writing its report, and its tests could not be listed: counted as one that did not run`,
+    ],
+  };
+}
+
+/**
  * Counts from a vitest JSON report (`--reporter=json`). `listed`, the output of
  * `vitest list --json`, tells how many tests a file that could not load holds, and how
  * many there were when no report was written; without it each such case counts as one.
@@ -25,19 +45,7 @@ const firstLine = (text) =>
  */
 export function vitestCounts(report, listed) {
   const inFile = (file) => listed?.filter((test) => test.file === file).length ?? 0;
-  if (!report) {
-    const count = listed?.length ?? 0;
-    return {
-      passed: 0,
-      failed: 0,
-      didNotRun: Math.max(count, 1),
-      notes: [
-        count > 0
-          ? `vitest stopped before writing its report: its ${count} tests did not run`
-          : "vitest stopped before writing its report, and its tests could not be listed: counted as one that did not run",
-      ],
-    };
-  }
+  if (!report) return noReport("vitest", listed?.length ?? 0);
   const counts = {
     passed: report.numPassedTests ?? 0,
     failed: report.numFailedTests ?? 0,
@@ -69,19 +77,7 @@ export function vitestCounts(report, listed) {
  * @returns {Counts}
  */
 export function playwrightCounts(report, listed) {
-  if (!report) {
-    const count = listed ? playwrightTests(listed) : 0;
-    return {
-      passed: 0,
-      failed: 0,
-      didNotRun: Math.max(count, 1),
-      notes: [
-        count > 0
-          ? `playwright stopped before writing its report: its ${count} tests did not run`
-          : "playwright stopped before writing its report, and its tests could not be listed: counted as one that did not run",
-      ],
-    };
-  }
+  if (!report) return noReport("playwright", listed ? playwrightTests(listed) : 0);
   const stats = report.stats ?? {};
   return {
     passed: (stats.expected ?? 0) + (stats.flaky ?? 0),

@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Socket } from "node:net";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { RedisStore } from "../src/redis.ts";
-import { RedisServer } from "./helpers/redis.ts";
+import { expect, it, vi } from "vitest";
+import { useRedisServer } from "./helpers/redis-hooks.ts";
 
 // What RedisStore's timeoutMs counts: how long Redis takes to answer, not how long this
 // process takes to load node-redis or to get round to reading a reply that has arrived.
@@ -15,19 +14,10 @@ vi.mock("redis", async (original) => {
   return original();
 });
 
-let redis: RedisServer;
-const stores: RedisStore[] = [];
-beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 it("a store's first command is not failed for the time node-redis takes to load: timeoutMs bounds only what Redis does", async () => {
-  const store = new RedisStore({ url: redis.url, prefix: "first:", timeoutMs: TIMEOUT_MS });
-  stores.push(store);
+  const store = redis.store({ prefix: "first:", timeoutMs: TIMEOUT_MS });
   const started = performance.now();
   expect(await store.set("k", "v", 60_000)).toBe(true);
   // The load did happen in this call, and outlasted the timeout.
@@ -36,8 +26,7 @@ it("a store's first command is not failed for the time node-redis takes to load:
 });
 
 it("a reply that arrived within timeoutMs is not a timeout because this process was too busy to read it before the deadline", async () => {
-  const store = new RedisStore({ url: redis.url, prefix: "busy:", timeoutMs: TIMEOUT_MS });
-  stores.push(store);
+  const store = redis.store({ prefix: "busy:", timeoutMs: TIMEOUT_MS });
   await store.get("warm");
   const started = performance.now();
   // node-redis sends a command by uncorking its socket. Right after that send, this process
@@ -47,9 +36,9 @@ it("a reply that arrived within timeoutMs is not a timeout because this process 
   let busy = true;
   Socket.prototype.uncork = function (this: Socket) {
     uncork.call(this);
-    if (!busy || this.remotePort !== redis.port) return;
+    if (!busy || this.remotePort !== redis.server.port) return;
     busy = false;
-    const script = `until [ "$(redis-cli -p ${redis.port} GET busy:k)" = v ]; do :; done; redis-cli -p ${redis.port} PING`;
+    const script = `until [ "$(redis-cli -p ${redis.server.port} GET busy:k)" = v ]; do :; done; redis-cli -p ${redis.server.port} PING`;
     expect(spawnSync("sh", ["-c", script], { encoding: "utf8" }).stdout.trim()).toBe("PONG");
     while (performance.now() - started < TIMEOUT_MS + 50);
   };

@@ -15,11 +15,10 @@ import { type Audience, type Refusal, refusalOf, refusalOfError, refusalResponse
 import { unavailable } from "../src/http/responses.ts";
 import { authorizeAll } from "../src/session/authorize.ts";
 import type { CustomAttributes, Session } from "../src/session/session.ts";
-import { RedisStore } from "../src/redis.ts";
 import { sessionCookies, startTestIssuer, type TestIssuer, testEnv, testRequest } from "../src/testing/index.ts";
 import { coreOf } from "../src/internal.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
-import { RedisServer } from "./helpers/redis.ts";
+import { useRedisServer } from "./helpers/redis-hooks.ts";
 
 let pool: TestIssuer;
 let auth: CognitoSession<any>;
@@ -276,21 +275,12 @@ describe("each cause, through the middleware, withAuth behind it and alone, and 
   });
 
   describe("the session store: a Redis that is down", () => {
-    let redis: RedisServer;
-    const stores: RedisStore[] = [];
-    beforeAll(async () => {
-      redis = await RedisServer.start();
-    });
-    afterAll(async () => {
-      for (const store of stores) await store.close();
-      await redis?.stop();
-    });
+    const redis = useRedisServer();
 
     it("is reported as the session store, never as the keys; requireSession throws StoreUnavailableError", async () => {
       const env = testEnv(pool);
       const appOn = () => {
-        const store = new RedisStore({ url: redis.url, prefix: "refusals:", timeoutMs: 2_000 });
-        stores.push(store);
+        const store = redis.store({ prefix: "refusals:", timeoutMs: 2_000 });
         return createCognitoSession({ env, protect: PROTECT, store, sessions: "server" });
       };
       // Written by one instance; read by another, which has nothing of it cached and must ask the store.
@@ -298,7 +288,7 @@ describe("each cause, through the middleware, withAuth behind it and alone, and 
       const app = appOn();
       // Connected first: a store that was never reached would take its connect timeout per read instead.
       await coreOf(app).store.get("probe");
-      await redis.kill();
+      await redis.server.kill();
       const outcome = await everyPath(app, cookie);
       await expectUnavailable(outcome, "session-store", "ERR_STORE_UNAVAILABLE", "the session store cannot be reached", cookie);
       expect(outcome.required).not.toMatchObject({ code: "ERR_JWKS_UNAVAILABLE" });

@@ -1,26 +1,17 @@
 import { createClient } from "redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { StoreUnavailableError } from "../src/lib/errors.ts";
-import { RedisStore } from "../src/redis.ts";
+import type { RedisStore } from "../src/redis.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import type { SessionStore } from "../src/store/store.ts";
-import { RedisServer } from "./helpers/redis.ts";
+import { useRedisServer } from "./helpers/redis-hooks.ts";
 
-let redis: RedisServer;
-const stores: RedisStore[] = [];
-beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  await redis?.stop();
-});
+const redis = useRedisServer();
 
 // Generous: these tests are about what the store does, not how fast, and connecting on a loaded machine is slow.
-function redisStore(prefix = `t${stores.length}:`): RedisStore {
-  const store = new RedisStore({ url: redis.url, prefix, timeoutMs: 5_000 });
-  stores.push(store);
-  return store;
+let made = 0;
+function redisStore(prefix = `t${made++}:`): RedisStore {
+  return redis.store({ prefix, timeoutMs: 5_000 });
 }
 
 /**
@@ -101,7 +92,7 @@ describe("MemoryStore", () => {
 describe("RedisStore", () => {
   it("namespaces every key with its prefix, and gives Redis its TTL in milliseconds", async () => {
     const store = redisStore("app1:");
-    const raw = createClient({ url: redis.url });
+    const raw = createClient({ url: redis.server.url });
     await raw.connect();
     // Not a whole number of seconds, so that a TTL rounded to seconds shows.
     const ttl = 60_500;
@@ -128,8 +119,7 @@ describe("RedisStore", () => {
 
   it("fails fast with StoreUnavailableError when nothing listens, and never throws anything else", async () => {
     const timeoutMs = 300;
-    const store = new RedisStore({ url: `redis://127.0.0.1:1`, timeoutMs });
-    stores.push(store);
+    const store = redis.store({ url: `redis://127.0.0.1:1`, timeoutMs });
     // The first command also loads node-redis, which timeoutMs does not count.
     await expect(store.get("x")).rejects.toBeInstanceOf(StoreUnavailableError);
     // Each one after fails on its own deadline, not after node-redis's reconnect backoff
