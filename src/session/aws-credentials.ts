@@ -173,7 +173,10 @@ export class AwsCredentialsService {
     if (this.store.shared) {
       const sealed = await this.store.get(key).catch(() => undefined);
       const stored = sealed === undefined ? undefined : await this.sealer.unseal<unknown>("identity-id", sealed);
-      if (typeof stored === "string" && IDENTITY_ID.test(stored)) return (entry.identityId = stored);
+      if (typeof stored === "string" && IDENTITY_ID.test(stored)) {
+        entry.identityId = stored;
+        return stored;
+      }
     }
     const identityId = await lookup();
     entry.identityId = identityId;
