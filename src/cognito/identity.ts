@@ -138,7 +138,8 @@ export function parseCredentials(body: unknown, identityId: string, nowMs = Date
   if (IdentityId !== identityId || typeof Credentials !== "object" || Credentials === null) return undefined;
   const { AccessKeyId, SecretKey, SessionToken, Expiration } = Credentials as Record<string, unknown>;
   if (!isField(AccessKeyId, 16, 128) || !isField(SecretKey, 16, 256) || !isField(SessionToken, 16, 8192)) return undefined;
-  const expiresMs = typeof Expiration === "number" ? Expiration * 1000 : Number.NaN;
+  // Rounded to the millisecond, as the AWS SDK reads epoch-seconds timestamps.
+  const expiresMs = typeof Expiration === "number" ? Math.round(Expiration * 1000) : Number.NaN;
   if (!Number.isFinite(expiresMs) || expiresMs <= nowMs || expiresMs > 8.64e15) return undefined;
   return { accessKeyId: AccessKeyId, secretAccessKey: SecretKey, sessionToken: SessionToken, expiration: new Date(expiresMs), identityId };
 }
