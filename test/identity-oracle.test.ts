@@ -194,6 +194,23 @@ describe("hostile answers and requests", () => {
     );
   });
 
+  it("parseCredentials refuses an answer for another identity, with a field missing or empty, or already expired", () => {
+    const identityId = "us-east-1:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    const good = {
+      IdentityId: identityId,
+      Credentials: { AccessKeyId: "ASIAABCDEFGHIJKLMNOP", SecretKey: "s".repeat(40), SessionToken: "t".repeat(400), Expiration: 4e9 },
+    };
+    expect(parseCredentials(good, identityId)).toMatchObject({ accessKeyId: "ASIAABCDEFGHIJKLMNOP", expiration: new Date(4e12) });
+    const bad = [
+      { ...good, IdentityId: "us-east-1:00000000-0000-0000-0000-000000000000" },
+      { ...good, Credentials: { ...good.Credentials, SecretKey: "" } },
+      { ...good, Credentials: { ...good.Credentials, SessionToken: undefined } },
+      { ...good, Credentials: { ...good.Credentials, Expiration: Date.now() / 1000 - 1 } },
+      { ...good, Credentials: { ...good.Credentials, Expiration: "4000000000" } },
+    ];
+    for (const body of bad) expect(parseCredentials(body, identityId)).toBeUndefined();
+  });
+
   it("a timeout and a refused connection are CognitoUnavailableError", async () => {
     const hang: typeof fetch = (_url, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
     const refused: typeof fetch = async () => Promise.reject(new TypeError("fetch failed"));

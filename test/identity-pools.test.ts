@@ -118,7 +118,9 @@ describe("getAwsCredentials", () => {
     const auth = app();
     const { accessToken } = mintUserTokens(issuer, { sub: "bearer-user" });
     const request = new Request("http://localhost:3000/api", { headers: { authorization: `Bearer ${accessToken}` } });
-    expect(isCode(await error(auth.runWithSession(request, () => auth.getAwsCredentials())), "ERR_NOT_SIGNED_IN")).toBe(true);
+    const thrown = await error(auth.runWithSession(request, () => auth.getAwsCredentials()));
+    expect(isCode(thrown, "ERR_NOT_SIGNED_IN")).toBe(true);
+    expect((thrown as Error).message).toMatch(/Bearer/);
   });
 
   it("gives guest credentials without a session only when asked, and only where the pool allows guests", async () => {
@@ -219,6 +221,13 @@ describe("AwsCredentialsService: refresh first, refresh and retry once", () => {
     return { kept, tokens: async () => tokens, keep: async (t) => void kept.push(t) };
   };
 
+  it("refreshes an ID token within 30 s of its exp before sending it (Cognito would refuse it on arrival)", async () => {
+    const renewed = tokensOf("nearly-lapsed");
+    const { service: s, refresher } = service(async () => renewed);
+    await s.forUser({ issuer: issuer.issuer, sub: "nearly-lapsed" }, source(tokensOf("nearly-lapsed", Math.floor(Date.now() / 1000) + 20)));
+    expect(refresher.refresh).toHaveBeenCalledTimes(1);
+  });
+
   it("refreshes an ID token past its exp before sending it, and keeps the refreshed tokens", async () => {
     const renewed = tokensOf("lapsed-id");
     const { service: s, refresher } = service(async () => renewed);
@@ -272,8 +281,11 @@ describe("AwsCredentialsService: refresh first, refresh and retry once", () => {
     }
     // A third instance, later, reads them from the store (and the identity), calling nothing.
     const three = service(async (t) => t, store).service;
+    const set = vi.spyOn(store, "set");
     expect(await three.forUser(owner, source(tokensOf("shared")))).toEqual(a);
     expect(pool.calls).toEqual({ GetId: 1, GetCredentialsForIdentity: 1 });
+    // Found before any lock is taken: no write at all.
+    expect(set).not.toHaveBeenCalled();
   });
 });
 
@@ -295,14 +307,26 @@ describe("the Cognito Identity client", () => {
   it("an expired ID token or one of another pool is refused as Cognito refuses it: NotAuthorizedException", async () => {
     const other = await startTestIssuer({ issuer: issuer.issuer, clientId: issuer.clientId });
     try {
-      for (const token of [
+      const good = issuer.idToken({ sub: "x" });
+      const [head, , signature] = good.split(".");
+      const tokens = [
         issuer.idToken({ sub: "x", exp: Math.floor(Date.now() / 1000) - 1 }),
         other.idToken({ sub: "x" }),
         issuer.accessToken({ sub: "x" }),
-      ]) {
+        issuer.idToken({ sub: "x", token_use: "access" }),
+        issuer.idToken({ sub: "x", aud: "anotherclient" }),
+        // Signed by the pool's key, for another payload.
+        `${head}.${Buffer.from(JSON.stringify({ sub: "y", iss: issuer.issuer, aud: issuer.clientId, token_use: "id", exp: 4e9 })).toString("base64url")}.${signature}`,
+      ];
+      for (const token of tokens) {
         const thrown = await error(getId(api(), { [provider()]: token }));
         expect(thrown).toMatchObject({ code: "ERR_COGNITO_REJECTED", type: "NotAuthorizedException" });
       }
+      // A provider the pool does not list, with a token that verifies.
+      const untrusted = await error(getId(api(), { "cognito-idp.us-east-1.amazonaws.com/us-east-1_Other": good }));
+      expect(untrusted).toMatchObject({ type: "NotAuthorizedException", detail: expect.stringMatching(/not from a supported provider/) });
+      // No Logins where guests are not allowed.
+      expect(await error(getId(api()))).toMatchObject({ type: "NotAuthorizedException", detail: expect.stringMatching(/Unauthenticated/) });
     } finally {
       await other.close();
     }
@@ -312,6 +336,8 @@ describe("the Cognito Identity client", () => {
     const a = mintUserTokens(issuer, { sub: "owner-a" }).idToken;
     const b = mintUserTokens(issuer, { sub: "owner-b" }).idToken;
     const idA = await getId(api(), { [provider()]: a });
+    // Guests allowed, so that asking without Logins is refused for being this user's identity.
+    pool.allowGuests = true;
     for (const logins of [{ [provider()]: b }, undefined]) {
       expect(await error(getCredentialsForIdentity(api(), idA, logins))).toMatchObject({ type: "NotAuthorizedException" });
     }

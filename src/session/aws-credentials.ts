@@ -136,7 +136,10 @@ export class AwsCredentialsService {
       for (;;) {
         if (await this.store.set(lock, "1", this.lockMs, "new")) {
           // The holder before may have stored its result and let go between the last look and now.
-          return (await this.#landed(hash)) ?? true;
+          const landed = await this.#landed(hash);
+          if (!landed) return true;
+          await this.store.delete(lock).catch(() => {});
+          return landed;
         }
         if (Date.now() >= until) return false;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
