@@ -36,6 +36,8 @@ export interface TestIdentityPoolOptions {
   credentialsTtl?: number;
   /** Port to listen on, 127.0.0.1. Default: a free one. */
   port?: number;
+  /** Told of each set of credentials issued: to admit them at an S3 emulator, say. */
+  onCredentials?: (issued: { accessKeyId: string; secretAccessKey: string; identityId: string; authenticated: boolean; expiration: Date }) => void;
 }
 
 /** The operations the endpoint speaks. */
@@ -188,14 +190,16 @@ export async function startTestIdentityPool(options: TestIdentityPoolOptions = {
   function credentialsFor(identity: Identity): IdentityAnswer {
     const accessKeyId = `ASIA${randomBytes(10).toString("hex").toUpperCase().slice(0, 16)}`;
     const expiration = new Date(Math.floor(Date.now() / 1000 + ttl) * 1000);
+    const secretAccessKey = randomBytes(30).toString("base64");
     issued.set(accessKeyId, { identityId: identity.id, authenticated: identity.login !== undefined, expiration });
+    options.onCredentials?.({ accessKeyId, secretAccessKey, identityId: identity.id, authenticated: identity.login !== undefined, expiration });
     return {
       status: 200,
       body: {
         IdentityId: identity.id,
         Credentials: {
           AccessKeyId: accessKeyId,
-          SecretKey: randomBytes(30).toString("base64"),
+          SecretKey: secretAccessKey,
           SessionToken: randomBytes(300).toString("base64"),
           Expiration: expiration.getTime() / 1000,
         },
