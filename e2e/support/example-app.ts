@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../../test/helpers/ports.ts";
 import { type IdentityLocalInfo, identityEnvFor, startIdentityLocal } from "../../scripts/identity-local.mjs";
+import type { TestIdentityPool } from "../../src/testing/identity-pool.ts";
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, "../..");
@@ -24,6 +25,8 @@ export interface RunningExample {
   cognito: CognitoLocalInfo;
   /** The embedded identity pool and S3 the app uses (the packed-package app runs without). */
   identity?: IdentityLocalInfo;
+  /** The embedded identity pool itself: what it was asked and what it issued. */
+  identityPool?: TestIdentityPool;
   /** The session secret the app runs with, for tests that seal their own cookies. */
   secret: string;
   /** Everything the app and cognito-local printed, for diagnosing a failure. */
@@ -188,7 +191,7 @@ export async function startExample(
     await stop();
     throw error;
   }
-  return { baseURL, cognito: idp.info, identity: identity.info, secret, log, stop };
+  return { baseURL, cognito: idp.info, identity: identity.info, identityPool: identity.pool, secret, log, stop };
 }
 
 mkdirSync(join(root, "test-results"), { recursive: true });

@@ -43,6 +43,15 @@ export interface TestIdentityPoolOptions {
 /** The operations the endpoint speaks. */
 export type IdentityOperation = "GetId" | "GetCredentialsForIdentity";
 
+/** A set of credentials the double issued. */
+export interface IssuedCredentials {
+  identityId: string;
+  authenticated: boolean;
+  expiration: Date;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
 /** What the endpoint does when called. */
 export type IdentityPoolMode =
   /** Answer. */
@@ -70,8 +79,8 @@ export interface TestIdentityPool {
   readonly calls: Readonly<Record<IdentityOperation, number>>;
   /** Every request received, in order. */
   readonly requests: readonly ReceivedIdentityRequest[];
-  /** Credentials issued, by access key id: whose, and until when. */
-  readonly issued: ReadonlyMap<string, { identityId: string; authenticated: boolean; expiration: Date }>;
+  /** Credentials issued, by access key id: whose, until when, and their secrets (for tests that look for leaks). */
+  readonly issued: ReadonlyMap<string, IssuedCredentials>;
   mode: IdentityPoolMode;
   allowGuests: boolean;
   /** Refuse the next `count` requests with `type` (e.g. `NotAuthorizedException`), before any check. */
@@ -157,7 +166,7 @@ export async function startTestIdentityPool(options: TestIdentityPoolOptions = {
   const ttl = options.credentialsTtl ?? 3600;
   const identities = new Map<string, Identity>();
   const byLogin = new Map<string, string>();
-  const issued = new Map<string, { identityId: string; authenticated: boolean; expiration: Date }>();
+  const issued = new Map<string, IssuedCredentials>();
   const calls: Record<IdentityOperation, number> = { GetId: 0, GetCredentialsForIdentity: 0 };
   const requests: ReceivedIdentityRequest[] = [];
   const keys = new Map<string, Map<string, JsonWebKey>>();
@@ -191,7 +200,8 @@ export async function startTestIdentityPool(options: TestIdentityPoolOptions = {
     const accessKeyId = `ASIA${randomBytes(10).toString("hex").toUpperCase().slice(0, 16)}`;
     const expiration = new Date(Math.floor(Date.now() / 1000 + ttl) * 1000);
     const secretAccessKey = randomBytes(30).toString("base64");
-    issued.set(accessKeyId, { identityId: identity.id, authenticated: identity.login !== undefined, expiration });
+    const sessionToken = randomBytes(300).toString("base64");
+    issued.set(accessKeyId, { identityId: identity.id, authenticated: identity.login !== undefined, expiration, secretAccessKey, sessionToken });
     options.onCredentials?.({ accessKeyId, secretAccessKey, identityId: identity.id, authenticated: identity.login !== undefined, expiration });
     return {
       status: 200,
@@ -200,7 +210,7 @@ export async function startTestIdentityPool(options: TestIdentityPoolOptions = {
         Credentials: {
           AccessKeyId: accessKeyId,
           SecretKey: secretAccessKey,
-          SessionToken: randomBytes(300).toString("base64"),
+          SessionToken: sessionToken,
           Expiration: expiration.getTime() / 1000,
         },
       },

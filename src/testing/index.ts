@@ -34,6 +34,7 @@ export {
   type IdentityAnswer,
   type IdentityOperation,
   type IdentityPoolMode,
+  type IssuedCredentials,
   parseIdentityRequest,
   type ReceivedIdentityRequest,
   startTestIdentityPool,
