@@ -159,7 +159,7 @@ describe("golden values: what this release writes, exactly", () => {
     expect(redeem).not.toHaveBeenCalled();
   });
 
-  it("identity-pool credentials in a shared store: the identity id (purpose identity-id) and the credentials (purpose aws-credentials) under identity:/aws:<SHA-256 of pool, provider and sub>, and the lock", async () => {
+  it("identity-pool credentials in a shared store: the identity id (purpose identity-id) and the credentials (purpose credentials) under identity:/aws:<SHA-256 of pool, provider and sub>, and the lock", async () => {
     const { sealer } = cookiesWith();
     const store = new (class extends MemoryStore {
       override readonly shared = true as false;

@@ -39,7 +39,7 @@ export type SealPurpose =
   /** A user's Cognito identity id in an identity pool, in a shared store. */
   | "identity-id"
   /** An identity's temporary AWS credentials, in a shared store. */
-  | "aws-credentials";
+  | "credentials";
 
 /** Each purpose's byte in the plaintext. Fixed: a seal written today must mean the same later. */
 export const PURPOSE_CODES: Readonly<Record<SealPurpose, number>> = {
@@ -50,7 +50,7 @@ export const PURPOSE_CODES: Readonly<Record<SealPurpose, number>> = {
   "refresh-result": 5,
   "session-id": 6,
   "identity-id": 7,
-  "aws-credentials": 8,
+  credentials: 8,
 };
 
 export const SEAL_PURPOSES = Object.keys(PURPOSE_CODES) as readonly SealPurpose[];

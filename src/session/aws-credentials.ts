@@ -157,7 +157,7 @@ export class AwsCredentialsService {
   async #landed(hash: string): Promise<AwsCredentials | undefined> {
     const sealed = await this.store.get(`aws:${hash}`).catch(() => undefined);
     if (sealed === undefined) return undefined;
-    const value = await this.sealer.unseal<StoredCredentials>("aws-credentials", sealed);
+    const value = await this.sealer.unseal<StoredCredentials>("credentials", sealed);
     const credentials = value && fromStored(value);
     return credentials && credentials.expiration.getTime() - CREDENTIALS_MARGIN_MS > Date.now() ? credentials : undefined;
   }
@@ -165,7 +165,7 @@ export class AwsCredentialsService {
   async #share(hash: string, credentials: AwsCredentials): Promise<void> {
     const ttlMs = credentials.expiration.getTime() - CREDENTIALS_MARGIN_MS - Date.now();
     if (ttlMs <= 0) return;
-    const sealed = await this.sealer.seal("aws-credentials", toStored(credentials), Math.ceil((credentials.expiration.getTime() - Date.now()) / 1000));
+    const sealed = await this.sealer.seal("credentials", toStored(credentials), Math.ceil((credentials.expiration.getTime() - Date.now()) / 1000));
     await this.store.set(`aws:${hash}`, sealed, ttlMs).catch(() => {});
   }
 
