@@ -20,6 +20,7 @@ export const authOptions = {
   protect: {
     "/dashboard/:path*": {},
     "/admin/:path*": { groups: ["admins"] },
+    "/files/:path*": {},
   },
   // Sign-out revokes the refresh token; the dashboard also offers "sign out everywhere".
   signOut: { levels: ["local", "revoke", "global"] },

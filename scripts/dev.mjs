@@ -4,19 +4,28 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { listenHost, signInLine } from "./app-address.mjs";
 import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
+import { identityEnvFor, startIdentityLocal } from "./identity-local.mjs";
 
 const require = createRequire(import.meta.url);
 const port = Number(process.env.PORT ?? 3000);
 const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
-const { info, stop } = await startCognitoLocal({ appUrl });
+const cognito = await startCognitoLocal({ appUrl });
+const { info } = cognito;
+const identity = await startIdentityLocal(info, { appUrl });
+const stop = async () => {
+  await identity.stop();
+  await cognito.stop();
+};
 console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
 console.log(signInLine(appUrl, info));
+console.log(`Embedded identity pool ${identity.info.identityPoolId} on ${identity.info.identityEndpoint}, S3 on ${identity.info.s3Endpoint}`);
 
 const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", listenHost(appUrl)], {
   stdio: "inherit",
   env: {
     ...process.env,
     ...envFor(info, appUrl),
+    ...identityEnvFor(identity.info),
     // A fresh secret each run: sessions from an earlier run simply read as signed out.
     SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url"),
     NEXT_TELEMETRY_DISABLED: "1",

@@ -1,7 +1,18 @@
-// `npm run idp`: the embedded Cognito, seeded, until Ctrl-C. Prints one line of JSON.
+// `npm run idp`: the embedded Cognito, seeded, with the embedded identity pool and S3, until
+// Ctrl-C. Prints one line of JSON.
 import { startCognitoLocal } from "./cognito-local.mjs";
+import { startIdentityLocal } from "./identity-local.mjs";
 
-const { info, stop } = await startCognitoLocal();
+const cognito = await startCognitoLocal();
+const identity = await startIdentityLocal(cognito.info, { appUrl: process.env.APP_URL ?? "http://localhost:3000" }).catch(async (error) => {
+  await cognito.stop();
+  throw error;
+});
+const info = { ...cognito.info, ...identity.info };
+const stop = async () => {
+  await identity.stop();
+  await cognito.stop();
+};
 process.stdout.write(`${JSON.stringify(info)}\n`);
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -24,6 +24,8 @@ export {
 export type { AccessTokenClaims, IdTokenClaims, TokenUse } from "./verify/verifier.ts";
 export type { AuthContext, AuthedHandler } from "./next/with-auth.ts";
 export type { RequireSessionOptions, ServerApi } from "./next/server-api.ts";
+export type { AwsApi, AwsCredentialIdentity, AwsCredentialIdentityProvider, AwsCredentialsOptions } from "./next/aws-api.ts";
+export type { AwsCredentials } from "./cognito/identity.ts";
 export {
   AccessDeniedError,
   CognitoRejectedError,

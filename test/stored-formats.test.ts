@@ -18,6 +18,9 @@ import { StoreSessions } from "../src/persistence/store-sessions.ts";
 import type { StoredTokens } from "../src/persistence/tokens.ts";
 import { type PendingChallenge, Transactions } from "../src/persistence/transactions.ts";
 import { SharedRefresh } from "../src/session/shared-refresh.ts";
+import { AwsCredentialsService } from "../src/session/aws-credentials.ts";
+import type { Refresher } from "../src/session/refresher.ts";
+import type { TokenVerifier } from "../src/verify/verifier.ts";
 import { Denylist } from "../src/store/denylist.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { keyOf } from "../src/store/store.ts";
@@ -107,6 +110,10 @@ const GOLDEN = {
     "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynTY7IrTKRJD-QdyzXF6v6E1ceGl74B6UevikMrYo7T-LqNTB9RY7-aW8COcrD8CmFTlGMVTQLNLFK92VTgVzXDhNdZv1F3uTrciZxrEe16nG8Y7ghJdbask_TEukEm8vp6vpV5GDuztt4pxf4Kt5hzAFgraILsLJnLD3ESwYT6HLkQOOh1JJv8fzg.V3GXB0hMHoiw8NwA9DCC4w",
   refreshResult:
     "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynXY7I5dKG4K52ufq0k7v4QZQpzPjLgYJIiStfntxN-JNaIkdsBWsLKetyKHr3BdmBv2T9hTGP5TFLJaSSQezXDhN9pr30fpA-dRbhjLcki6UdB_lhlParc59hAYyRmyo4__8ShCHfTjupx4dMP4qSuxCB2eZ7djNCLVzWfmL26bfRNWfRoEd8Es7KUhWQGNA10iQbdM-Kbi0X2ciGKWTWnJVed8YtCytFg4b8sfufYcFatsZwdgzS9sSqPJoQTsg8m-Ad-tiIvrgLzAkWMXAwIW3Ye-u00wJYDMKn4UZRsuZt5KLIMZ3YWBo2872x5YmOzkwYUHECdQQPcIS9Lj_TuFYWSezrY.e37AcVifWZX4mpa66b9wHw",
+  identityId:
+    "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynfY1ANXKUsU5Et6ySA0sN5KFtjEy-FNNced4Pe_h8idXsYubs5D9KXI9GSQ-TFU3lyiXJJBTg.lPzj0xfTt2kL97bBoLX4qQ",
+  awsCredentials:
+    "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..SktMTU5PUFFSU1RV.h_XKY80qENZHWaWQZu088VMMn3sBowfu905mGZ93UQeMJ_9Wi7jzwC9Uoi5nxjcvx9T_nEqFwIzXwhTCiFzNAqlx8NMTIn2STTj22gQS1yC7fE-E1k_4_wpF_JbMIHJ7cga__gb_VAqNvBObW74kNPulSX3LxpemFOSV8bupHTGBA5hvJR4qtErkPlVkBc0QgJK9s8l6lYhWTg8ROd-kXubtmE_ZzVwjFmoMCU9R5znEiJkwCE-xPJgwwW8.H6qdBBC3CZCjjoS5ofNQzg",
 };
 
 describe("golden values: what this release writes, exactly", () => {
@@ -152,6 +159,56 @@ describe("golden values: what this release writes, exactly", () => {
     expect(redeem).not.toHaveBeenCalled();
   });
 
+  it("identity-pool credentials in a shared store: the identity id (purpose identity-id) and the credentials (purpose credentials) under identity:/aws:<SHA-256 of pool, provider and sub>, and the lock", async () => {
+    const { sealer } = cookiesWith();
+    const store = new (class extends MemoryStore {
+      override readonly shared = true as false;
+    })();
+    const set = vi.spyOn(store, "set");
+    const answers: Record<string, object> = {
+      GetId: { IdentityId: "us-east-1:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
+      GetCredentialsForIdentity: {
+        IdentityId: "us-east-1:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        Credentials: {
+          AccessKeyId: "ASIAGOLDEN0000000000",
+          SecretKey: "golden-secret-key-0123456789abcdefghijkl",
+          SessionToken: "golden-session-token-0123456789",
+          Expiration: NOW / 1000 + 3_600,
+        },
+      },
+    };
+    const fetch = (async (_url: unknown, init: RequestInit) =>
+      Response.json(answers[new Headers(init.headers).get("x-amz-target")!.split(".")[1]!])) as unknown as typeof globalThis.fetch;
+    const api = {
+      endpoint: new URL("https://cognito-identity.us-east-1.amazonaws.com/"),
+      identityPoolId: "us-east-1:00000000-0000-0000-0000-00000000cafe",
+      timeoutMs: 1_000,
+      fetch,
+    };
+    const verifier = { verify: async () => ({ exp: NOW / 1000 + 3_600 }) } as unknown as TokenVerifier;
+    const service = new AwsCredentialsService(api, "goldenclient", store, sealer, {} as Refresher, verifier, 30 * 86_400, 1_000);
+    const owner = { issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Golden", sub: "u1" };
+    const credentials = await service.forUser(owner, { tokens: async () => TOKENS, keep: async () => {} });
+    const hash = await keyOf("us-east-1:00000000-0000-0000-0000-00000000cafe\ncognito-idp.us-east-1.amazonaws.com/us-east-1_Golden\nu1");
+    expect(set.mock.calls.map(([key, value, ttl, only]) => [key, value, ttl, only])).toEqual([
+      [`aws:lock:${hash}`, "1", 1_000, "new"],
+      [`identity:${hash}`, GOLDEN.identityId, 30 * 86_400_000, undefined],
+      [`aws:${hash}`, GOLDEN.awsCredentials, 3_300_000, undefined],
+    ]);
+    // Another instance of the app reads both back and calls nothing.
+    const other = new AwsCredentialsService(
+      { ...api, fetch: vi.fn() },
+      "goldenclient",
+      store,
+      cookiesWith().sealer,
+      {} as Refresher,
+      verifier,
+      30 * 86_400,
+      1_000,
+    );
+    expect(await other.forUser(owner, { tokens: async () => TOKENS, keep: async () => {} })).toEqual(credentials);
+  });
+
   it("unsealed store values: the refresh lock, and the denylist's entries for a global sign-out and an ended session", async () => {
     const store = new MemoryStore();
     const set = vi.spyOn(store, "set");
@@ -177,6 +234,8 @@ describe("golden values: what this release writes, exactly", () => {
       [GOLDEN.refreshResult, 5, now + 10, 1],
       // The id opens for as long as its session lasts.
       [GOLDEN.idCookie, 6, TOKENS.endsAt, 0],
+      [GOLDEN.identityId, 7, now + 30 * 86_400, 0],
+      [GOLDEN.awsCredentials, 8, now + 3_600, 0],
     ];
     for (const [sealed, purpose, exp, body] of golden) {
       const { plaintext, protectedHeader } = await compactDecrypt(sealed, await key());

@@ -10,6 +10,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/">Home</a>
           <a href="/dashboard">Dashboard</a>
           <a href="/admin">Admin</a>
+          <a href="/files">Files</a>
         </nav>
         {children}
       </body>

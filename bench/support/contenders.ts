@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { NextRequest, NextResponse } from "next/server";
-import { type CognitoSession, createCognitoSession } from "../../src/index.ts";
+import { type CognitoSession, type CognitoSessionOptions, createCognitoSession } from "../../src/index.ts";
 import { parseCookieHeader } from "../../src/persistence/jar.ts";
 import { CLIENT_ID, ISSUER, type TestPool, type TokenSet, USER_POOL_ID } from "./tokens.ts";
 import { coreOf } from "../../src/internal.ts";
@@ -39,7 +39,7 @@ const signIn = () => NextResponse.redirect(new URL("/auth/sign-in", APP_URL));
 export const passedOn = (response: Response) => response.headers.get("x-middleware-next") === "1";
 
 /** The app object, configured against the stand-in pool. */
-export const ourApp = (pool: TestPool) =>
+export const ourApp = (pool: TestPool, options: CognitoSessionOptions = {}) =>
   createCognitoSession({
     userPoolId: USER_POOL_ID,
     clientId: CLIENT_ID,
@@ -49,6 +49,7 @@ export const ourApp = (pool: TestPool) =>
     appUrl: APP_URL,
     protect: { "/dashboard/:path*": {} },
     env: {},
+    ...options,
   });
 
 /** next-cognito-session: `auth.middleware`, verifying access + ID token, caches on. */

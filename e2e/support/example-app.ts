@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../../test/helpers/ports.ts";
+import { type IdentityLocalInfo, identityEnvFor, startIdentityLocal } from "../../scripts/identity-local.mjs";
+import type { TestIdentityPool } from "../../src/testing/identity-pool.ts";
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, "../..");
@@ -21,6 +23,10 @@ export type Variant = "middleware" | "proxy" | "none" | "bare";
 export interface RunningExample {
   baseURL: string;
   cognito: CognitoLocalInfo;
+  /** The embedded identity pool and S3 the app uses (the packed-package app runs without). */
+  identity?: IdentityLocalInfo;
+  /** The embedded identity pool itself: what it was asked and what it issued. */
+  identityPool?: TestIdentityPool;
   /** The session secret the app runs with, for tests that seal their own cookies. */
   secret: string;
   /** Everything the app and cognito-local printed, for diagnosing a failure. */
@@ -140,6 +146,10 @@ export async function startExample(
         appUrl: baseURL,
         ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
       });
+  const identity = await startIdentityLocal(idp.info, { appUrl: baseURL }).catch(async (error) => {
+    await idp.stop();
+    throw error;
+  });
   const secret = options.env?.SESSION_SECRET ?? randomBytes(32).toString("base64url");
   let output = "";
   const app = spawn(process.execPath, [nextBin, "start", dir, "-p", String(port), "-H", "127.0.0.1"], {
@@ -147,6 +157,7 @@ export async function startExample(
     env: {
       ...process.env,
       ...envFor(idp.info, baseURL),
+      ...identityEnvFor(identity.info),
       SESSION_SECRET: secret,
       NEXT_DIST_DIR: distDir,
       NEXT_TELEMETRY_DISABLED: "1",
@@ -171,6 +182,7 @@ export async function startExample(
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (app.exitCode === null) app.kill("SIGKILL");
     }
+    await identity.stop();
     await idp.stop();
   };
   try {
@@ -179,7 +191,7 @@ export async function startExample(
     await stop();
     throw error;
   }
-  return { baseURL, cognito: idp.info, secret, log, stop };
+  return { baseURL, cognito: idp.info, identity: identity.info, identityPool: identity.pool, secret, log, stop };
 }
 
 mkdirSync(join(root, "test-results"), { recursive: true });

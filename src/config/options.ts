@@ -174,6 +174,18 @@ export interface CognitoSessionOptions {
    * `store`. Default `"server"` when a `store` is given, else `"cookie"`.
    */
   sessions?: "cookie" | "server";
+  /**
+   * Cognito identity pool (`<region>:<uuid>`) whose temporary AWS credentials
+   * `getAwsCredentials()` and `awsCredentials()` hand out: it must list this user pool
+   * (provider `cognito-idp.<region>.amazonaws.com/<pool id>`, this app client) as an
+   * authentication provider. Env: `COGNITO_IDENTITY_POOL_ID`.
+   */
+  identityPoolId?: string;
+  /**
+   * Cognito Identity JSON API URL. Default `https://cognito-identity.<region>.amazonaws.com/`,
+   * the region being the identity pool's. Env: `COGNITO_IDENTITY_ENDPOINT`.
+   */
+  identityEndpoint?: string;
   /** Environment to read instead of `process.env` (tests). */
   env?: Record<string, string | undefined>;
 }

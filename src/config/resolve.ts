@@ -46,6 +46,16 @@ export interface ResolvedConfig {
   store: SessionStore;
   /** Where the tokens live: in cookies, or in `store` behind a sealed id cookie. */
   sessions: "cookie" | "server";
+  /** The identity pool whose AWS credentials the app hands out; absent when none is configured. */
+  identity: ResolvedIdentity | undefined;
+}
+
+/** A configured identity pool. */
+export interface ResolvedIdentity {
+  /** `<region>:<uuid>`. */
+  poolId: string;
+  /** Cognito Identity JSON API. */
+  endpoint: URL;
 }
 
 /** A user pool whose tokens are accepted. */
@@ -235,7 +245,20 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     dev: { allowMissingNonce: options.dev?.allowMissingNonce ?? false },
     store: options.store ?? new MemoryStore(),
     sessions: resolveSessions(options),
+    identity: resolveIdentity(pick(options.identityPoolId, "COGNITO_IDENTITY_POOL_ID"), pick(options.identityEndpoint, "COGNITO_IDENTITY_ENDPOINT")),
   };
+}
+
+const IDENTITY_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function resolveIdentity(poolId: string | undefined, endpoint: string | undefined): ResolvedIdentity | undefined {
+  if (poolId === undefined) {
+    if (endpoint !== undefined) throw new ConfigError("COGNITO_IDENTITY_ENDPOINT", "needs COGNITO_IDENTITY_POOL_ID");
+    return undefined;
+  }
+  const match = IDENTITY_POOL_ID.exec(poolId);
+  if (!match) throw new ConfigError("COGNITO_IDENTITY_POOL_ID", "is not an identity pool id (<region>:<uuid>)");
+  return { poolId, endpoint: url("COGNITO_IDENTITY_ENDPOINT", endpoint ?? `https://cognito-identity.${match[1]}.amazonaws.com/`) };
 }
 
 function resolveSessions(options: CognitoSessionOptions): ResolvedConfig["sessions"] {

@@ -45,4 +45,6 @@ export interface SessionState<Custom extends CustomAttributes> {
   unavailable: Outage | undefined;
   /** The pools whose groups and scopes count, as the enclosing `withAuth` rule named them. */
   pools?: readonly string[];
+  /** The headers the session was read from, when the scope was given a request. */
+  headers?: Headers;
 }

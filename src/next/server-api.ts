@@ -10,6 +10,7 @@ import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "../session/request-session.ts";
 import { createScope, type SessionState } from "./scope.ts";
 import { createWithAuth } from "./with-auth.ts";
+import { type AwsApi, createAwsApi } from "./aws-api.ts";
 
 /** What `requireSession` accepts: an access rule, and where to come back to after signing in. */
 export interface RequireSessionOptions extends AccessRule {
@@ -18,7 +19,7 @@ export interface RequireSessionOptions extends AccessRule {
 }
 
 /** The server-side session APIs; all of them are members of the object `createCognitoSession` returns. */
-export interface ServerApi<Custom extends CustomAttributes> {
+export interface ServerApi<Custom extends CustomAttributes> extends AwsApi {
   /** Protect a route handler by scope or group; accepts the cookie session or a Bearer token. */
   readonly withAuth: ReturnType<typeof createWithAuth<Custom>>;
   /**
@@ -105,6 +106,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
 
   return {
     withAuth: createWithAuth<Custom>(core, scope),
+    ...createAwsApi<Custom>(core, scope),
 
     async getServerSession(): Promise<Session<Custom> | null> {
       return (await stateOfRequest()).session;
@@ -114,7 +116,7 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
       ...args: [(session: Session<Custom> | null) => R] | [Request | undefined, (session: Session<Custom> | null) => R]
     ): Promise<Awaited<R>> {
       const [request, fn] = args.length === 1 ? [undefined, args[0]] : args;
-      const state = request ? await read(request.headers) : await stateOfRequest();
+      const state = request ? { ...(await read(request.headers)), headers: request.headers } : await stateOfRequest();
       const result = await scope.run(state, () => fn(state.session));
       // A route handler's answer built in the scope is the requester's own, as withAuth's are.
       return (result instanceof Response ? privateResponse(result) : result) as Awaited<R>;

@@ -37,7 +37,7 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
       if (refusal) return withCookies(refusalResponse(refusal, core.config), changes);
       let response: Response;
       try {
-        const state = { session, unavailable: undefined, ...(rule.pools ? { pools: rule.pools } : {}) };
+        const state = { session, unavailable: undefined, headers: request.headers, ...(rule.pools ? { pools: rule.pools } : {}) };
         response = await scope.run(state, () => handler(request, { ...(context as Ctx), session: session! }));
       } catch (error) {
         const thrown = refusalOfError(error);

@@ -35,7 +35,11 @@ export type SealPurpose =
   /** A refresh's result, shared through the store with other instances. */
   | "refresh-result"
   /** A server-side session's id (`<name>.id`). */
-  | "session-id";
+  | "session-id"
+  /** A user's Cognito identity id in an identity pool, in a shared store. */
+  | "identity-id"
+  /** An identity's temporary AWS credentials, in a shared store. */
+  | "credentials";
 
 /** Each purpose's byte in the plaintext. Fixed: a seal written today must mean the same later. */
 export const PURPOSE_CODES: Readonly<Record<SealPurpose, number>> = {
@@ -45,6 +49,8 @@ export const PURPOSE_CODES: Readonly<Record<SealPurpose, number>> = {
   challenge: 4,
   "refresh-result": 5,
   "session-id": 6,
+  "identity-id": 7,
+  credentials: 8,
 };
 
 export const SEAL_PURPOSES = Object.keys(PURPOSE_CODES) as readonly SealPurpose[];

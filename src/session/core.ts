@@ -14,6 +14,7 @@ import { SessionReader } from "./reader.ts";
 import type { SessionPool } from "./session.ts";
 import { Denylist } from "../store/denylist.ts";
 import { SharedRefresh } from "./shared-refresh.ts";
+import { AwsCredentialsService } from "./aws-credentials.ts";
 import type { SessionStore } from "../store/store.ts";
 import { type JwksCache, sharedJwks } from "../verify/jwks.ts";
 import { TokenVerifier } from "../verify/verifier.ts";
@@ -41,6 +42,8 @@ export interface Core {
   store: SessionStore;
   /** Users signed out everywhere; their older tokens are refused. */
   denylist: Denylist;
+  /** Identity-pool credentials; absent when no identity pool is configured. */
+  credentials: AwsCredentialsService | undefined;
 }
 
 /**
@@ -90,7 +93,15 @@ export function createCore(config: ResolvedConfig): Core {
     transactions: new Transactions(cookieNames, sealer),
     store: config.store,
     denylist,
+    credentials: config.identity && awsCredentials(config, sealer, refresher, verifier),
   };
+}
+
+function awsCredentials(config: ResolvedConfig, sealer: Sealer, refresher: Refresher, verifier: TokenVerifier): AwsCredentialsService {
+  const { poolId, endpoint } = config.identity!;
+  const api = { endpoint, identityPoolId: poolId, timeoutMs: config.timeoutMs };
+  // A lock outlives its holder's two calls (each bounded by timeoutMs).
+  return new AwsCredentialsService(api, config.clientId, config.store, sealer, refresher, verifier, config.sessionMaxAge, 2 * config.timeoutMs + 2_000);
 }
 
 /** Each configured pool by issuer, with whether it is the app's own (the same pool under another issuer form is). */

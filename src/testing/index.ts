@@ -16,6 +16,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { CognitoSession } from "../next/create.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import type { Json, TestIssuer } from "./issuer.ts";
+import type { TestIdentityPool } from "./identity-pool.ts";
 
 export {
   cognitoKid,
@@ -28,6 +29,19 @@ export {
   type TestIssuerOptions,
   type TestKey,
 } from "./issuer.ts";
+export {
+  handlerOf,
+  type IdentityAnswer,
+  type IdentityOperation,
+  type IdentityPoolMode,
+  type IssuedCredentials,
+  parseIdentityRequest,
+  type ReceivedIdentityRequest,
+  startTestIdentityPool,
+  type TestIdentityPool,
+  type TestIdentityPoolOptions,
+  type TrustedUserPool,
+} from "./identity-pool.ts";
 import { coreOf } from "../internal.ts";
 
 /** Who a test request is signed in as. Every field has a default. */
@@ -61,6 +75,11 @@ export function testEnv(issuer: TestIssuer, appUrl = "http://localhost:3000"): R
     SESSION_SECRET: randomBytes(32).toString("base64url"),
     APP_URL: appUrl,
   };
+}
+
+/** The identity-pool part of an app's environment, pointed at `pool` (see `startTestIdentityPool`). */
+export function identityEnv(pool: TestIdentityPool): Record<string, string> {
+  return { COGNITO_IDENTITY_POOL_ID: pool.identityPoolId, COGNITO_IDENTITY_ENDPOINT: pool.endpoint };
 }
 
 /** Access and ID tokens for `user`, signed by `issuer`. */
