@@ -90,7 +90,7 @@ describe("signIn", () => {
     const seen = capture();
     const app = appWith(seen.options);
     const issued = await fake.tokenSet({ sub: "u-pw" });
-    fake.onApi = (action, call) =>
+    fake.onApi = (_action, call) =>
       call.body.AuthParameters?.PASSWORD === "right"
         ? { status: 200, body: { AuthenticationResult: { AccessToken: issued.access_token, IdToken: issued.id_token, RefreshToken: issued.refresh_token } } }
         : { status: 400, body: { __type: "NotAuthorizedException", message: "Incorrect username or password." } };
