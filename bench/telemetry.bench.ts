@@ -135,7 +135,12 @@ for (const row of rows) {
 }
 // A discarded round first (JIT, key import), on cold sessions of its own.
 const discard = coldCookies.slice(ROUNDS * COLD_PER_ROUND);
-for (const row of rows) await measured(row, async () => (await timeRepeated(row, warmCookie), await timeEach(row, discard)));
+for (const row of rows) {
+  await measured(row, async () => {
+    await timeRepeated(row, warmCookie);
+    await timeEach(row, discard);
+  });
+}
 spansExported = 0;
 
 for (let round = 0; round < ROUNDS; round++) {
