@@ -9,6 +9,7 @@ import { type CognitoSessionOptions, ConfigError, createCognitoSession } from ".
 import { coreOf } from "../src/internal.ts";
 import { APP_URL, SECRET, TestBrowser } from "./helpers/app.ts";
 import { type FakeAnswer, useFakeCognito } from "./helpers/fake-cognito.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const fake = useFakeCognito();
 afterEach(() => vi.useRealTimers());
@@ -232,6 +233,34 @@ describe("tokenRejected and sessionEnded", () => {
       { code: "ERR_TOKEN_SIGNATURE", slot: "access", source: "bearer" },
     ]);
     expect(seen.of("sessionEnded")).toEqual([]);
+  });
+
+  it("reports no refusal for a lapsed access cookie with a refresh token: it is refreshed, not refused", async () => {
+    const seen = capture();
+    const app = appWith(seen.options);
+    const accessToken = await fake.sign({ sub: "u-1", token_use: "access", client_id: fake.clientId, iat: now() - 7_200, exp: now() - 3_600 });
+    const changes = await coreOf(app).storage.write(new Map(), { accessToken, idToken: undefined, refreshToken: "opaque-lapsed", endsAt: now() + 3_600 });
+    const browser = browserOf(app);
+    for (const { name, value } of changes.set) browser.cookies.set(name, value);
+    expect((await page(browser)).headers.get("x-middleware-next")).toBe("1");
+    expect(seen.of("refresh")).toHaveLength(1);
+    expect(seen.of("tokenRejected")).toEqual([]);
+  });
+
+  it("reports no refusal when the keys cannot be fetched: an outage is not the token's fault", async () => {
+    const seen = capture();
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const app = createCognitoSession({
+      ...seen.options,
+      protect: { "/dashboard/:path*": {} },
+      timeoutMs: 200,
+      env: { ...fake.env(APP_URL), SESSION_SECRET: SECRET, COGNITO_JWKS_URI: `${down}/jwks.json` },
+    });
+    const { browser } = await fake.signedIn(app);
+    expect((await page(browser)).status).toBe(503);
+    expect(seen.of("tokenRejected")).toEqual([]);
+    expect(seen.of("sessionEnded")).toEqual([]);
+    expect(seen.lines).toContainEqual(expect.objectContaining({ level: "warn", fields: { url: `${down}/jwks.json`, error: expect.any(String) } }));
   });
 
   it("reports nothing for a request without session cookies, nor for a warm read of a valid session", async () => {
