@@ -82,6 +82,17 @@ describe("spans of a request, nested under Next's", () => {
     expect(spans.every((s) => s.spanContext().traceId === spans[0]!.spanContext().traceId)).toBe(true);
   });
 
+  it("under the span Next's own tracer starts for a request (BaseServer.handleRequest)", async () => {
+    const require = createRequire(import.meta.url);
+    const { getTracer } = require("next/dist/server/lib/trace/tracer") as { getTracer(): { trace<T>(type: string, options: object, fn: () => T): T } };
+    const { BaseServerSpan } = require("next/dist/server/lib/trace/constants") as { BaseServerSpan: { handleRequest: string } };
+    const browser = await dueSession(app());
+    await getTracer().trace(BaseServerSpan.handleRequest, { spanName: "GET /dashboard" }, () => browser.fetch("/dashboard"));
+    const [refresh] = tracing.named("ncs.refresh");
+    expect(chain(refresh)).toEqual(["ncs.refresh", "GET /dashboard"]);
+    expect(tracing.parentOf(refresh!)!.attributes["next.span_type"]).toBe("BaseServer.handleRequest");
+  });
+
   it("a warm read: no span at all (the session cache answers)", async () => {
     const { browser } = await fake.signedIn(app());
     await browser.fetch("/dashboard");
