@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../../test/helpers/ports.ts";
+import { writeTracedFiles } from "./traced-app.ts";
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, "../..");
@@ -16,7 +17,7 @@ const nextBin = require.resolve("next/dist/bin/next");
  * middleware; pages and handlers still verify) and `bare` (a middleware.ts that only passes
  * requests on: what Next's middleware costs alone).
  */
-export type Variant = "middleware" | "proxy" | "none" | "bare";
+export type Variant = "middleware" | "proxy" | "none" | "bare" | "traced";
 
 export interface RunningExample {
   baseURL: string;
@@ -60,6 +61,8 @@ function appDir(variant: Variant, tag: string): string {
     recursive: true,
     filter: (src) => !/[\\/](\.next[^\\/]*|next-env\.d\.ts)$/.test(src),
   });
+  // `traced`: proxy.ts kept, and the OpenTelemetry SDK registered in instrumentation.ts (e2e/support/traced-app.ts).
+  if (variant === "traced") return writeTracedFiles(dir);
   rmSync(join(dir, "proxy.ts"));
   if (variant === "middleware") writeFileSync(join(dir, "middleware.ts"), MIDDLEWARE_SOURCE);
   if (variant === "bare") writeFileSync(join(dir, "middleware.ts"), BARE_SOURCE);
