@@ -44,7 +44,8 @@ export async function resolveSession<Custom extends CustomAttributes>(
   const clear = (reason: SessionEndReason) => {
     // Replaces anything queued: the cookies go, whatever was about to be written.
     Object.assign(changes, core.storage.clear(jar));
-    core.events.emit("sessionEnded", { reason });
+    // Asked first: a flood of forged cookies must not cost an object each when no one listens.
+    if (core.events.wants("sessionEnded")) core.events.emit("sessionEnded", { reason });
     return done(null);
   };
 
