@@ -45,12 +45,13 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
   if (level === undefined) return plainText(400, "This sign-out level is not offered.");
 
   const { changes, failed, sub } = await endSession(core, parseCookieHeader(request.headers.get("cookie")), level);
-  core.events.emit("signOut", { level, incomplete: failed, sub });
   const { hostedUi, redirectTo } = core.config.signOut;
   const landing = returnToUrl(redirectTo, core.config.appUrl);
   const response = withCookies(redirect(hostedUi ? hostedUiLogoutUrl(core, landing) : landing, 303), changes);
   response.headers.set("clear-site-data", '"cookies"');
   if (failed.length > 0) response.headers.set("x-sign-out-incomplete", failed.join(", "));
+  // Reported once the response is made: nothing a handler does to the payload can change it.
+  core.events.emit("signOut", { level, incomplete: failed, sub });
   return response;
 }
 
