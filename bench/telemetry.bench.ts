@@ -14,6 +14,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-tra
 import * as contenders from "./support/contenders.ts";
 import { APP_URL, type Contender, passedOn, requestWith, sessionCookies } from "./support/contenders.ts";
 import { type CognitoSessionOptions, createCognitoSession } from "../src/index.ts";
+import { activeTracer, traced } from "../src/lib/tracing.ts";
 import { fmt, fmtRatio, fmtSpread, summarize, writeResult } from "./support/stats.ts";
 import { CLIENT_ID, createTestPool, ISSUER, USER_POOL_ID } from "./support/tokens.ts";
 
@@ -154,6 +155,28 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 if (spansExported === 0) throw new Error("benchmark: the traced instance made no span");
+const spansPerCold = spansExported / (ROUNDS * COLD_PER_ROUND);
+
+// One span alone: the library's own span helper around an async no-op, with and without a provider.
+const SPAN_LOOPS = 20_000;
+const nothing = async () => 1;
+async function timeSpans(): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < SPAN_LOOPS; i++) {
+    const tracer = activeTracer();
+    await (tracer === undefined ? nothing() : traced(tracer, "ncs.verify", { "ncs.token.use": "access" }, 0, nothing));
+  }
+  return Number(process.hrtime.bigint() - start) / 1000 / SPAN_LOOPS;
+}
+const spanRuns: number[] = [];
+for (let round = 0; round <= ROUNDS; round++) {
+  const without = await timeSpans();
+  tracingOn();
+  const within = await timeSpans();
+  tracingOff();
+  if (round > 0) spanRuns.push(within - without);
+}
+const perSpan = summarize(spanRuns);
 
 /** Median over rounds of a − b, each pair taken in the same round. */
 const paired = (a: readonly number[], b: readonly number[]) => summarize(a.map((v, i) => v - b[i]!));
@@ -162,7 +185,6 @@ const eventsWarm = paired(EVENTS.warm, OFF.warm);
 const tracedWarm = paired(TRACED.warm, OFF.warm);
 const eventsCold = paired(EVENTS.cold, OFF.cold);
 const tracedCold = paired(TRACED.cold, OFF.cold);
-const spansPerCold = spansExported / (ROUNDS * COLD_PER_ROUND);
 /** Per-run ratios, steadier than differences when the machine is busy: everything slows alike. */
 const tracedColdRatio = summarize(TRACED.cold.map((v, i) => v / OFF.cold[i]!));
 const eventsWarmRatio = summarize(EVENTS.warm.map((v, i) => v / OFF.warm[i]!));
@@ -200,7 +222,10 @@ writeResult({
           `tracing (${fmt(spansPerCold, 2)} spans per cold read, ${fmt(tracedCold.median / spansPerCold)} µs each)`,
           fmtSpread(tracedWarm),
           fmtSpread(tracedCold),
+          fmtRatio(tracedWarmRatio.median),
+          fmtRatio(tracedColdRatio.median),
         ],
+        ["one span, measured alone", "", fmtSpread(perSpan), "", ""],
       ],
     },
     {
@@ -212,9 +237,11 @@ writeResult({
   goals,
   headline: [
     { measure: "tracing on, warm session read (µs added)", ours: fmt(tracedWarm.median), against: "off, same run", ratio: "" },
-    { measure: "tracing on, cold session read (µs added)", ours: fmt(tracedCold.median), against: "off, same run", ratio: "" },
+    { measure: "tracing on, cold session read (µs added)", ours: fmt(tracedCold.median), against: "off, same run", ratio: fmtRatio(tracedColdRatio.median) },
+    { measure: "tracing on, one span (µs)", ours: fmt(perSpan.median), against: "no provider, same run", ratio: "" },
   ],
   notes: [
+    `One span measured alone: ${SPAN_LOOPS} spans around an async no-op, the way the library starts them (activeTracer(), traced()), less the same no-op without a provider, per run.`,
     `Node ${process.version}, in-process (Next's NextRequest/NextResponse). A warm read makes no span (the session cache answers); a cold one makes a span per token verified.`,
     "The traced instance's spans go through @opentelemetry/sdk-trace-base's BasicTracerProvider and SimpleSpanProcessor to an exporter that drops them: the cost of making and ending spans, not of shipping them.",
   ],
@@ -232,12 +259,13 @@ writeResult({
     tracedColdRatio,
     eventsWarmRatio,
     tracedWarmRatio,
+    perSpan,
   },
 });
 console.log(
   `\ntelemetry: warm off ${fmt(summarize(OFF.warm).median)} µs (+${fmt(overEnvelope.median)} µs over the envelope); ` +
     `added warm: events ${fmt(eventsWarm.median)} µs (${fmtRatio(eventsWarmRatio.median)}), tracing ${fmt(tracedWarm.median)} µs (${fmtRatio(tracedWarmRatio.median)}); ` +
-    `added cold: events ${fmt(eventsCold.median)} µs, tracing ${fmt(tracedCold.median)} µs (${fmtRatio(tracedColdRatio.median)}, ${fmt(spansPerCold, 2)} spans)`,
+    `added cold: events ${fmt(eventsCold.median)} µs, tracing ${fmt(tracedCold.median)} µs (${fmtRatio(tracedColdRatio.median)}, ${fmt(spansPerCold, 2)} spans); one span ${fmt(perSpan.median)} µs`,
 );
 for (const g of goals) console.log(`${g.met ? "met" : "MISSED"}: ${g.goal}: ${g.figure}`);
 await pool.close();
