@@ -2,6 +2,21 @@ export { createCognitoSession, type CognitoSession } from "./next/create.ts";
 export type { AuthMiddleware, MiddlewareHandler } from "./next/middleware.ts";
 export type { CognitoSessionOptions, SignOutLevel } from "./config/options.ts";
 export type {
+  RefreshEvent,
+  RefreshFailedEvent,
+  RefreshFailure,
+  SessionEndedEvent,
+  SessionEndReason,
+  SessionEventMap,
+  SessionEventName,
+  SessionEvents,
+  SignInEvent,
+  SignOutEvent,
+  SignOutStep,
+  TokenRejectedEvent,
+} from "./config/events.ts";
+export type { Logger, LogFields, LogLevel } from "./config/logger.ts";
+export type {
   NewPasswordInput,
   PasswordFailure,
   PasswordSignInInput,

@@ -95,6 +95,15 @@ describe("the package npm pack makes", () => {
     return [...specifiers];
   };
 
+  // A bundler resolves every import it sees, dynamic ones included: an app without the optional
+  // OpenTelemetry API would fail to build. The library reaches it through its global registration.
+  it("names no @opentelemetry package anywhere in dist/, as an import or otherwise", () => {
+    expect(importedPackages().filter((spec) => spec.startsWith("@opentelemetry/"))).toEqual([]);
+    for (const file of readdirSync(join(root, "dist"), { recursive: true, encoding: "utf8" })) {
+      if (file.endsWith(".js")) expect(readFileSync(join(root, "dist", file), "utf8"), file).not.toMatch(/["']@opentelemetry\//);
+    }
+  });
+
   // Outside a bundler (vitest, node --test, Jest with ESM) `next/server` without `.js` does not
   // resolve: next has no exports map. The package imports itself here through its own exports,
   // and resolves every package its code imports, the dynamic imports included.

@@ -7,6 +7,7 @@ import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/
 import { freePort } from "../../test/helpers/ports.ts";
 import { type IdentityLocalInfo, identityEnvFor, startIdentityLocal } from "../../scripts/identity-local.mjs";
 import type { TestIdentityPool } from "../../src/testing/identity-pool.ts";
+import { writeTracedFiles } from "./traced-app.ts";
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, "../..");
@@ -18,7 +19,7 @@ const nextBin = require.resolve("next/dist/bin/next");
  * middleware; pages and handlers still verify) and `bare` (a middleware.ts that only passes
  * requests on: what Next's middleware costs alone).
  */
-export type Variant = "middleware" | "proxy" | "none" | "bare";
+export type Variant = "middleware" | "proxy" | "none" | "bare" | "traced";
 
 export interface RunningExample {
   baseURL: string;
@@ -66,6 +67,8 @@ function appDir(variant: Variant, tag: string): string {
     recursive: true,
     filter: (src) => !/[\\/](\.next[^\\/]*|next-env\.d\.ts)$/.test(src),
   });
+  // `traced`: proxy.ts kept, and the OpenTelemetry SDK registered in instrumentation.ts (e2e/support/traced-app.ts).
+  if (variant === "traced") return writeTracedFiles(dir);
   rmSync(join(dir, "proxy.ts"));
   if (variant === "middleware") writeFileSync(join(dir, "middleware.ts"), MIDDLEWARE_SOURCE);
   if (variant === "bare") writeFileSync(join(dir, "middleware.ts"), BARE_SOURCE);

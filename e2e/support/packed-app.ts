@@ -208,6 +208,8 @@ export function buildApp(app: string, convention: Convention, node: string): voi
   const files = { ...readmeFiles(), ...PAGES };
   delete files[convention === "proxy" ? "middleware.ts" : "proxy.ts"];
   for (const stale of ["middleware.ts", "proxy.ts", ".next"]) rmSync(join(app, stale), { recursive: true, force: true });
+  // The app is built without the optional peer the library traces through: the build shows it needs none.
+  if (existsSync(join(app, "node_modules", "@opentelemetry", "api"))) throw new Error(`@opentelemetry/api is installed in ${app}`);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(app, name)), { recursive: true });
     writeFileSync(join(app, name), text);

@@ -1,5 +1,6 @@
-import { CognitoRejectedError, CognitoUnavailableError } from "../lib/errors.ts";
+import { CognitoRejectedError, CognitoUnavailableError, isCode } from "../lib/errors.ts";
 import type { IssuedTokens } from "./oauth.ts";
+import { activeTracer, CLIENT, traced } from "../lib/tracing.ts";
 
 export interface CognitoApiOptions {
   endpoint: URL;
@@ -15,7 +16,22 @@ export interface CognitoApiOptions {
  * Throws {@link CognitoRejectedError} when Cognito refuses (4xx with an error type) and
  * {@link CognitoUnavailableError} on timeouts, network errors and 5xx.
  */
-export async function callCognito<T>(options: CognitoApiOptions, action: string, body: object): Promise<T> {
+export function callCognito<T>(options: CognitoApiOptions, action: string, body: object): Promise<T> {
+  const tracer = activeTracer();
+  if (tracer === undefined) return call<T>(options, action, body);
+  // The action and the host only: the body holds tokens, passwords and the client secret.
+  const attributes = { "rpc.system": "aws-api", "rpc.service": "CognitoIdentityProvider", "rpc.method": action, "server.address": options.endpoint.hostname };
+  return traced(tracer, `CognitoIdentityProvider/${action}`, attributes, CLIENT, async (span) => {
+    try {
+      return await call<T>(options, action, body);
+    } catch (error) {
+      if (isCode(error, "ERR_COGNITO_REJECTED")) span.setAttribute("aws.cognito.error", (error as CognitoRejectedError).type);
+      throw error;
+    }
+  });
+}
+
+async function call<T>(options: CognitoApiOptions, action: string, body: object): Promise<T> {
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(options.endpoint, {

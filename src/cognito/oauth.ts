@@ -3,6 +3,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { CognitoRejectedError, CognitoUnavailableError, ConfigError, isCode } from "../lib/errors.ts";
 import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
+import { activeTracer, CLIENT, traced } from "../lib/tracing.ts";
 
 /** Tokens as the token endpoint returns them. */
 export interface IssuedTokens {
@@ -61,7 +62,7 @@ export class OAuthClient {
 
   /** Exchange the callback's code. `callback` is the full callback URL as received. */
   async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string }): Promise<IssuedTokens> {
-    return this.#call(async () => {
+    return this.#call("authorization_code", async () => {
       const params = oauth.validateAuthResponse(this.server, this.client, callback, expected.state);
       const response = await oauth.authorizationCodeGrantRequest(
         this.server,
@@ -83,7 +84,7 @@ export class OAuthClient {
 
   /** Redeem a refresh token at `/oauth2/token`. */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
-    return this.#call(async () => {
+    return this.#call("refresh_token", async () => {
       const response = await oauth.refreshTokenGrantRequest(this.server, this.client, this.#auth, refreshToken, this.#options());
       return toIssued(await oauth.processRefreshTokenResponse(this.server, this.client, response));
     });
@@ -96,8 +97,23 @@ export class OAuthClient {
     };
   }
 
+  /** A call to the token endpoint, in a span naming its grant (never its code, verifier or tokens) when tracing. */
+  #call<T>(grant: string, step: () => Promise<T>): Promise<T> {
+    const tracer = activeTracer();
+    if (tracer === undefined) return this.#sorted(step);
+    const attributes = { "http.request.method": "POST", "server.address": new URL(this.server.token_endpoint!).hostname, "oauth.grant_type": grant };
+    return traced(tracer, "cognito /oauth2/token", attributes, CLIENT, async (span) => {
+      try {
+        return await this.#sorted(step);
+      } catch (error) {
+        if (isCode(error, "ERR_COGNITO_REJECTED")) span.setAttribute("aws.cognito.error", (error as CognitoRejectedError).type);
+        throw error;
+      }
+    });
+  }
+
   /** Sort oauth4webapi's errors into "Cognito said no" and "Cognito is not there". */
-  async #call<T>(step: () => Promise<T>): Promise<T> {
+  async #sorted<T>(step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (error) {

@@ -1,7 +1,9 @@
 import type { SessionStore } from "../store/store.ts";
+import type { SessionEvents, SignOutLevel } from "./events.ts";
+import type { Logger } from "./logger.ts";
 
-/** How much a sign-out ends; each level includes the ones before it. */
-export type SignOutLevel = "local" | "revoke" | "global";
+// Declared with the sign-out event, which reports it.
+export type { SignOutLevel } from "./events.ts";
 
 /** A further user pool whose tokens are accepted (see `pools`). */
 export interface PoolOptions {
@@ -186,6 +188,21 @@ export interface CognitoSessionOptions {
    * the region being the identity pool's. Env: `COGNITO_IDENTITY_ENDPOINT`.
    */
   identityEndpoint?: string;
+  /**
+   * Handlers of what happens to sessions: `signIn`, `signOut`, `refresh`, `refreshFailed`,
+   * `sessionEnded`, `tokenRejected`. A handler may be async; it is not awaited (a slow one
+   * never holds a response) and one that throws or rejects is logged, never breaking the
+   * request. Payloads carry codes, levels, durations and the user's `sub`, never a token.
+   */
+  events?: SessionEvents;
+  /**
+   * Where log lines go: `{ debug?, info?, warn?, error? }`, each `(message, fields)`
+   * (`console` fits; a level left out is not logged), or `false` for none. Every event is
+   * logged too (`refreshFailed` as a warning, `tokenRejected` as debug). Nothing logged
+   * carries a token, a cookie value or a secret. Default: warnings and errors on the
+   * console, nothing when `NODE_ENV` is `production`.
+   */
+  logger?: Logger | false;
   /** Environment to read instead of `process.env` (tests). */
   env?: Record<string, string | undefined>;
 }

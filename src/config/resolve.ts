@@ -6,6 +6,8 @@ import { MemoryStore } from "../store/memory.ts";
 import type { SessionStore } from "../store/store.ts";
 import { isAllowedScheme, isLoopbackHost } from "../lib/url.ts";
 import { Secret } from "./secret.ts";
+import { EVENT_NAMES, type SessionEvents } from "./events.ts";
+import { defaultLogger, type Logger } from "./logger.ts";
 
 /** Config after defaults and validation; every URL parsed, every number set. */
 export interface ResolvedConfig {
@@ -46,6 +48,10 @@ export interface ResolvedConfig {
   store: SessionStore;
   /** Where the tokens live: in cookies, or in `store` behind a sealed id cookie. */
   sessions: "cookie" | "server";
+  /** Handlers of session events, as given (checked: functions of known events only). */
+  events: SessionEvents;
+  /** Where log lines go; the default logger unless one (or `false`: none) was given. */
+  logger: Logger;
   /** The identity pool whose AWS credentials the app hands out; absent when none is configured. */
   identity: ResolvedIdentity | undefined;
 }
@@ -245,8 +251,32 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     dev: { allowMissingNonce: options.dev?.allowMissingNonce ?? false },
     store: options.store ?? new MemoryStore(),
     sessions: resolveSessions(options),
+    events: resolveEvents(options.events),
+    logger: resolveLogger(options.logger, env),
     identity: resolveIdentity(pick(options.identityPoolId, "COGNITO_IDENTITY_POOL_ID"), pick(options.identityEndpoint, "COGNITO_IDENTITY_ENDPOINT")),
   };
+}
+
+function resolveEvents(events: CognitoSessionOptions["events"]): SessionEvents {
+  if (events === undefined) return {};
+  if (typeof events !== "object" || events === null) throw new ConfigError("events", "must be an object of event handlers");
+  for (const [name, handler] of Object.entries(events)) {
+    if (!(EVENT_NAMES as readonly string[]).includes(name)) throw new ConfigError(`events.${name}`, `is not an event (${EVENT_NAMES.join(", ")})`);
+    if (handler !== undefined && typeof handler !== "function") throw new ConfigError(`events.${name}`, "must be a function");
+  }
+  return events;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+function resolveLogger(logger: CognitoSessionOptions["logger"], env: Record<string, string | undefined>): Logger {
+  if (logger === undefined) return defaultLogger(env);
+  if (logger === false) return {};
+  if (typeof logger !== "object" || logger === null) throw new ConfigError("logger", "must be an object with debug, info, warn or error functions, or false");
+  for (const level of LOG_LEVELS) {
+    if (logger[level] !== undefined && typeof logger[level] !== "function") throw new ConfigError(`logger.${level}`, "must be a function");
+  }
+  return logger;
 }
 
 const IDENTITY_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -48,7 +48,7 @@ export async function callback(core: Core, request: Request): Promise<Response> 
 
   try {
     const issued = await oauth.exchangeCode(url, tx);
-    const session = await startSession(core, jar, issued);
+    const session = await startSession(core, jar, issued, "hosted-ui");
     changes.set.push(...session.set);
     changes.remove.push(...session.remove);
     return withCookies(redirect(returnToUrl(tx.returnTo, config.appUrl)), changes);

@@ -185,7 +185,7 @@ async function answer(
     const response = await call();
     const tokens = issuedTokens(response.AuthenticationResult);
     if (tokens) {
-      const changes = await startSession(core, jar, tokens);
+      const changes = await startSession(core, jar, tokens, "password");
       return { result: { status: "signed-in", returnTo }, changes };
     }
     const name = response.ChallengeName;

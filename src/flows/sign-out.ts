@@ -8,19 +8,15 @@ import { isCode, type TokenExpiredError } from "../lib/errors.ts";
 import { plainText, redirect, withCookies } from "../http/responses.ts";
 import type { AccessTokenClaims } from "../verify/verifier.ts";
 import { returnToUrl } from "../lib/return-to.ts";
-
-/**
- * A step of a sign-out that did not go through; the cookies are cleared regardless.
- * `store`: the session store could not be reached to delete a server-side session or to
- * tell the other instances of the sign-out (this instance refuses the tokens regardless).
- */
-type SignOutStep = "revoke" | "global" | "store";
+import type { SignOutStep } from "../config/events.ts";
 
 /** What a sign-out did: the cookie changes to send, and the steps that failed. */
 interface SignOutOutcome {
   changes: CookieChanges;
   /** Empty when everything the level asks for was done. */
   failed: SignOutStep[];
+  /** Whose session it was, when its access token verified. */
+  sub: string | undefined;
 }
 
 /** Forms are small; a bigger body is not read for a `level` field. */
@@ -48,12 +44,14 @@ export async function signOut(core: Core, request: Request): Promise<Response> {
   const level = await requestedLevel(request, core.config.signOut);
   if (level === undefined) return plainText(400, "This sign-out level is not offered.");
 
-  const { changes, failed } = await endSession(core, parseCookieHeader(request.headers.get("cookie")), level);
+  const { changes, failed, sub } = await endSession(core, parseCookieHeader(request.headers.get("cookie")), level);
   const { hostedUi, redirectTo } = core.config.signOut;
   const landing = returnToUrl(redirectTo, core.config.appUrl);
   const response = withCookies(redirect(hostedUi ? hostedUiLogoutUrl(core, landing) : landing, 303), changes);
   response.headers.set("clear-site-data", '"cookies"');
   if (failed.length > 0) response.headers.set("x-sign-out-incomplete", failed.join(", "));
+  // Reported once the response is made: nothing a handler does to the payload can change it.
+  core.events.emit("signOut", { level, incomplete: failed, sub });
   return response;
 }
 
@@ -67,11 +65,12 @@ async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Prom
     failed.add("store");
     return null;
   });
+  // A local sign-out calls nothing, not even for the keys: it names no user.
+  const user = tokens && level !== "local" ? await verifiedAccess(core, tokens.accessToken) : undefined;
   if (tokens && level !== "local") {
     // Refused from before Cognito is called until an access-token lifetime after it answered:
     // a token the refresh token (stolen, or this one) yields while the calls are in flight
     // is refused too, whichever of them Cognito handles first.
-    const user = await verifiedAccess(core, tokens.accessToken);
     const deny = async () => {
       if (!user) return;
       await Promise.all([
@@ -88,7 +87,7 @@ async function endSession(core: Core, jar: CookieJar, level: SignOutLevel): Prom
   if (!failed.has("store")) await core.storage.end(jar).catch(() => failed.add("store"));
   const changes = core.storage.clear(jar);
   changes.remove.push(...core.transactions.clear(jar).remove);
-  return { changes, failed: [...failed] };
+  return { changes, failed: [...failed], sub: user?.claims.sub };
 }
 
 /** The Cognito steps of `level` ("revoke" or "global"); each one that fails is added to `failed`. */

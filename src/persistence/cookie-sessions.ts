@@ -1,3 +1,4 @@
+import { Log } from "../config/logger.ts";
 import { SessionTooLargeError } from "../lib/errors.ts";
 import type { CookieChanges } from "./changes.ts";
 import type { CookieNames } from "./cookie-names.ts";
@@ -19,6 +20,7 @@ export class CookieSessions implements SessionStorage {
   constructor(
     readonly names: CookieNames,
     readonly sealer: Sealer,
+    readonly log: Log = Log.silent,
   ) {}
 
   sent(jar: CookieJar): readonly string[] | null {
@@ -90,9 +92,10 @@ export class CookieSessions implements SessionStorage {
       if (fits(lean)) {
         if (!this.#saidIdTokenLeftOut) {
           this.#saidIdTokenLeftOut = true;
-          console.warn(
-            `next-cognito-session: a session's cookies would exceed ${MAX_SESSION_COOKIE_BYTES} bytes, so its ID token is left out of them ` +
+          this.log.warn(
+            "a session's cookies would exceed the bytes a request can carry, so its ID token is left out of them " +
               '(the session has the access token\'s claims only). Keep sessions on the server (sessions: "server") to keep it.',
+            { limitBytes: MAX_SESSION_COOKIE_BYTES },
           );
         }
         return lean!;

@@ -2,6 +2,8 @@ import type { CognitoApiOptions } from "../cognito/api.ts";
 import { OAuthClient } from "../cognito/oauth.ts";
 import type { CognitoSessionOptions } from "../config/options.ts";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.ts";
+import { EventSink } from "../config/events.ts";
+import { Log } from "../config/logger.ts";
 import { CookieNames } from "../persistence/cookie-names.ts";
 import { CookieSessions } from "../persistence/cookie-sessions.ts";
 import { Sealer } from "../persistence/seal.ts";
@@ -44,6 +46,10 @@ export interface Core {
   denylist: Denylist;
   /** Identity-pool credentials; absent when no identity pool is configured. */
   credentials: AwsCredentialsService | undefined;
+  /** Where the app's log lines go (`logger`). */
+  log: Log;
+  /** Where what happens to sessions is reported: the `events` handlers, and the log. */
+  events: EventSink;
 }
 
 /**
@@ -55,11 +61,13 @@ export function configureCore(options: CognitoSessionOptions = {}): Core {
 }
 
 export function createCore(config: ResolvedConfig): Core {
+  const log = new Log(config.logger);
+  const events = new EventSink(config.events, log);
   const verifier = new TokenVerifier({
     pools: config.pools.map(({ issuer, clientIds, jwksUri }) => ({
       issuer,
       clientIds,
-      jwks: sharedJwks(jwksUri, { timeoutMs: config.timeoutMs }),
+      jwks: sharedJwks(jwksUri, { timeoutMs: config.timeoutMs, log }),
     })),
     clockTolerance: config.clockTolerance,
     cacheSize: config.tokenCacheSize,
@@ -70,11 +78,12 @@ export function createCore(config: ResolvedConfig): Core {
   const sealer = new Sealer(config.secrets);
   // Chosen here, once: nothing else asks which kind of session storage the app has.
   const storage: SessionStorage =
-    config.sessions === "server" ? new StoreSessions(cookieNames, config.store, sealer, config.secrets) : new CookieSessions(cookieNames, sealer);
+    config.sessions === "server" ? new StoreSessions(cookieNames, config.store, sealer, config.secrets) : new CookieSessions(cookieNames, sealer, log);
   const oauth = config.domain ? new OAuthClient(config) : undefined;
   const api = { endpoint: config.endpoint, timeoutMs: config.timeoutMs };
   const denylist = new Denylist(config.store);
   const refresher = new Refresher(refreshSource(config, oauth, api), verifier, config.refresh.margin);
+  refresher.events = events;
   if (config.store.shared) {
     // The lock outlives the holder's Cognito call (bounded by timeoutMs) and its verification.
     refresher.shared = new SharedRefresh(config.store, sealer, config.timeoutMs + 2_000, refresher.graceMs, (tokens) => refresher.fresh(tokens));
@@ -86,7 +95,7 @@ export function createCore(config: ResolvedConfig): Core {
     storage,
     jwks,
     verifier,
-    reader: new SessionReader(storage, verifier, config.refresh.margin, denylist, sessionPools(config)),
+    reader: new SessionReader(storage, verifier, config.refresh.margin, denylist, sessionPools(config), events),
     refresher,
     oauth,
     api,
@@ -94,6 +103,8 @@ export function createCore(config: ResolvedConfig): Core {
     store: config.store,
     denylist,
     credentials: config.identity && awsCredentials(config, sealer, refresher, verifier),
+    log,
+    events,
   };
 }
 

@@ -1,18 +1,22 @@
 import type { SessionStorage } from "../persistence/storage.ts";
 import type { StoredTokens } from "../persistence/tokens.ts";
 import type { CookieJar } from "../persistence/jar.ts";
-import { InvalidTokenError, isCode, isOutage, type Outage, type TokenExpiredError } from "../lib/errors.ts";
+import { InvalidTokenError, isCode, isOutage, type Outage, SessionEndedError, type TokenExpiredError } from "../lib/errors.ts";
 import { own } from "../lib/lru.ts";
 import type { Denylist } from "../store/denylist.ts";
 import type { AccessTokenClaims, IdTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { refreshDue } from "./refresh-due.ts";
+import { EventSink } from "../config/events.ts";
 import { type CachedSession, SessionCache } from "./session-cache.ts";
 import { type CustomAttributes, type Session, type SessionPool, toSession } from "./session.ts";
 
 /** What the request's session cookies amount to. */
 export type ReadResult<Custom extends CustomAttributes> =
-  /** No session cookies, or cookies that cannot be read (tampered, foreign, malformed). */
-  | { status: "none"; tokens: StoredTokens | null }
+  /**
+   * No session cookies, or cookies that cannot be read (tampered, foreign, malformed);
+   * `signedOut` when they held a session that was signed out (the denylist refuses it).
+   */
+  | { status: "none"; tokens: StoredTokens | null; signedOut?: true }
   /**
    * A verified session; `stale` when it is due for a refresh (see `refreshDue`) and has a
    * refresh token to refresh with; `rewrite` when it was written with an old secret.
@@ -43,6 +47,8 @@ export class SessionReader {
     readonly denylist: Denylist,
     /** The configured pools by issuer, which each session is tied to (see `AccessRule.pools`). */
     readonly pools: ReadonlyMap<string, SessionPool>,
+    /** Where refused tokens are reported (`tokenRejected`). */
+    readonly events: EventSink = EventSink.none,
   ) {}
 
   /**
@@ -88,7 +94,8 @@ export class SessionReader {
     }
     if (this.denylist.refuses(entry.access)) {
       this.cache.delete(entry.sent);
-      return { status: "none", tokens: entry.tokens };
+      this.#rejected("ERR_SESSION_ENDED", "access", "cookie");
+      return { status: "none", tokens: entry.tokens, signedOut: true };
     }
     const stale = this.#stale(entry.tokens, entry.access, now);
     return { status: "valid", session: entry.session as Session<Custom>, tokens: entry.tokens, stale, rewrite: entry.rewrite };
@@ -143,9 +150,13 @@ export class SessionReader {
       if (tokens !== null && isCode(error, "ERR_TOKEN_EXPIRED") && tokens.refreshToken !== undefined) {
         // Expiry is checked last, so the error's claims passed every other check.
         const claims = (error as TokenExpiredError).claims;
-        if (claims !== undefined && this.denylist.refuses(claims)) return { status: "none", tokens };
+        if (claims !== undefined && this.denylist.refuses(claims)) {
+          this.#rejected("ERR_SESSION_ENDED", "access", "cookie");
+          return { status: "none", tokens, signedOut: true };
+        }
         return { status: "expired", tokens };
       }
+      if (isCode(error, "ERR_SESSION_ENDED")) return { status: "none", tokens, signedOut: true };
       // A refused token, or a cookie that broke something reading it: not a session either way.
       return { status: "none", tokens };
     }
@@ -173,9 +184,13 @@ export class SessionReader {
     if (tokens.idToken !== undefined) {
       id = await this.verifier.verify(tokens.idToken, "id").catch((error: unknown) => {
         if (isCode(error, "ERR_TOKEN_EXPIRED")) return undefined;
+        this.#rejected(error, "id", "cookie");
         throw error;
       });
-      if (id && id.sub !== access.sub) throw new InvalidTokenError("the ID token belongs to another user");
+      if (id && id.sub !== access.sub) {
+        this.#rejected("ERR_TOKEN_CLAIM", "id", "cookie");
+        throw new InvalidTokenError("the ID token belongs to another user");
+      }
     }
     return { access, id };
   }
@@ -188,22 +203,38 @@ export class SessionReader {
     const match = authorization ? /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim()) : null;
     if (!match) return null;
     try {
-      const access = await this.#verifyAccess(match[1]!);
+      const access = await this.#verifyAccess(match[1]!, "bearer");
       return toSession<Custom>(match[1]!, access, undefined, this.pools.get(access.iss));
     } catch (error) {
       if (isOutage(error)) throw error;
+      // An expired Bearer token is refused too: nothing refreshes it here.
+      if (isCode(error, "ERR_TOKEN_EXPIRED")) this.#rejected(error, "access", "bearer");
       return null;
     }
   }
 
   /** Verify an access token and refuse it if its session was signed out, or its user everywhere, after it was issued. */
-  async #verifyAccess(token: string) {
-    const access = await this.verifier.verify(token, "access");
+  async #verifyAccess(token: string, source: "cookie" | "bearer" = "cookie") {
+    const access = await this.verifier.verify(token, "access").catch((error: unknown) => {
+      // A cookie's lapsed access token is no refusal: the session is refreshed (a Bearer one is reported by the caller).
+      if (!isCode(error, "ERR_TOKEN_EXPIRED")) this.#rejected(error, "access", source);
+      throw error;
+    });
     // Only the first read after start waits, until the sign-outs already made are known.
     const loading = this.denylist.ready();
     if (loading) await loading;
-    if (this.denylist.refuses(access)) throw new InvalidTokenError("the session was signed out");
+    if (this.denylist.refuses(access)) {
+      this.#rejected("ERR_SESSION_ENDED", "access", source);
+      throw new SessionEndedError("the session was signed out");
+    }
     return access;
+  }
+
+  /** Report a refused token by its error's code; an outage is no refusal. */
+  #rejected(error: unknown, slot: "access" | "id", source: "cookie" | "bearer"): void {
+    if (!this.events.wants("tokenRejected") || isOutage(error)) return;
+    const code = typeof error === "string" ? error : ((error as { code?: unknown })?.code ?? "ERR_TOKEN_INVALID");
+    this.events.emit("tokenRejected", { code: typeof code === "string" ? code : "ERR_TOKEN_INVALID", slot, source });
   }
 }
 

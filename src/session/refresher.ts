@@ -1,9 +1,11 @@
 import type { StoredTokens } from "../persistence/tokens.ts";
-import { type CognitoRejectedError, isCode } from "../lib/errors.ts";
+import { type CognitoRejectedError, isCode, isOutage } from "../lib/errors.ts";
 import type { AccessTokenClaims, TokenVerifier } from "../verify/verifier.ts";
 import { refreshDue } from "./refresh-due.ts";
 import type { SharedRefresh } from "./shared-refresh.ts";
 import type { RefreshSource } from "../cognito/refresh.ts";
+import { EventSink, type RefreshFailure } from "../config/events.ts";
+import { activeTracer, INTERNAL, traced } from "../lib/tracing.ts";
 
 /**
  * Cognito's answers that mean the refresh token is dead (expired, revoked, reused after
@@ -14,6 +16,14 @@ const SESSION_ENDING = new Set(["invalid_grant", "NotAuthorizedException", "Refr
 /** Whether `error`, thrown by {@link Refresher.refresh}, means the session is over. */
 export function endsSession(error: unknown): boolean {
   return isCode(error, "ERR_COGNITO_REJECTED") && SESSION_ENDING.has((error as CognitoRejectedError).type);
+}
+
+/** The class of a refresh failure, as `refreshFailed` reports it. */
+export function refreshFailure(error: unknown): RefreshFailure {
+  if (endsSession(error)) return "refused";
+  if (isCode(error, "ERR_COGNITO_REJECTED")) return "rejected";
+  if (isOutage(error)) return "unavailable";
+  return "invalid";
 }
 
 interface Flight {
@@ -35,6 +45,8 @@ export class Refresher {
   calls = 0;
   /** Set when a shared store is configured: one refresh per refresh token across instances. */
   shared: SharedRefresh | undefined;
+  /** Where each refresh this refresher makes, and each failure, is reported. */
+  events: EventSink = EventSink.none;
 
   constructor(
     readonly source: RefreshSource,
@@ -91,7 +103,29 @@ export class Refresher {
     (timer as { unref?: () => void }).unref?.();
   }
 
+  /** One flight: reported once, whatever number of requests share it. */
   async #redeem(current: StoredTokens, refreshToken: string, flight: Flight): Promise<StoredTokens> {
+    const started = performance.now();
+    try {
+      const tracer = activeTracer();
+      const tokens = await (tracer === undefined
+        ? this.#land(current, refreshToken, flight)
+        : traced(tracer, "ncs.refresh", { "ncs.refresh.shared": this.shared !== undefined }, INTERNAL, () => this.#land(current, refreshToken, flight)));
+      this.events.emit("refresh", { sub: flight.access!.sub, durationMs: performance.now() - started });
+      return tokens;
+    } catch (error) {
+      const type = isCode(error, "ERR_COGNITO_REJECTED") ? (error as CognitoRejectedError).type : undefined;
+      this.events.emit("refreshFailed", {
+        failure: refreshFailure(error),
+        code: typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "ERR_COGNITO_SESSION",
+        cognitoError: type,
+        durationMs: performance.now() - started,
+      });
+      throw error;
+    }
+  }
+
+  async #land(current: StoredTokens, refreshToken: string, flight: Flight): Promise<StoredTokens> {
     const call = () => this.#call(current, refreshToken);
     const tokens = this.shared ? await this.shared.refresh(refreshToken, call) : await call();
     flight.access = await this.verifier.verify(tokens.accessToken, "access");

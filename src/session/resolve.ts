@@ -3,6 +3,7 @@ import type { CookieJar } from "../persistence/jar.ts";
 import { applyToJar, type CookieChanges, emptyChanges } from "../persistence/changes.ts";
 import { isCode, type Outage } from "../lib/errors.ts";
 import { endsSession } from "./refresher.ts";
+import type { SessionEndReason } from "../config/events.ts";
 import type { CustomAttributes, Session } from "./session.ts";
 
 /** The session a request carries, after any refresh, and the cookie writes that go with it. */
@@ -40,16 +41,19 @@ export async function resolveSession<Custom extends CustomAttributes>(
     applyToJar(jar, changes);
     return { session, changes, unavailable, refreshFailed };
   };
-  const clear = () => {
+  const clear = (reason: SessionEndReason) => {
     // Replaces anything queued: the cookies go, whatever was about to be written.
     Object.assign(changes, core.storage.clear(jar));
+    // Asked first: a flood of forged cookies must not cost an object each when no one listens.
+    if (core.events.wants("sessionEnded")) core.events.emit("sessionEnded", { reason });
     return done(null);
   };
 
   if (read.status === "unavailable") return done(null, read.error);
   if (read.status === "none") {
     // Unreadable or foreign cookies: remove them so they are not sent again.
-    return read.tokens !== null || core.cookieNames.hasSessionCookies(jar) ? clear() : done(null);
+    if (read.tokens === null && !core.cookieNames.hasSessionCookies(jar)) return done(null);
+    return clear(read.signedOut ? "signed-out" : "invalid");
   }
   if (!refresh) return done(read.status === "valid" ? read.session : null);
   const valid = read.status === "valid" ? read.session : null;
@@ -68,10 +72,17 @@ export async function resolveSession<Custom extends CustomAttributes>(
     return done(fresh.status === "valid" ? fresh.session : null);
   } catch (error) {
     // Refused by Cognito, signed out meanwhile, or too large to keep: the session is over.
-    if (endsSession(error) || isCode(error, "ERR_SESSION_ENDED") || isCode(error, "ERR_SESSION_TOO_LARGE")) {
+    const ended: SessionEndReason | undefined = endsSession(error)
+      ? "refresh-refused"
+      : isCode(error, "ERR_SESSION_ENDED")
+        ? "signed-out"
+        : isCode(error, "ERR_SESSION_TOO_LARGE")
+          ? "too-large"
+          : undefined;
+    if (ended !== undefined) {
       // A server-side session's tokens are dead: drop them from the store too (best effort, TTL does the rest).
       await core.storage.end(jar).catch(() => {});
-      return clear();
+      return clear(ended);
     }
     if (isCode(error, "ERR_CONFIG")) throw error;
     if (isCode(error, "ERR_COGNITO_SESSION")) {
@@ -82,6 +93,6 @@ export async function resolveSession<Custom extends CustomAttributes>(
       return done(valid);
     }
     // Nothing this library throws: something in the cookies broke a step that trusts them. Not a session.
-    return clear();
+    return clear("invalid");
   }
 }

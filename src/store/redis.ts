@@ -1,6 +1,7 @@
 import type { RedisClientType } from "redis";
 import { isCode, StoreUnavailableError } from "../lib/errors.ts";
 import type { SessionStore } from "./store.ts";
+import { activeTracer, CLIENT, traced } from "../lib/tracing.ts";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -80,13 +81,13 @@ export class RedisStore implements SessionStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await this.#run((c) => c.get(this.prefix + key));
+    const value = await this.#run("GET", key, (c) => c.get(this.prefix + key));
     return value ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number, only?: "new" | "existing"): Promise<boolean> {
     const condition = only === "new" ? "NX" : only === "existing" ? "XX" : undefined;
-    const reply = await this.#run((c) =>
+    const reply = await this.#run("SET", key, (c) =>
       c.set(this.prefix + key, value, {
         expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) },
         ...(condition ? { condition } : {}),
@@ -96,12 +97,12 @@ export class RedisStore implements SessionStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#run((c) => c.del(this.prefix + key));
+    await this.#run("DEL", key, (c) => c.del(this.prefix + key));
   }
 
   async announce(key: string, value: string, ttlMs: number): Promise<void> {
     await this.set(key, value, ttlMs);
-    await this.#run((c) => c.publish(this.prefix + WATCH_CHANNEL, JSON.stringify([key, value])));
+    await this.#run("PUBLISH", key, (c) => c.publish(this.prefix + WATCH_CHANNEL, JSON.stringify([key, value])));
   }
 
   async watch(prefix: string, listener: (key: string, value: string) => void): Promise<void> {
@@ -203,12 +204,12 @@ export class RedisStore implements SessionStore {
   async #replay({ prefix, listener }: Watcher): Promise<boolean> {
     try {
       const keys: string[] = [];
-      await this.#run(async (c) => {
+      await this.#run("SCAN", prefix, async (c) => {
         for await (const batch of c.scanIterator({ MATCH: `${this.prefix}${prefix}*`, COUNT: 500 })) keys.push(...batch);
       });
       for (let i = 0; i < keys.length; i += 500) {
         const slice = keys.slice(i, i + 500);
-        const values = await this.#run((c) => c.mGet(slice));
+        const values = await this.#run("MGET", prefix, (c) => c.mGet(slice));
         slice.forEach((key, j) => {
           const value = values[j];
           if (typeof value === "string") listener(key.slice(this.prefix.length), value);
@@ -220,7 +221,19 @@ export class RedisStore implements SessionStore {
     }
   }
 
-  async #run<T>(command: (client: Client) => Promise<T>): Promise<T> {
+  /**
+   * Run one command, in a span when tracing: `name` is the command's, `key` ours without
+   * the prefix. The span names only the key's namespace (`session`, `refresh`, `nbf`,
+   * `revoked`): the rest of a key is a hash of a secret or a user's id.
+   */
+  #run<T>(name: string, key: string, command: (client: Client) => Promise<T>): Promise<T> {
+    const tracer = activeTracer();
+    if (tracer === undefined) return this.#send(command);
+    const attributes = { "db.system.name": "redis", "db.operation.name": name, "ncs.store.namespace": key.slice(0, Math.max(0, key.indexOf(":"))) };
+    return traced(tracer, `redis ${name}`, attributes, CLIENT, () => this.#send(command));
+  }
+
+  async #send<T>(command: (client: Client) => Promise<T>): Promise<T> {
     // Loading node-redis (first use only; over half a second on a busy machine) is not the
     // server's answer time: only connecting and the command count against timeoutMs.
     const client = await this.#clientOf().catch((error: unknown) => {

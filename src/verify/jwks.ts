@@ -1,6 +1,8 @@
 import { isAllowedScheme } from "../lib/url.ts";
 import { ConfigError, InvalidSignatureError, JwksUnavailableError } from "../lib/errors.ts";
 import { defaultRuntime, type RsaPublicKey, type Runtime } from "./runtime.ts";
+import { Log } from "../config/logger.ts";
+import { activeTracer, CLIENT, errorType, traced } from "../lib/tracing.ts";
 
 export interface JwksOptions {
   /** Fetch timeout in ms. Default 5000. */
@@ -14,6 +16,8 @@ export interface JwksOptions {
   /** Key import and RS256 check; default the fastest the runtime has. */
   runtime?: Runtime;
   fetch?: typeof fetch;
+  /** Where a failed fetch is logged (a warning). Default: nowhere. */
+  log?: Log;
 }
 
 /** Longest `kid` looked up; a longer one is refused without a fetch. Cognito's are 44 characters. */
@@ -63,6 +67,7 @@ export class JwksCache {
   readonly #retryMs: number;
   readonly #maxAgeMs: number;
   readonly #fetch: typeof fetch;
+  readonly #log: Log;
 
   /**
    * Throws {@link ConfigError} unless `uri` is https, or http on a loopback host. `state`
@@ -80,6 +85,7 @@ export class JwksCache {
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
     this.#fetch = options.fetch ?? ((...args) => fetch(...args));
+    this.#log = options.log ?? Log.silent;
     this.#state = state;
   }
 
@@ -132,7 +138,7 @@ export class JwksCache {
   /** One fetch at a time: concurrent callers share it. */
   #load(): Promise<void> {
     const state = this.#state;
-    state.loading ??= this.#fetchKeys().then(
+    state.loading ??= this.#traceFetch().then(
       () => {
         state.lastFailed = false;
         state.loading = undefined;
@@ -140,10 +146,18 @@ export class JwksCache {
       (error: unknown) => {
         state.lastFailed = true;
         state.loading = undefined;
+        // The URL is configuration and public; what failed is named by class, not by message.
+        this.#log.warn("the user pool's JWKS could not be fetched; keys already held are still used", { url: this.uri.href, error: errorType(error) });
         throw error;
       },
     );
     return state.loading;
+  }
+
+  #traceFetch(): Promise<void> {
+    const tracer = activeTracer();
+    if (tracer === undefined) return this.#fetchKeys();
+    return traced(tracer, "ncs.jwks.fetch", { "url.full": this.uri.href }, CLIENT, () => this.#fetchKeys());
   }
 
   async #fetchKeys(): Promise<void> {

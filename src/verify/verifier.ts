@@ -4,6 +4,7 @@ import type { JwksCache } from "./jwks.ts";
 import { decodeHeader, decodeJwt } from "./jwt.ts";
 import { Lru, own } from "../lib/lru.ts";
 import { defaultRuntime, type Runtime } from "./runtime.ts";
+import { activeTracer, INTERNAL, traced } from "../lib/tracing.ts";
 
 export type { AccessTokenClaims, ClaimsFor, CommonClaims, IdTokenClaims, TokenUse } from "./claims.ts";
 
@@ -107,6 +108,14 @@ export class TokenVerifier {
       }
       return cached as ClaimsFor<U>;
     }
+    // A span for the verifications that do work; a cache hit is a lookup, not worth one.
+    const tracer = activeTracer();
+    if (tracer === undefined) return this.#verify(token, use);
+    return traced(tracer, "ncs.verify", { "ncs.token.use": use }, INTERNAL, () => this.#verify(token, use));
+  }
+
+  /** Verify a token the cache does not hold, and cache its claims. */
+  async #verify<U extends TokenUse>(token: string, use: U): Promise<ClaimsFor<U>> {
     const { header, payload, signingInput, signature } = decodeJwt(token, this.#runtime);
     const knownKid = this.#knownHeaders.get(header);
     const kid = knownKid ?? keyId(decodeHeader(header, this.#runtime));
