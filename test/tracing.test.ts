@@ -7,6 +7,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { coreOf } from "../src/internal.ts";
 import { activeTracer, errorType } from "../src/lib/tracing.ts";
+import { getId } from "../src/cognito/identity.ts";
 import { APP_URL, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 import { useInMemoryTracing } from "./helpers/tracing.ts";
@@ -113,6 +114,21 @@ describe("spans of a request, nested under Next's", () => {
       "rpc.method": "RevokeToken",
       "server.address": "127.0.0.1",
     });
+  });
+
+  it("an identity-pool call is named by its service and action, with no Logins in it", async () => {
+    const identityId = "us-east-1:0b8f8e4c-5b1e-4a4f-9c9e-2f4d8a6b1c3d";
+    const answer = async () => new Response(JSON.stringify({ IdentityId: identityId }), { status: 200 });
+    const options = {
+      endpoint: new URL("http://127.0.0.1:9/"),
+      identityPoolId: "us-east-1:0b8f8e4c-5b1e-4a4f-9c9e-2f4d8a6b1c3e",
+      timeoutMs: 300,
+      fetch: answer,
+    };
+    await underNextSpan(() => getId(options, { "cognito-idp.us-east-1.amazonaws.com/us-east-1_x": "id-token-value" }));
+    const [span] = tracing.named("CognitoIdentity/GetId");
+    expect(chain(span)).toEqual(["CognitoIdentity/GetId", "GET /dashboard"]);
+    expect(span!.attributes).toEqual({ "rpc.system": "aws-api", "rpc.service": "CognitoIdentity", "rpc.method": "GetId", "server.address": "127.0.0.1" });
   });
 });
 

@@ -1,4 +1,5 @@
-import { CognitoRejectedError, CognitoUnavailableError, ConfigError } from "../lib/errors.ts";
+import { type CognitoRejectedError, CognitoUnavailableError, ConfigError, isCode } from "../lib/errors.ts";
+import { callJsonApi, IDENTITY_POOLS } from "./json-api.ts";
 
 /** Where and how the Cognito Identity JSON API is called. */
 export interface IdentityApiOptions {
@@ -27,12 +28,6 @@ export interface AwsCredentials {
 /** `Logins` of an authenticated call: the user pool's provider name and the ID token. */
 export type Logins = Readonly<Record<string, string>>;
 
-/** Error types Cognito Identity answers that mean "try again later", not "refused". */
-const RETRYABLE = new Set(["TooManyRequestsException", "InternalErrorException", "LimitExceededException", "ThrottlingException"]);
-
-/** What a response body may weigh: credentials are 1–2 KB, an error less. */
-const MAX_BODY = 64 * 1024;
-
 /** `<region>:<uuid>`, as Cognito spells identity pool and identity ids (at most 55 characters). */
 export const IDENTITY_ID = /^[\w-]{1,16}:[0-9a-f-]{1,40}$/;
 
@@ -54,54 +49,17 @@ export function providerName(issuer: string): string {
  *   for the caller to judge.
  */
 export async function callIdentity<T>(options: IdentityApiOptions, action: "GetId" | "GetCredentialsForIdentity", body: object): Promise<T> {
-  let response: Response;
-  let text: string;
   try {
-    response = await (options.fetch ?? fetch)(options.endpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `AWSCognitoIdentityService.${action}`,
-      },
-      body: JSON.stringify(body),
-      redirect: "error",
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    text = await response.text();
-  } catch (cause) {
-    throw new CognitoUnavailableError(`Cognito Identity ${action} could not be reached`, { cause });
+    return await callJsonApi<T>(options, IDENTITY_POOLS, action, body);
+  } catch (error) {
+    if (action === "GetId" && isCode(error, "ERR_COGNITO_REJECTED") && (error as CognitoRejectedError).type === "ResourceNotFoundException") {
+      throw new ConfigError(
+        "COGNITO_IDENTITY_POOL_ID",
+        `names no identity pool that ${options.endpoint.origin} knows (ResourceNotFoundException): check the id, and that COGNITO_IDENTITY_ENDPOINT is the pool's region`,
+      );
+    }
+    throw error;
   }
-  let parsed: unknown;
-  try {
-    parsed = text.length > 0 && text.length <= MAX_BODY ? JSON.parse(text) : undefined;
-  } catch {
-    // A proxy's HTML error page: judged by its status below.
-  }
-  const fields = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  if (response.ok) {
-    if (fields === undefined) throw new CognitoUnavailableError(`Cognito Identity ${action} answered without a JSON object`);
-    return fields as T;
-  }
-  const type = errorType(fields, response.headers);
-  if (response.status >= 500 || type === "" || RETRYABLE.has(type)) {
-    throw new CognitoUnavailableError(`Cognito Identity ${action} answered ${response.status}${type ? ` ${type}` : ""}`);
-  }
-  const message = fields?.message ?? fields?.Message;
-  const detail = typeof message === "string" ? message.slice(0, 200) : undefined;
-  if (type === "ResourceNotFoundException" && action === "GetId") {
-    throw new ConfigError(
-      "COGNITO_IDENTITY_POOL_ID",
-      `names no identity pool that ${options.endpoint.origin} knows (ResourceNotFoundException): check the id, and that COGNITO_IDENTITY_ENDPOINT is the pool's region`,
-    );
-  }
-  throw new CognitoRejectedError(type, `Cognito Identity ${action} refused: ${type}`, detail);
-}
-
-/** The error type of a JSON protocol answer: `__type` (`prefix#Name`), `code`, or the `x-amzn-errortype` header. */
-function errorType(fields: Record<string, unknown> | undefined, headers: Headers): string {
-  const raw = fields?.__type ?? fields?.code ?? headers.get("x-amzn-errortype") ?? "";
-  const type = typeof raw === "string" ? (raw.split("#").pop() ?? "").split(":")[0]! : "";
-  return /^\w{1,100}$/.test(type) ? type : "";
 }
 
 /** The identity of a user (`logins`) or, without them, a new guest identity, in the configured pool. */
