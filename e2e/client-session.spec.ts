@@ -39,6 +39,25 @@ test("signOut() from a client component posts the sign-out form, and every tab f
   await other.close();
 });
 
+test("the provider asks the session route again when the window regains focus and shortly after the access token's expiry", async ({ page, example }) => {
+  await page.clock.install();
+  await signInHosted(page, example, "alice@example.com");
+  await expect(page.getByTestId("client-status")).toHaveText("signed-in");
+  const { session } = await (await page.request.get(`${example.baseURL}/auth/session`)).json();
+  const asked = () => page.waitForRequest((request) => request.url() === `${example.baseURL}/auth/session`);
+
+  let request = asked();
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await request;
+
+  // The page's clock, not the test's: nothing here waits out the token's hour.
+  request = asked();
+  const now = await page.evaluate(() => Date.now());
+  await page.clock.fastForward(session.expiresAt - now + 5_000);
+  await request;
+  await expect(page.getByTestId("client-status")).toHaveText("signed-in");
+});
+
 test("GET /auth/session answers the token-free view, the requester's own; signed-out and junk cookies are 200 signed-out", async ({ page, example }) => {
   await signInHosted(page, example, "alice@example.com");
   const signedIn = await page.request.get(`${example.baseURL}/auth/session`);
