@@ -2,12 +2,16 @@
 // scopes, expiry, never a token) and `GET <basePath>/session`, which the middleware answers
 // with that view, refreshed when due, the requester's own, never a 500 and never a token.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getAccessToken } from "../src/index.ts";
 import { sessionAnswer, toClientSession } from "../src/session/client-session.ts";
 import { coreOf } from "../src/internal.ts";
 import { SECRET, TestBrowser } from "./helpers/app.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
+
+/** The request `next/headers` answers for in auth.getClientSession() below. */
+const nextRequest = vi.hoisted(() => ({ headers: new Headers() }));
+vi.mock("next/headers", () => ({ headers: async () => nextRequest.headers }));
 
 const fake = useFakeCognito();
 const now = () => Math.floor(Date.now() / 1000);
@@ -80,6 +84,22 @@ describe("toClientSession", () => {
     expect(Object.getOwnPropertySymbols(view)).toEqual([]);
     expect(Object.getOwnPropertySymbols(view.user)).toEqual([]);
     expect(sessionAnswer(null)).toEqual({ status: "signed-out" });
+  });
+});
+
+describe("auth.getClientSession()", () => {
+  it("is the current request's view, for the provider's props; null when signed out", async () => {
+    const app = fake.app();
+    const { browser, tokens } = await fake.signedIn(app);
+    nextRequest.headers = new Headers({ cookie: browser.cookieHeader() });
+    const view = await app.getClientSession();
+    expect(Object.keys(view ?? {}).sort()).toEqual(VIEW_KEYS);
+    expect(view?.user?.email).toBe("alice@example.com");
+    // React's server-to-client payload carries what JSON does, and more: no symbol may hide a token either.
+    for (const secret of secretsOf(tokens)) expect(JSON.stringify(view)).not.toContain(secret);
+    expect(Object.getOwnPropertySymbols(view)).toEqual([]);
+    nextRequest.headers = new Headers();
+    expect(await app.getClientSession()).toBeNull();
   });
 });
 

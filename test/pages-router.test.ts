@@ -237,6 +237,25 @@ describe("withAuth(rule, pages/api handler)", () => {
     expect(await response.text()).toBe((await routeAnswer(app, { groups: ["admins"] }, cookie)).body);
   });
 
+  it("lets a refusal the handler throws after starting its answer go on as thrown: the answer cannot change any more", async () => {
+    const app = fake.app();
+    const { browser } = await fake.signedIn(app);
+    const res = {
+      statusCode: 200,
+      headersSent: false,
+      getHeader: () => undefined,
+      setHeader(this: { headersSent: boolean }) {
+        if (this.headersSent) throw Object.assign(new Error("headers sent"), { code: "ERR_HTTP_HEADERS_SENT" });
+      },
+      end: () => {},
+    };
+    const wrapped = app.withAuth({}, (_req: { headers: Record<string, string> }, response: typeof res) => {
+      response.headersSent = true;
+      app.requireGroup("admins");
+    });
+    await expect(wrapped({ headers: { cookie: cookieOf(browser.cookies) } }, res)).rejects.toMatchObject({ code: "ERR_ACCESS_DENIED" });
+  });
+
   it("refreshes a lapsed session and writes the cookies through res before the handler answers", async () => {
     const app = fake.app();
     const { cookie } = await lapsed(app);
