@@ -31,6 +31,22 @@ module.exports = {
       to: { path: "(^|/)node_modules/next/|^next(/|$)", dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "client-imports-only-react",
+      comment:
+        "src/client/ and its entry run in the browser: React, and types of the session view, and nothing else (no server module, no node:*, no next/*), so no token, secret or server code reaches a client bundle.",
+      severity: "error",
+      from: { path: "^src/client(/|\\.ts$)" },
+      to: { pathNot: "^src/client/|(^|/)node_modules/react/|^react$", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "client-not-imported",
+      comment:
+        "The client modules are reached through their entry (next-cognito-session/client) only: a server module importing them would drag React's client code into it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/client(/|\\.ts$)" },
+      to: { path: "^src/client/" },
+    },
+    {
       name: "entries-not-imported",
       comment: "Entry points (src/*.ts) are the package's doors; nothing inside the library imports them.",
       severity: "error",

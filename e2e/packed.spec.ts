@@ -84,7 +84,13 @@ for (const variant of VARIANTS) {
     });
 
     test("every entry point of the installed package imports in plain Node ESM", () => {
-      const entries = ["next-cognito-session", "next-cognito-session/middleware", "next-cognito-session/redis", "next-cognito-session/testing"];
+      const entries = [
+        "next-cognito-session",
+        "next-cognito-session/middleware",
+        "next-cognito-session/redis",
+        "next-cognito-session/testing",
+        "next-cognito-session/client",
+      ];
       const script = `for (const entry of ${JSON.stringify(entries)}) console.log(entry, Object.keys(await import(entry)).length);`;
       const result = spawnSync(nodeOf(variant), ["--input-type=module", "-e", script], { cwd: app!.dir, encoding: "utf8" });
       expect(result.stderr).toBe("");
@@ -116,6 +122,8 @@ for (const variant of VARIANTS) {
       await signInHosted(page, app!, "alice@example.com", "/dashboard/42");
       await expect(page.getByTestId("dashboard")).toHaveText("Dashboard 42");
       await expect(page.getByTestId("email")).toHaveText("alice@example.com");
+      // A client component, from the provider the layout filled on the server.
+      await expect(page.getByTestId("client-email")).toHaveText("alice@example.com");
       await page.goto(`${app!.baseURL}/`);
       await expect(page.getByTestId("session")).toHaveText("signed in as alice@example.com");
 
@@ -129,6 +137,10 @@ for (const variant of VARIANTS) {
       const me = await context.request.get(`${app!.baseURL}/api/me`);
       expect(me.status()).toBe(200);
       expect(await me.json()).toEqual({ email: "alice@example.com", groups: ["admins"] });
+      // The same from a pages/api route.
+      const legacy = await context.request.get(`${app!.baseURL}/api/legacy-me`);
+      expect(legacy.status()).toBe(200);
+      expect(await legacy.json()).toEqual({ email: "alice@example.com" });
 
       const orders = await context.request.get(`${app!.baseURL}/api/orders`);
       expect(orders.status()).toBe(403);
@@ -152,6 +164,7 @@ for (const variant of VARIANTS) {
       await expect(page.getByTestId("session")).toHaveText("signed out");
       expect(await sessionCookies(context)).toEqual([]);
       expect((await context.request.get(`${app!.baseURL}/api/me`)).status()).toBe(401);
+      expect((await context.request.get(`${app!.baseURL}/api/legacy-me`)).status()).toBe(401);
       await page.close();
     });
 

@@ -37,7 +37,9 @@ export {
   type StandardAttributes,
 } from "./session/session.ts";
 export type { AccessTokenClaims, IdTokenClaims, TokenUse } from "./verify/verifier.ts";
-export type { AuthContext, AuthedHandler } from "./next/with-auth.ts";
+export type { AuthContext, AuthedHandler, PagesApiContext, PagesApiHandler, WithAuth } from "./next/with-auth.ts";
+export type { PagesRequest, PagesResponse } from "./next/pages-router.ts";
+export type { ClientSession, SessionAnswer } from "./session/client-session.ts";
 export type { RequireSessionOptions, ServerApi } from "./next/server-api.ts";
 export type { AwsApi, AwsCredentialIdentity, AwsCredentialIdentityProvider, AwsCredentialsOptions } from "./next/aws-api.ts";
 export type { AwsCredentials } from "./cognito/identity.ts";

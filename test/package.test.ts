@@ -29,6 +29,7 @@ const expectedExport: Record<string, string> = {
   [`${pkg.name}/middleware`]: "createCognitoMiddleware",
   [`${pkg.name}/redis`]: "RedisStore",
   [`${pkg.name}/testing`]: "mintUserTokens",
+  [`${pkg.name}/client`]: "SessionProvider",
 };
 
 /** [major, minor, patch] of a version, or of the bound of a ">=" range; missing parts are 0. */

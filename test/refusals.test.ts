@@ -342,6 +342,8 @@ describe("where these answers are built", () => {
     const offenders: string[] = [];
     for (const file of sources("src")) {
       if (file.startsWith(join("src", "http"))) continue;
+      // The testing kit's doubles answer as other services (the identity pool), not as this library.
+      if (file.startsWith(join("src", "testing"))) continue;
       for (const line of code(readFileSync(file, "utf8"))) {
         if (BUILDS.some((pattern) => pattern.test(line))) offenders.push(`${file}: ${line.trim()}`);
       }

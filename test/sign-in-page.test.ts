@@ -56,8 +56,9 @@ describe("signInPage at start-up", () => {
     ["sign-in", /path on APP_URL/],
     ["/sign-in?next=1", /without a query/],
     ["/sign-in#form", /without a query/],
-    ["/auth/callback", /not the callback or sign-out/],
-    ["/auth/sign-out", /not the callback or sign-out/],
+    ["/auth/callback", /not the callback, sign-out or session route/],
+    ["/auth/sign-out", /not the callback, sign-out or session route/],
+    ["/auth/session", /not the callback, sign-out or session route/],
   ])("refuses %s with a ConfigError naming signInPage", (signInPage, message) => {
     expect(() => appWith({ signInPage })).toThrow(
       expect.objectContaining({ code: "ERR_CONFIG", setting: "signInPage", message: expect.stringMatching(message) }),

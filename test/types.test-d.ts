@@ -59,3 +59,31 @@ export function theFactoryRefusesNonCustomKeys() {
   createCognitoSession<{ "custom:tenant": string }>({});
   createCognitoSession({});
 }
+
+export async function thePagesRouterIsTyped(req: import("next").NextApiRequest, res: import("next").NextApiResponse) {
+  expectTypeOf(await auth.getServerSession(req, res)).toEqualTypeOf<Session<Custom> | null>();
+  // Node's own request and response fit as they are (getServerSideProps' context.req / context.res).
+  const node = {} as { req: import("node:http").IncomingMessage; res: import("node:http").ServerResponse };
+  expectTypeOf(await auth.getServerSession(node.req, node.res)).toEqualTypeOf<Session<Custom> | null>();
+  const api = auth.withAuth({ groups: ["admins"] }, (_req: import("next").NextApiRequest, response: import("next").NextApiResponse, { session }) => {
+    expectTypeOf(session).toEqualTypeOf<Session<Custom>>();
+    response.status(200).json({ tenant: session.user?.["custom:tenant"] ?? null });
+  });
+  expectTypeOf(api).parameters.toEqualTypeOf<[import("next").NextApiRequest, import("next").NextApiResponse]>();
+  // A route handler stays a route handler: its context is not a response.
+  const route = auth.withAuth({}, (_request, { session }) => Response.json(session.scopes));
+  expectTypeOf(route).returns.toEqualTypeOf<Promise<Response>>();
+  // @ts-expect-error a pages/api handler gets no response to return
+  auth.getServerSession(req);
+}
+
+export async function theClientViewHasNoToken() {
+  const view = await auth.getClientSession();
+  expectTypeOf(view).toEqualTypeOf<import("next-cognito-session/client").ClientSession<Custom> | null>();
+  if (!view) return;
+  expectTypeOf(view.expiresAt).toEqualTypeOf<number>();
+  // @ts-expect-error no token of any kind on the view
+  void view.accessToken;
+  // @ts-expect-error nor the session's server-side fields
+  void view.clientId;
+}

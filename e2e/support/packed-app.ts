@@ -145,13 +145,34 @@ const PAGES: Record<string, string> = {
     null,
     2,
   )}\n`,
-  "app/layout.tsx": `export default function RootLayout({ children }: { children: React.ReactNode }) {
+  "app/layout.tsx": `import { SessionProvider } from "next-cognito-session/client";
+import { auth } from "../auth";
+
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <SessionProvider session={await auth.getClientSession()}>{children}</SessionProvider>
+      </body>
     </html>
   );
 }
+`,
+  "app/client-email.tsx": `"use client";
+import { useSession } from "next-cognito-session/client";
+
+export function ClientEmail() {
+  const { status, session } = useSession();
+  return <p data-testid="client-email">{status === "signed-in" ? session.user?.email : status}</p>;
+}
+`,
+  // The Pages Router, next to the App Router, as many apps have it.
+  "pages/api/legacy-me.ts": `import type { NextApiRequest, NextApiResponse } from "next";
+import { auth } from "../../auth";
+
+export default auth.withAuth({}, (_req: NextApiRequest, res: NextApiResponse, { session }) => {
+  res.status(200).json({ email: session.user?.email ?? null });
+});
 `,
   "app/page.tsx": `import { auth } from "../auth";
 
@@ -170,6 +191,7 @@ export default async function Home() {
 `,
   // Protected by the middleware's "/dashboard/:path*" rule alone, as the README's example has it.
   "app/dashboard/[id]/page.tsx": `import { auth } from "../../../auth";
+import { ClientEmail } from "../../client-email";
 
 export default async function Dashboard({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -178,6 +200,7 @@ export default async function Dashboard({ params }: { params: Promise<{ id: stri
     <main ${DASHBOARD_MARKER}="">
       <h1 data-testid="dashboard">Dashboard {id}</h1>
       <p data-testid="email">{session?.user?.email ?? "no session"}</p>
+      <ClientEmail />
       <form method="post" action="/auth/sign-out">
         <button type="submit">Sign out</button>
       </form>

@@ -84,7 +84,7 @@ export interface CognitoSessionOptions {
   /**
    * The page that signs people in: the middleware's `protect` rules and `requireSession`
    * send a visitor without a session there, with `?returnTo=<path>`. A path on `appUrl`
-   * without a query (not the callback or sign-out route). Default `<basePath>/sign-in`,
+   * without a query (not the callback, sign-out or session route). Default `<basePath>/sign-in`,
    * which starts the hosted UI. An app without `domain` (password sign-in only) sets it
    * to its own sign-in page, e.g. `/sign-in`: `<basePath>/sign-in` then forwards there,
    * and answers 404 while it is left at the default.

@@ -302,8 +302,8 @@ function resolveSignInPage(page: string | undefined, { basePath, appUrl }: { bas
   if (typeof page !== "string" || safeReturnTo(page, appUrl) !== page || /[?#]/.test(page)) {
     throw new ConfigError("signInPage", "must be a path on APP_URL without a query, e.g. /sign-in");
   }
-  if (page === `${basePath}/callback` || page === `${basePath}/sign-out`) {
-    throw new ConfigError("signInPage", "must be a page, not the callback or sign-out route");
+  if (page === `${basePath}/callback` || page === `${basePath}/sign-out` || page === `${basePath}/session`) {
+    throw new ConfigError("signInPage", "must be a page, not the callback, sign-out or session route");
   }
   return page;
 }

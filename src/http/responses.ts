@@ -150,3 +150,17 @@ export function challenge(realm: string, reason: "unauthenticated" | "forbidden"
   if (reason === "unauthenticated") return bearerError(401, realm, "invalid_token");
   return bearerError(403, realm, "insufficient_scope", scopes.length > 0 ? { scope: scopes.join(" ") } : {});
 }
+
+/**
+ * The headers {@link withCookies} gives a response for `changes`, and those of
+ * {@link privateResponse}, for an answer written some other way (Node's ServerResponse in
+ * the Pages Router), so both kinds of answer carry the same.
+ */
+export function cookieHeaders(changes: CookieChanges): Headers {
+  return withCookies(new Response(null), changes).headers;
+}
+
+/** See {@link cookieHeaders}. */
+export function privateHeaders(): Headers {
+  return privateResponse(new Response(null)).headers;
+}

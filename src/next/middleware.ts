@@ -11,6 +11,7 @@ import { resolveSession } from "../session/resolve.ts";
 import { bearerSession } from "../session/request-session.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { handOff, hasInternalHeaders } from "../http/handoff.ts";
+import { sessionRoute } from "../http/session-route.ts";
 import { compileRules, matchRules, wantsPage } from "../http/rules.ts";
 
 /**
@@ -39,7 +40,7 @@ export interface AuthMiddleware<Custom extends CustomAttributes = CustomAttribut
 
 /**
  * The middleware (`middleware.ts` on Edge, `proxy.ts` on Node): mounts the sign-in,
- * callback and sign-out routes, refreshes sessions before they lapse and enforces the
+ * callback and sign-out routes and the client components' session route, refreshes sessions before they lapse and enforces the
  * `protect` rules. Server-side reads verify the cookies again on their own, so skipping
  * this function never yields a session.
  */
@@ -65,6 +66,8 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     const jar = parseCookieHeader(request.headers.get("cookie"));
     // An API client's Bearer token is judged alone; otherwise the cookie session, refreshed when due.
     const { session, changes, unavailable, refreshFailed } = (await bearerSession<Custom>(core, request.headers)) ?? (await resolveSession<Custom>(core, jar));
+    // Client components' view of the session, refreshed above when it was due.
+    if (pathname === `${base}/session`) return withCookies(sessionRoute(request.method, { session, unavailable, refreshFailed }), changes);
 
     // Every rule covering the path holds, so the strictest answer wins.
     // The page signed-out visitors are sent to is never behind a rule itself: it would send

@@ -3,14 +3,16 @@ import { AccessDeniedError, NotSignedInError, SessionScopeError } from "../lib/e
 import { safeReturnTo } from "../lib/return-to.ts";
 import { privateResponse, signInPageUrl } from "../http/responses.ts";
 import { refusalOf } from "../http/refusal.ts";
-import { PATH_HEADER } from "../http/handoff.ts";
+import { PATH_HEADER, refreshFailedUpstream } from "../http/handoff.ts";
 import type { AccessRule } from "../config/options.ts";
 import { authorize, checkRule } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { sessionOfRequest } from "../session/request-session.ts";
 import { createScope, type SessionState } from "./scope.ts";
-import { createWithAuth } from "./with-auth.ts";
 import { type AwsApi, createAwsApi } from "./aws-api.ts";
+import { createWithAuth, type WithAuth } from "./with-auth.ts";
+import { type ClientSession, toClientSession } from "../session/client-session.ts";
+import { headersOf, type PagesRequest, type PagesResponse, writeCookiesTo } from "./pages-router.ts";
 
 /** What `requireSession` accepts: an access rule, and where to come back to after signing in. */
 export interface RequireSessionOptions extends AccessRule {
@@ -21,7 +23,7 @@ export interface RequireSessionOptions extends AccessRule {
 /** The server-side session APIs; all of them are members of the object `createCognitoSession` returns. */
 export interface ServerApi<Custom extends CustomAttributes> extends AwsApi {
   /** Protect a route handler by scope or group; accepts the cookie session or a Bearer token. */
-  readonly withAuth: ReturnType<typeof createWithAuth<Custom>>;
+  readonly withAuth: WithAuth<Custom>;
   /**
    * The session of the current request in a server component, route handler or server
    * action: the enclosing `runWithSession` scope's, else verified from the request's own
@@ -29,6 +31,19 @@ export interface ServerApi<Custom extends CustomAttributes> extends AwsApi {
    * a request are verified once. Never refreshes (server components cannot set cookies); the middleware does.
    */
   getServerSession(): Promise<Session<Custom> | null>;
+  /**
+   * Pages Router: the session of `req` in `getServerSideProps` (`context.req`, `context.res`)
+   * or a `pages/api` handler, verified from its own cookies or Bearer token, and refreshed
+   * when due: the new cookies are appended to `res`'s `Set-Cookie` (those already set stay),
+   * with `Cache-Control: private, no-store`. Null when signed out; unreadable cookies are cleared.
+   */
+  getServerSession(req: PagesRequest, res: PagesResponse): Promise<Session<Custom> | null>;
+  /**
+   * The current request's session as client components may see it (claims, groups, scopes,
+   * expiry; no token), for `<SessionProvider session={await auth.getClientSession()}>` from
+   * `next-cognito-session/client` in a layout. Null when signed out.
+   */
+  getClientSession(): Promise<ClientSession<Custom> | null>;
   /**
    * Run `fn` with the session in an async-local scope, so `currentSession()`,
    * `requireScope()` and `requireGroup()` work anywhere below it without passing it
@@ -108,8 +123,20 @@ export function createServerApi<Custom extends CustomAttributes>(core: Core): Se
     withAuth: createWithAuth<Custom>(core, scope),
     ...createAwsApi<Custom>(core, scope),
 
-    async getServerSession(): Promise<Session<Custom> | null> {
-      return (await stateOfRequest()).session;
+    async getServerSession(...args: [] | [PagesRequest, PagesResponse]): Promise<Session<Custom> | null> {
+      if (args.length === 0) return (await stateOfRequest()).session;
+      const [req, res] = args;
+      const headers = headersOf(req);
+      // No second try when the middleware's refresh of this request failed; no writes once the answer has begun.
+      const refresh = refreshFailedUpstream(headers) === undefined && res.headersSent !== true;
+      const { session, changes } = await sessionOfRequest<Custom>(core, headers, { refresh });
+      if (!res.headersSent) writeCookiesTo(res, changes);
+      return session;
+    },
+
+    async getClientSession(): Promise<ClientSession<Custom> | null> {
+      const { session } = await stateOfRequest();
+      return session === null ? null : toClientSession(session);
     },
 
     async runWithSession<R>(

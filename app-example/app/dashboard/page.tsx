@@ -1,4 +1,5 @@
 import { auth } from "../../auth";
+import { ClientSession } from "./client-session";
 
 export default async function Dashboard() {
   // The middleware already sent signed-out visitors to sign in; this read verifies on its own.
@@ -16,6 +17,7 @@ export default async function Dashboard() {
         <dt>Groups</dt>
         <dd data-testid="groups">{user.groups.join(", ") || "none"}</dd>
       </dl>
+      <ClientSession />
       <form method="post" action="/auth/sign-out">
         <button type="submit">Sign out</button>
       </form>
