@@ -177,8 +177,8 @@ function describeCookies(header: string): string {
 
 // ---------------------------------------------------------------- families
 
-const PAGE_TARGETS = ["/", "/dashboard", "/dashboard/x", "/admin", "/account", "/sign-in"];
-const API_TARGETS = ["/api/me", "/api/orders", "/api/admin/stats"];
+const PAGE_TARGETS = ["/", "/dashboard", "/dashboard/x", "/admin", "/account", "/sign-in", "/files", "/legacy"];
+const API_TARGETS = ["/api/me", "/api/orders", "/api/admin/stats", "/api/legacy-me", "/auth/session"];
 
 function warmUp(): Case[] {
   // Every route once, so every module copy Next made (Edge, SSR, route handlers) has loaded and
@@ -452,6 +452,10 @@ function cookieCases(app: AppUnderTest): Case[] {
     { target: "/api/me" },
     { target: "/api/admin/stats" },
     { target: "/auth/sign-in" },
+    // The client session route, a Pages Router page and a pages/api handler read the same cookies.
+    { target: "/auth/session" },
+    { target: "/legacy" },
+    { target: "/api/legacy-me" },
     { method: "POST", target: "/auth/sign-out", headers: [["origin", new URL(app.example.baseURL).origin]] },
   ];
   // With server-side sessions only the id cookie is read: fewer targets tell as much.
