@@ -1,5 +1,11 @@
 export const SEED_PASSWORD: string;
 export const SEED_USERS: Array<{ email: string; groups: string[] }>;
+export const SEED_TOTP_SECRET: string;
+export const SEED_MFA_USERS: Array<{ email: string; mfa: "totp" | "sms"; phone?: string }>;
+/** A seeded user's second factor: a TOTP secret (and the URI an authenticator scans) or the phone SMS codes go to. */
+export type SeedMfaUser = { email: string; mfa: "totp"; secret: string; otpauthUri: string } | { email: string; mfa: "sms"; phone: string };
+export function seedOtpauthUri(email: string, secret?: string): string;
+export function seedLines(info: Pick<CognitoLocalInfo, "password" | "mfaUsers">): string[];
 export interface CognitoLocalInfo {
   userPoolId: string;
   clientId: string;
@@ -12,6 +18,8 @@ export interface CognitoLocalInfo {
   accessTokenTtl: number;
   users: string[];
   password: string;
+  /** The seeded users who sign in with a second factor, and that factor. */
+  mfaUsers: SeedMfaUser[];
 }
 // biome-ignore lint/suspicious/noExplicitAny: Cognito's JSON answer, whose shape depends on the action
 export function cognito(endpoint: string, action: string, body: object): Promise<any>;

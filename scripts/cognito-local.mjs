@@ -1,8 +1,9 @@
 // Start the embedded Cognito (cognito-local) on loopback with its data in a temp folder,
-// seed it through the Cognito JSON API, and stop it by PID. Used by `npm run idp`,
-// `npm run dev`, the integration tests and the end-to-end tests.
+// seed it through the Cognito JSON API (the MFA users' factors through its pool file), and
+// stop it by PID. Used by `npm run idp`, `npm run dev`, the integration tests and the
+// end-to-end tests.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, openSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,38 @@ export const SEED_USERS = [
   { email: "alice@example.com", groups: ["admins"] },
   { email: "bob@example.com", groups: [] },
 ];
+
+/**
+ * The TOTP secret of the seeded TOTP user (base32, 20 bytes). Fixed, like the seed password,
+ * so an authenticator app set up once keeps working across runs; it guards a throwaway local
+ * pool only.
+ */
+export const SEED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+/** The seeded users who sign in with a second factor: one by TOTP, one by SMS to `phone`. */
+export const SEED_MFA_USERS = [
+  { email: "carol@example.com", mfa: "totp" },
+  { email: "dave@example.com", mfa: "sms", phone: "+15555550100" },
+];
+
+/** The otpauth URI an authenticator app scans for the seeded TOTP user. */
+export function seedOtpauthUri(email, secret = SEED_TOTP_SECRET) {
+  const label = encodeURIComponent(`next-cognito-session-dev:${email}`);
+  return `otpauth://totp/${label}?secret=${secret}&issuer=next-cognito-session-dev&algorithm=SHA1&digits=6&period=30`;
+}
+
+/**
+ * What a developer needs to know about the seeded users, one line each: who signs in with
+ * only the password, and each MFA user's second factor (the TOTP secret and its otpauth URI,
+ * or where SMS codes go).
+ * @param {{ password: string, mfaUsers: Array<{ email: string, mfa: string, secret?: string, otpauthUri?: string, phone?: string }> }} info
+ */
+export function seedLines(info) {
+  return info.mfaUsers.map((user) =>
+    user.mfa === "totp"
+      ? `TOTP MFA: ${user.email} (password ${info.password}), secret ${user.secret} (${user.otpauthUri})`
+      : `SMS MFA: ${user.email} (password ${info.password}), codes sent by SMS to ${user.phone}`,
+  );
+}
 
 /** Call one Cognito JSON API action on the local server. */
 export async function cognito(endpoint, action, body) {
@@ -57,19 +90,28 @@ export async function startCognitoLocal(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cognito-local-"));
   const out = openSync(options.log ?? join(dir, "cognito-local.log"), "a");
   const bin = require.resolve("cognito-local/lib/bin/start.js");
-  const child = spawn(process.execPath, [bin], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, HOME: dir, HOST, PORT: String(port) },
-    stdio: ["ignore", out, out],
-    detached: false,
-  });
-  const stop = async () => {
+  const spawnServer = () =>
+    spawn(process.execPath, [bin], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, HOST, PORT: String(port) },
+      stdio: ["ignore", out, out],
+      detached: false,
+    });
+  let child = spawnServer();
+  const stopChild = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
       process.kill(child.pid, "SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) {
+        const killed = new Promise((r) => child.once("exit", r));
+        process.kill(child.pid, "SIGKILL");
+        await killed;
+      }
     }
+  };
+  const stop = async () => {
+    await stopChild();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -78,6 +120,13 @@ export async function startCognitoLocal(options = {}) {
     const endpoint = `${base}/`;
     const { UserPool } = await cognito(endpoint, "CreateUserPool", { PoolName: "next-cognito-session-dev" });
     const userPoolId = UserPool.Id;
+    // MFA is optional: users without a second factor (alice, bob) sign in with the password alone.
+    await cognito(endpoint, "SetUserPoolMfaConfig", {
+      UserPoolId: userPoolId,
+      MfaConfiguration: "OPTIONAL",
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+      SmsMfaConfiguration: { SmsAuthenticationMessage: "Your sign-in code is {####}" },
+    });
     const { UserPoolClient } = await cognito(endpoint, "CreateUserPoolClient", {
       UserPoolId: userPoolId,
       ClientName: "example-app",
@@ -94,7 +143,7 @@ export async function startCognitoLocal(options = {}) {
       TokenValidityUnits: { AccessToken: "seconds", IdToken: "seconds", RefreshToken: "days" },
     });
     await cognito(endpoint, "CreateGroup", { UserPoolId: userPoolId, GroupName: "admins" });
-    for (const user of SEED_USERS) {
+    for (const user of [...SEED_USERS, ...SEED_MFA_USERS]) {
       await cognito(endpoint, "AdminCreateUser", {
         UserPoolId: userPoolId,
         Username: user.email,
@@ -102,6 +151,12 @@ export async function startCognitoLocal(options = {}) {
         UserAttributes: [
           { Name: "email", Value: user.email },
           { Name: "email_verified", Value: "true" },
+          ...(user.phone
+            ? [
+                { Name: "phone_number", Value: user.phone },
+                { Name: "phone_number_verified", Value: "true" },
+              ]
+            : []),
         ],
       });
       await cognito(endpoint, "AdminSetUserPassword", {
@@ -110,10 +165,17 @@ export async function startCognitoLocal(options = {}) {
         Password: SEED_PASSWORD,
         Permanent: true,
       });
-      for (const group of user.groups) {
+      for (const group of user.groups ?? []) {
         await cognito(endpoint, "AdminAddUserToGroup", { UserPoolId: userPoolId, Username: user.email, GroupName: group });
       }
     }
+    // The MFA users' factors go straight into the pool's stored users, read again on a
+    // restart: cognito-local has no API that sets a user's SMS MFA option (AdminSetUserSettings),
+    // and a TOTP secret set this way stays the same from run to run.
+    await stopChild();
+    addSeedFactors(join(dir, ".cognito", "db", `${userPoolId}.json`));
+    child = spawnServer();
+    await waitForHealth(`${base}/health`, child, 30_000);
     const issuer = `${base}/${userPoolId}`;
     const info = {
       userPoolId,
@@ -127,12 +189,36 @@ export async function startCognitoLocal(options = {}) {
       accessTokenTtl: ttl,
       users: SEED_USERS.map((u) => u.email),
       password: SEED_PASSWORD,
+      mfaUsers: SEED_MFA_USERS.map((u) =>
+        u.mfa === "totp"
+          ? { email: u.email, mfa: "totp", secret: SEED_TOTP_SECRET, otpauthUri: seedOtpauthUri(u.email) }
+          : { email: u.email, mfa: "sms", phone: u.phone },
+      ),
     };
     return { info, stop, child, dir };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Give the seeded MFA users their second factor in the pool file of a stopped cognito-local. */
+function addSeedFactors(file) {
+  const pool = JSON.parse(readFileSync(file, "utf8"));
+  for (const seed of SEED_MFA_USERS) {
+    const user = Object.values(pool.Users ?? {}).find((u) => u.Attributes?.some((a) => a.Name === "email" && a.Value === seed.email));
+    if (!user) throw new Error(`seeded user ${seed.email} missing from ${file}`);
+    if (seed.mfa === "totp") {
+      user.SoftwareTokenMfaConfiguration = { Secret: SEED_TOTP_SECRET, Verified: true, FriendlyDeviceName: "dev" };
+      user.UserMFASettingList = ["SOFTWARE_TOKEN_MFA"];
+      user.PreferredMfaSetting = "SOFTWARE_TOKEN_MFA";
+    } else {
+      user.MFAOptions = [{ DeliveryMedium: "SMS", AttributeName: "phone_number" }];
+      user.UserMFASettingList = ["SMS_MFA"];
+      user.PreferredMfaSetting = "SMS_MFA";
+    }
+  }
+  writeFileSync(file, JSON.stringify(pool, null, 2));
 }
 
 /** The environment contract for an app pointed at this cognito-local. */

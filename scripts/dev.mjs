@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { listenHost, signInLine } from "./app-address.mjs";
-import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
+import { envFor, seedLines, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 
 const require = createRequire(import.meta.url);
 const port = Number(process.env.PORT ?? 3000);
@@ -11,6 +11,7 @@ const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
 const { info, stop } = await startCognitoLocal({ appUrl });
 console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
 console.log(signInLine(appUrl, info));
+for (const line of seedLines(info)) console.log(line);
 
 const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", listenHost(appUrl)], {
   stdio: "inherit",
