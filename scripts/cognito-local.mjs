@@ -118,7 +118,13 @@ export async function startCognitoLocal(options = {}) {
     const base = `http://${HOST}:${port}`;
     await waitForHealth(`${base}/health`, child, 30_000);
     const endpoint = `${base}/`;
-    const { UserPool } = await cognito(endpoint, "CreateUserPool", { PoolName: "next-cognito-session-dev" });
+    const { UserPool } = await cognito(endpoint, "CreateUserPool", {
+      PoolName: "next-cognito-session-dev",
+      // Sign-up and an email change send a code to the address, as a pool that verifies email does;
+      // a changed address takes effect once its code is entered.
+      AutoVerifiedAttributes: ["email"],
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
+    });
     const userPoolId = UserPool.Id;
     // MFA is optional: users without a second factor (alice, bob) sign in with the password alone.
     await cognito(endpoint, "SetUserPoolMfaConfig", {
