@@ -38,8 +38,11 @@ export async function signInAction(previous: SignInState, form: FormData): Promi
   switch (result.status) {
     case "signed-in":
       return redirect(result.returnTo);
-    case "new-password-required":
-      return { step: "new-password", requiredAttributes: result.requiredAttributes, message: "Please choose a new password." };
+    case "challenge":
+      // This form answers the new-password challenge only; other challenges start over.
+      return result.challenge.name === "NEW_PASSWORD_REQUIRED"
+        ? { step: "new-password", requiredAttributes: result.challenge.requiredAttributes ?? [], message: "Please choose a new password." }
+        : { step: "password", message: "This account needs a sign-in step this page does not offer." };
     case "failed":
       // Only a new password that missed the policy is asked for again; anything else starts over.
       return result.reason === "invalid-new-password" ? { ...state, message: result.message } : { step: "password", message: result.message };
