@@ -88,3 +88,9 @@ export async function createUser(idp: CognitoLocalInfo, email: string, password:
   });
   await cognito(idp.endpoint, "AdminSetUserPassword", { UserPoolId: idp.userPoolId, Username: email, Password: password, Permanent: true });
 }
+
+/** One attribute of a user as the embedded Cognito holds it (undefined when unset). */
+export async function attribute(example: { cognito: CognitoLocalInfo }, username: string, name: string): Promise<string | undefined> {
+  const { UserAttributes } = await cognito(example.cognito.endpoint, "AdminGetUser", { UserPoolId: example.cognito.userPoolId, Username: username });
+  return (UserAttributes as Array<{ Name: string; Value: string }>).find((a) => a.Name === name)?.Value;
+}

@@ -85,8 +85,15 @@ export async function attributesAction(previous: AttributesState, form: FormData
       : { step: "edit", notice: `Your ${name === "email" ? "email address" : "phone number"} is confirmed.` };
   }
   const typed = { name: field(form, "name"), email: field(form, "email") };
-  const result = await auth.updateAttributes({ attributes: typed });
   const kept = { name: shortText(typed.name, 128), email: shortText(typed.email, 128) };
+  // Only what changed goes to Cognito: an unchanged email sent again would be asked to verify again.
+  const user = (await auth.getServerSession())?.user;
+  const changed = {
+    ...(typed.name !== (user?.name ?? "") ? { name: typed.name } : {}),
+    ...(typed.email !== (user?.email ?? "") ? { email: typed.email } : {}),
+  };
+  if (Object.keys(changed).length === 0) return { step: "edit", ...kept, notice: "Nothing changed." };
+  const result = await auth.updateAttributes({ attributes: changed });
   switch (result.status) {
     case "failed":
       return { step: "edit", ...kept, message: result.message };
