@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, openSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const HOST = "127.0.0.1";
@@ -158,7 +159,8 @@ export async function startCognitoLocal(options = {}) {
   const ttl = options.accessTokenTtl ?? (process.env.DEV_ACCESS_TOKEN_TTL ? Number(process.env.DEV_ACCESS_TOKEN_TTL) : 3600);
   const dir = mkdtempSync(join(tmpdir(), "cognito-local-"));
   const out = openSync(options.log ?? join(dir, "cognito-local.log"), "a");
-  const bin = require.resolve("cognito-local/lib/bin/start.js");
+  // cognito-local's start script with a synchronous log: see cognito-local-server.cjs.
+  const bin = fileURLToPath(new URL("./cognito-local-server.cjs", import.meta.url));
   const child = spawn(process.execPath, [bin], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: dir, HOST, PORT: String(port) },
@@ -167,6 +169,7 @@ export async function startCognitoLocal(options = {}) {
   });
   // Its output still goes to the log; the codes in it go to the feed as well.
   const codes = new CodeFeed();
+  child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk) => {
     writeSync(out, chunk);
     codes.write(chunk);
