@@ -187,8 +187,14 @@ export async function startCognitoLocal(options = {}) {
     const base = `http://${HOST}:${port}`;
     await waitForHealth(`${base}/health`, child, 30_000);
     const endpoint = `${base}/`;
-    // Auto-verified email: sign-up and a changed email get a code, as on a real pool.
-    const { UserPool } = await cognito(endpoint, "CreateUserPool", { PoolName: "next-cognito-session-dev", AutoVerifiedAttributes: ["email"] });
+    // Auto-verified email: sign-up and a changed email get a code, as on a real pool. Optional
+    // MFA: a user who sets up TOTP (or SMS) is asked for it at sign-in; cognito-local's default
+    // is OFF, which never asks.
+    const { UserPool } = await cognito(endpoint, "CreateUserPool", {
+      PoolName: "next-cognito-session-dev",
+      AutoVerifiedAttributes: ["email"],
+      MfaConfiguration: "OPTIONAL",
+    });
     const userPoolId = UserPool.Id;
     const { UserPoolClient } = await cognito(endpoint, "CreateUserPoolClient", {
       UserPoolId: userPoolId,

@@ -32,7 +32,7 @@ export class FlowBrowser {
     const tokens = await this.core.storage.read(this.jar);
     if (!tokens) return undefined;
     const read = await this.core.reader.fromTokens(tokens);
-    return read.status === "valid" ? (read.session.user as Record<string, unknown> | null) ?? undefined : undefined;
+    return read.status === "valid" ? ((read.session.user as Record<string, unknown> | null) ?? undefined) : undefined;
   }
 
   get challengeCookie(): string | undefined {
