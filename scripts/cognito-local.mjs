@@ -3,12 +3,10 @@
 // `npm run dev`, the integration tests and the end-to-end tests.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, openSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
 const HOST = "127.0.0.1";
 
 export const SEED_PASSWORD = "Passw0rd!";
