@@ -4,7 +4,7 @@
 import * as OTPAuth from "otpauth";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
-import { attribute, CodeInbox, createUser, freshEmail, freshPassword } from "./support/codes.ts";
+import { attribute, codeFor, createUser, freshEmail, freshPassword } from "./support/codes.ts";
 import type { RunningExample } from "./support/example-app.ts";
 
 /** The session's cookies (not the sealed challenge, which waits in a cookie of its own between steps). */
@@ -28,18 +28,15 @@ async function enterCode(page: Page, code: string, button = "Verify") {
 const otherThan = (code: string) => (code === "000000" ? "111111" : "000000");
 
 test("sign up → the emailed code → confirm → signed in; a wrong code is refused", async ({ page, example }) => {
-  const inbox = new CodeInbox(example.log);
   const email = freshEmail("sign-up");
   const password = freshPassword();
   await page.goto(`${example.baseURL}/sign-up`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Name").fill("Ada Lovelace");
   await page.getByLabel("Password", { exact: true }).fill(password);
-  inbox.mark();
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByTestId("sign-up-destination")).toContainText(`If ${email} was free, we sent a code there.`);
-  const { code, action } = await inbox.next(email);
-  expect(action).toBe("SignUp");
+  const code = await codeFor(example, email, "sign-up");
 
   await enterCode(page, otherThan(code), "Confirm");
   await expect(page.getByTestId("sign-up-message")).toHaveText("That code is not correct. Please check it and try again.");
@@ -74,14 +71,12 @@ test("sign-up keeps the email and name after a refused password, never the passw
 });
 
 test("a used confirmation code is refused: the account is confirmed already", async ({ page, example }) => {
-  const inbox = new CodeInbox(example.log);
   const email = freshEmail("reused");
   await page.goto(`${example.baseURL}/sign-up`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(freshPassword());
-  inbox.mark();
   await page.getByRole("button", { name: "Create account" }).click();
-  const { code } = await inbox.next(email);
+  const code = await codeFor(example, email, "sign-up");
   await enterCode(page, code, "Confirm");
   await expect(page.getByTestId("sign-in-notice")).toBeVisible();
 
@@ -93,7 +88,6 @@ test("a used confirmation code is refused: the account is confirmed already", as
 });
 
 test("forgot password → the emailed code → a new password → signed in; the old password no longer works", async ({ page, example }) => {
-  const inbox = new CodeInbox(example.log);
   const email = freshEmail("reset");
   const old = freshPassword();
   const fresh = freshPassword();
@@ -102,11 +96,9 @@ test("forgot password → the emailed code → a new password → signed in; the
   await page.goto(`${example.baseURL}/sign-in`);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await page.getByLabel("Email").fill(email);
-  inbox.mark();
   await page.getByRole("button", { name: "Send a code" }).click();
   await expect(page.getByTestId("reset-destination")).toContainText(email);
-  const { code, action } = await inbox.next(email);
-  expect(action).toBe("ForgotPassword");
+  const code = await codeFor(example, email, "forgot-password");
 
   await page.getByLabel("Code").fill(otherThan(code));
   await page.getByLabel("New password").fill(fresh);
@@ -176,29 +168,25 @@ test("the seeded TOTP user signs in with a code from the printed secret", async 
 });
 
 test("SMS MFA sign-in with the delivered code; a wrong code and the previous sign-in's code are refused", async ({ page, example }) => {
-  const inbox = new CodeInbox(example.log);
   const dave = example.cognito.mfaUsers.find((u) => u.mfa === "sms");
   if (dave?.mfa !== "sms") throw new Error("no seeded SMS user");
-  inbox.mark();
   await passwordStep(page, example, dave.email, example.cognito.password, "/dashboard");
   await expect(page.getByTestId("challenge-hint")).toContainText("We sent a code by text message");
-  const first = await inbox.next(dave.phone);
-  expect(first.action).toBe("InitiateAuth");
-  await enterCode(page, otherThan(first.code));
+  const first = await codeFor(example, dave.phone, "mfa");
+  await enterCode(page, otherThan(first));
   await expect(page.getByTestId("sign-in-message")).toHaveText("That code is not correct. Please check it and try again.");
   expect(await sessionCookies(page)).toEqual([]);
-  await enterCode(page, first.code);
+  await enterCode(page, first);
   await page.waitForURL(`${example.baseURL}/dashboard`);
   await expect(page.getByTestId("email")).toHaveText(dave.email);
 
   // A second sign-in sends a new code; the first one is spent.
   await page.context().clearCookies();
-  inbox.mark();
   await passwordStep(page, example, dave.email, example.cognito.password, "/dashboard");
-  const second = await inbox.next(dave.phone);
-  test.skip(second.code === first.code, "the embedded Cognito drew the same random code twice");
-  await enterCode(page, first.code);
+  const second = await codeFor(example, dave.phone, "mfa");
+  test.skip(second === first, "the embedded Cognito drew the same random code twice");
+  await enterCode(page, first);
   await expect(page.getByTestId("sign-in-message")).toHaveText("That code is not correct. Please check it and try again.");
-  await enterCode(page, second.code);
+  await enterCode(page, second);
   await page.waitForURL(`${example.baseURL}/dashboard`);
 });

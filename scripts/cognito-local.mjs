@@ -3,12 +3,11 @@
 // stop it by PID. Used by `npm run idp`, `npm run dev`, the integration tests and the
 // end-to-end tests.
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
 const HOST = "127.0.0.1";
 
 export const SEED_PASSWORD = "Passw0rd!";
@@ -64,6 +63,108 @@ export async function cognito(endpoint, action, body) {
   return text ? JSON.parse(text) : {};
 }
 
+/**
+ * What kind of code each Cognito action delivers: `sign-up` (SignUp, ResendConfirmationCode),
+ * `forgot-password`, `mfa` (an SMS or email code during sign-in), `attribute` (a new email or
+ * phone number to verify), `invitation` (AdminCreateUser's temporary password).
+ */
+const CODE_KINDS = {
+  SignUp: "sign-up",
+  ResendConfirmationCode: "sign-up",
+  ForgotPassword: "forgot-password",
+  InitiateAuth: "mfa",
+  RespondToAuthChallenge: "mfa",
+  AdminInitiateAuth: "mfa",
+  AdminRespondToAuthChallenge: "mfa",
+  UpdateUserAttributes: "attribute",
+  AdminUpdateUserAttributes: "attribute",
+  GetUserAttributeVerificationCode: "attribute",
+  AdminCreateUser: "invitation",
+};
+
+// cognito-local 5.3.0 "delivers" every code by logging a box through pino-pretty, whose
+// first line names the request and the action:
+//   [time] INFO: <reqId> <Action> ╭───╮
+//   │   Confirmation Code Delivery   │
+//   │   Username:    <username or sub>   │
+//   │   Destination: <email or phone>    │
+//   │   Code:        123456              │
+//   ╰───╯
+const ANSI = /\u001b\[[0-9;]*m/g;
+const BOX = /INFO: \S+ (\w+) ╭[^\n]*\n([\s\S]*?)╰/;
+
+/**
+ * The codes the embedded Cognito delivers, read from its output as it writes them: each is
+ * handed to every listener and queued for {@link CodeFeed.nextCode}.
+ */
+export class CodeFeed {
+  /** @type {Array<{ action: string, kind: string, username: string, destination: string, code: string }>} */
+  #queue = [];
+  /** @type {Array<{ matches: (entry: object) => boolean, resolve: (code: string) => void }>} */
+  #waiting = [];
+  /** @type {Set<(entry: object) => void>} */
+  #listeners = new Set();
+  #text = "";
+
+  /** Feed output of the embedded Cognito; complete deliveries in it are taken out. */
+  write(chunk) {
+    this.#text += String(chunk).replace(ANSI, "");
+    for (let match = BOX.exec(this.#text); match; match = BOX.exec(this.#text)) {
+      this.#text = this.#text.slice(match.index + match[0].length);
+      const field = (name) => new RegExp(`${name}:\\s+(\\S+)`).exec(match[2])?.[1] ?? "";
+      const code = field("Code");
+      if (!match[2].includes("Confirmation Code Delivery") || code === "") continue;
+      this.#deliver({ action: match[1], kind: CODE_KINDS[match[1]] ?? "other", username: field("Username"), destination: field("Destination"), code });
+    }
+    // Output between deliveries is of no use: keep only what may be the start of one.
+    const open = this.#text.lastIndexOf("INFO:");
+    this.#text = open < 0 ? "" : this.#text.slice(open);
+  }
+
+  /** Call `listener` with every code delivered from now on; returns a function that stops it. */
+  subscribe(listener) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The oldest code not taken yet that went to `username` (the user's name, sub, email or
+   * phone number, as Cognito logs one of them) and is of `kind` when given; when none has come
+   * yet, the next one that does. Rejects after `timeoutMs` so a test that waits for a code
+   * that never comes fails instead of hanging.
+   * @param {{ username: string, kind?: string, timeoutMs?: number }} options
+   * @returns {Promise<string>}
+   */
+  nextCode({ username, kind, timeoutMs = 15_000 }) {
+    const matches = (entry) => (entry.username === username || entry.destination === username) && (kind === undefined || entry.kind === kind);
+    const index = this.#queue.findIndex(matches);
+    if (index >= 0) return Promise.resolve(this.#queue.splice(index, 1)[0].code);
+    return new Promise((resolve, reject) => {
+      const waiter = { matches, resolve };
+      const timer = setTimeout(() => {
+        this.#waiting = this.#waiting.filter((w) => w !== waiter);
+        reject(new Error(`no ${kind ?? ""} code for ${username} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiter.resolve = (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      };
+      this.#waiting.push(waiter);
+    });
+  }
+
+  #deliver(entry) {
+    for (const listener of this.#listeners) listener(entry);
+    const waiter = this.#waiting.find((w) => w.matches(entry));
+    if (waiter) {
+      this.#waiting = this.#waiting.filter((w) => w !== waiter);
+      waiter.resolve(entry.code);
+    } else {
+      this.#queue.push(entry);
+    }
+  }
+}
+
 async function waitForHealth(url, child, deadlineMs) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
@@ -89,14 +190,24 @@ export async function startCognitoLocal(options = {}) {
   const ttl = options.accessTokenTtl ?? (process.env.DEV_ACCESS_TOKEN_TTL ? Number(process.env.DEV_ACCESS_TOKEN_TTL) : 3600);
   const dir = mkdtempSync(join(tmpdir(), "cognito-local-"));
   const out = openSync(options.log ?? join(dir, "cognito-local.log"), "a");
-  const bin = require.resolve("cognito-local/lib/bin/start.js");
-  const spawnServer = () =>
-    spawn(process.execPath, [bin], {
+  // cognito-local's start script with a synchronous log: see cognito-local-server.cjs.
+  const bin = fileURLToPath(new URL("./cognito-local-server.cjs", import.meta.url));
+  const codes = new CodeFeed();
+  const spawnServer = () => {
+    const server = spawn(process.execPath, [bin], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: dir, HOST, PORT: String(port) },
-      stdio: ["ignore", out, out],
+      stdio: ["ignore", "pipe", out],
       detached: false,
     });
+    // Its output still goes to the log; the codes in it go to the feed as well.
+    server.stdout.setEncoding("utf8");
+    server.stdout.on("data", (chunk) => {
+      writeSync(out, chunk);
+      codes.write(chunk);
+    });
+    return server;
+  };
   let child = spawnServer();
   const stopChild = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -118,18 +229,20 @@ export async function startCognitoLocal(options = {}) {
     const base = `http://${HOST}:${port}`;
     await waitForHealth(`${base}/health`, child, 30_000);
     const endpoint = `${base}/`;
+    // Auto-verified email: sign-up and a changed email get a code, as on a real pool; a
+    // changed address takes effect once its code is entered. Optional MFA: a user with TOTP
+    // or SMS MFA is asked for it at sign-in, alice and bob are not (cognito-local's default
+    // is OFF, which never asks).
     const { UserPool } = await cognito(endpoint, "CreateUserPool", {
       PoolName: "next-cognito-session-dev",
-      // Sign-up and an email change send a code to the address, as a pool that verifies email does;
-      // a changed address takes effect once its code is entered.
       AutoVerifiedAttributes: ["email"],
       UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
+      MfaConfiguration: "OPTIONAL",
     });
     const userPoolId = UserPool.Id;
-    // MFA is optional: users without a second factor (alice, bob) sign in with the password alone.
+    // TOTP and SMS as the pool's second factors.
     await cognito(endpoint, "SetUserPoolMfaConfig", {
       UserPoolId: userPoolId,
-      MfaConfiguration: "OPTIONAL",
       SoftwareTokenMfaConfiguration: { Enabled: true },
       SmsMfaConfiguration: { SmsAuthenticationMessage: "Your sign-in code is {####}" },
     });
@@ -201,7 +314,7 @@ export async function startCognitoLocal(options = {}) {
           : { email: u.email, mfa: "sms", phone: u.phone },
       ),
     };
-    return { info, stop, child, dir };
+    return { info, stop, child, dir, codes };
   } catch (error) {
     await stop();
     throw error;
@@ -225,6 +338,26 @@ function addSeedFactors(file) {
     }
   }
   writeFileSync(file, JSON.stringify(pool, null, 2));
+}
+
+const CODE_PURPOSES = {
+  "sign-up": "sign-up code",
+  "forgot-password": "password reset code",
+  mfa: "sign-in code",
+  attribute: "verification code",
+  invitation: "temporary password",
+  other: "code",
+};
+
+/**
+ * One line for a code the embedded Cognito delivered, as `npm run dev` prints it:
+ * `Embedded Cognito sent a sign-in code by SMS to +15555550100: 123456`.
+ * @param {{ kind: string, destination: string, code: string }} entry
+ */
+export function codeLine(entry) {
+  const purpose = CODE_PURPOSES[entry.kind] ?? CODE_PURPOSES.other;
+  const medium = entry.destination.includes("@") ? "by email" : "by SMS";
+  return `Embedded Cognito sent a ${purpose} ${medium} to ${entry.destination}: ${entry.code}`;
 }
 
 /** The environment contract for an app pointed at this cognito-local. */

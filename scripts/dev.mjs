@@ -3,15 +3,17 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { listenHost, signInLine } from "./app-address.mjs";
-import { envFor, seedLines, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
+import { codeLine, envFor, seedLines, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 
 const require = createRequire(import.meta.url);
 const port = Number(process.env.PORT ?? 3000);
 const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
-const { info, stop } = await startCognitoLocal({ appUrl });
+const { info, stop, codes } = await startCognitoLocal({ appUrl });
 console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
 console.log(signInLine(appUrl, info));
 for (const line of seedLines(info)) console.log(line);
+// The embedded Cognito sends no email or SMS: each code it delivers is printed here, one line each.
+codes.subscribe((entry) => console.log(codeLine(entry)));
 
 const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", listenHost(appUrl)], {
   stdio: "inherit",

@@ -81,7 +81,7 @@ describe("password sign-in against the embedded Cognito", () => {
   it("reports an unconfirmed user as such", async () => {
     const { endpoint, clientId } = inject("cognito");
     const email = `unconfirmed-${randomUUID()}@example.com`;
-    await cognito(endpoint, "SignUp", { ClientId: clientId, Username: email, Password: password, UserAttributes: [] });
+    await cognito(endpoint, "SignUp", { ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: "email", Value: email }] });
     const { result } = await passwordSignIn(coreOf(app), new Map(), { username: email, password });
     expect(result).toMatchObject({ status: "failed", reason: "user-not-confirmed" });
   });

@@ -1,72 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { expect } from "@playwright/test";
-import { type CognitoLocalInfo, cognito } from "../../scripts/cognito-local.mjs";
-
-/** A code the embedded Cognito delivered: which action sent it, to whom, and the code. */
-export interface DeliveredCode {
-  /** The Cognito action that sent it: SignUp, ForgotPassword, InitiateAuth, UpdateUserAttributes, … */
-  action: string;
-  destination: string;
-  code: string;
-}
-
-// cognito-local logs each delivery as a box: a header line naming the action, then
-// "Destination:" and "Code:" lines.
-const HEADER = /\b([A-Z][A-Za-z]+) ╭/;
-const FIELD = /│\s+(Destination|Code):\s+(\S+)/;
-
-/** Every delivery in cognito-local's log, oldest first. */
-export function codesInLog(log: string): DeliveredCode[] {
-  const codes: DeliveredCode[] = [];
-  let current: Partial<DeliveredCode> | undefined;
-  for (const line of log.split("\n")) {
-    const header = HEADER.exec(line);
-    if (header) current = { action: header[1] };
-    const field = current && FIELD.exec(line);
-    if (!current || !field) continue;
-    if (field[1] === "Destination") current.destination = field[2];
-    else {
-      current.code = field[2];
-      if (current.destination) codes.push(current as DeliveredCode);
-      current = undefined;
-    }
-  }
-  return codes;
-}
+import { cognito, type CognitoLocalInfo, type DeliveredCode } from "../../scripts/cognito-local.mjs";
+import type { RunningExample } from "./example-app.ts";
 
 /**
- * The codes a running example's embedded Cognito delivered, read from its log. `mark()`
- * before an action; `next(destination)` then waits for the first code to `destination`
- * delivered after the mark.
+ * The next code of `kind` the example's embedded Cognito delivered to `destination` (an
+ * email address or phone number): the oldest not yet taken, or the next to come.
  */
-export class CodeInbox {
-  #seen = 0;
-  constructor(private readonly log: () => string) {}
-
-  /** Codes delivered so far are old: `next` waits for a newer one. */
-  mark(): void {
-    this.#seen = codesInLog(this.log()).length;
-  }
-
-  /** The first code to `destination` since the last mark (the mark moves past it). */
-  async next(destination: string): Promise<DeliveredCode> {
-    let found: DeliveredCode | undefined;
-    await expect
-      .poll(
-        () => {
-          const fresh = codesInLog(this.log()).slice(this.#seen);
-          const index = fresh.findIndex((c) => c.destination === destination);
-          if (index >= 0) {
-            found = fresh[index];
-            this.#seen += index + 1;
-          }
-          return found !== undefined;
-        },
-        { message: `a code delivered to ${destination}` },
-      )
-      .toBe(true);
-    return found as DeliveredCode;
-  }
+export function codeFor(example: RunningExample, destination: string, kind: DeliveredCode["kind"]): Promise<string> {
+  if (!example.codes) throw new Error("this example runs against a Cognito it did not start: no codes to read");
+  return example.codes.nextCode({ username: destination, kind });
 }
 
 /** A fresh address per test, so no test meets another's user. */

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
+import { type CodeFeed, type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../../test/helpers/ports.ts";
 
 const require = createRequire(import.meta.url);
@@ -21,6 +21,8 @@ export type Variant = "middleware" | "proxy" | "none" | "bare";
 export interface RunningExample {
   baseURL: string;
   cognito: CognitoLocalInfo;
+  /** The codes its embedded Cognito delivers (sign-up, reset, MFA, attribute); none when the Cognito was handed in. */
+  codes?: CodeFeed | undefined;
   /** The session secret the app runs with, for tests that seal their own cookies. */
   secret: string;
   /** Everything the app and cognito-local printed, for diagnosing a failure. */
@@ -134,7 +136,7 @@ export async function startExample(
   const port = await freePort();
   const baseURL = `http://localhost:${port}`;
   const idp = options.idp
-    ? { info: options.idp, dir: "", stop: async () => {} }
+    ? { info: options.idp, dir: "", stop: async () => {}, codes: undefined }
     : await startCognitoLocal({
         port: await freePort(),
         appUrl: baseURL,
@@ -179,7 +181,7 @@ export async function startExample(
     await stop();
     throw error;
   }
-  return { baseURL, cognito: idp.info, secret, log, stop };
+  return { baseURL, cognito: idp.info, codes: idp.codes, secret, log, stop };
 }
 
 mkdirSync(join(root, "test-results"), { recursive: true });
