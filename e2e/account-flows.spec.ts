@@ -190,3 +190,35 @@ test("SMS MFA sign-in with the delivered code; a wrong code and the previous sig
   await enterCode(page, second);
   await page.waitForURL(`${example.baseURL}/dashboard`);
 });
+
+test.describe("without JavaScript: the browser's own form posts", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("forgot password → code → new password → signed in", async ({ page, example }) => {
+    const email = freshEmail("nojs-reset");
+    await createUser(example.cognito, email, freshPassword());
+    await page.goto(`${example.baseURL}/forgot-password`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send a code" }).click();
+    await expect(page.getByTestId("reset-destination")).toContainText(email);
+    const code = await codeFor(example, email, "forgot-password");
+    await page.getByLabel("Code").fill(code);
+    await page.getByLabel("New password").fill(freshPassword());
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.waitForURL(`${example.baseURL}/account`);
+    await expect(page.getByTestId("account-email")).toHaveText(email);
+  });
+
+  test("password, then a TOTP challenge with a wrong and then a right code → signed in", async ({ page, example }) => {
+    const carol = example.cognito.mfaUsers.find((u) => u.mfa === "totp");
+    if (carol?.mfa !== "totp") throw new Error("no seeded TOTP user");
+    const totp = OTPAuth.URI.parse(carol.otpauthUri);
+    await passwordStep(page, example, carol.email, example.cognito.password, "/dashboard");
+    await expect(page.getByTestId("challenge-hint")).toHaveText("Enter the code your authenticator app shows.");
+    await enterCode(page, otherThan(totp.generate()));
+    await expect(page.getByTestId("sign-in-message")).toHaveText("That code is not correct. Please check it and try again.");
+    await enterCode(page, totp.generate());
+    await page.waitForURL(`${example.baseURL}/dashboard`);
+    await expect(page.getByTestId("email")).toHaveText(carol.email);
+  });
+});

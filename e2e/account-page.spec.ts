@@ -68,6 +68,7 @@ test("attribute editing: a name is saved at once; a new email waits for its code
   await form.getByLabel("Code").fill(code);
   await form.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByTestId("attributes-notice")).toHaveText("Your email address is confirmed.");
+  // Shown at once, from the ID token the action refreshed.
   await expect(page.getByTestId("account-email")).toHaveText(changed);
 });
 

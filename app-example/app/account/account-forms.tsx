@@ -79,8 +79,8 @@ export function TotpForm() {
   );
 }
 
-export function AttributesForm({ name, email }: { name: string; email: string }) {
-  const [state, action, pending] = useActionState<AttributesState, FormData>(attributesAction, { step: "edit" });
+export function AttributesForm({ name, email, notice }: { name: string; email: string; notice?: string | undefined }) {
+  const [state, action, pending] = useActionState<AttributesState, FormData>(attributesAction, { step: "edit", ...(notice ? { notice } : {}) });
   return (
     <form action={action} aria-label="Profile">
       <Messages state={state} id="attributes" />

@@ -80,9 +80,9 @@ export async function attributesAction(previous: AttributesState, form: FormData
   if (step === "verify" && field(form, "intent") !== "edit") {
     const name = attribute === "phone_number" ? "phone_number" : "email";
     const result = await auth.verifyAttribute({ attribute: name, code: field(form, "code") });
-    return result.status === "failed"
-      ? { step: "verify", attribute: name, message: result.message }
-      : { step: "edit", notice: `Your ${name === "email" ? "email address" : "phone number"} is confirmed.` };
+    if (result.status === "failed") return { step: "verify", attribute: name, message: result.message };
+    // A new request, so the page is drawn from the refreshed ID token the action just stored.
+    return redirect(`/account?saved=${name}`);
   }
   const typed = { name: field(form, "name"), email: field(form, "email") };
   const kept = { name: shortText(typed.name, 128), email: shortText(typed.email, 128) };
@@ -105,7 +105,7 @@ export async function attributesAction(previous: AttributesState, form: FormData
         notice: "Saved. Enter the code we sent to confirm the new address.",
       };
     default:
-      return { step: "edit", notice: "Saved." };
+      return redirect("/account?saved=profile");
   }
 }
 

@@ -1,7 +1,14 @@
 import { auth } from "../../auth";
 import { AttributesForm, ChangePasswordForm, DeleteAccountForm, TotpForm } from "./account-forms";
 
-export default async function Account() {
+const SAVED: Record<string, string> = {
+  profile: "Saved.",
+  email: "Your email address is confirmed.",
+  phone_number: "Your phone number is confirmed.",
+};
+
+export default async function Account({ searchParams }: { searchParams: Promise<{ saved?: string }> }) {
+  const { saved } = await searchParams;
   // No `protect` rule covers /account: the page guards itself. Signed out, this redirects to
   // sign-in and back here.
   const { user, scopes, expiresAt } = await auth.requireSession();
@@ -24,7 +31,13 @@ export default async function Account() {
       </dl>
       <section>
         <h2>Profile</h2>
-        <AttributesForm name={user?.name ?? ""} email={user?.email ?? ""} />
+        <AttributesForm
+          // A saved change comes back as a new page: the form starts over from it.
+          key={`${saved}:${user?.email}:${user?.name}`}
+          name={user?.name ?? ""}
+          email={user?.email ?? ""}
+          notice={typeof saved === "string" ? SAVED[saved] : undefined}
+        />
       </section>
       <section>
         <h2>Password</h2>
