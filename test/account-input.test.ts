@@ -21,9 +21,14 @@ const input = (fields: string[]) =>
   fc.oneof(
     value,
     fc.constantFrom(undefined, null, [], [null, null], huge),
-    fc.record(Object.fromEntries(fields.map((f) => [f, fields.includes("attributes") && f === "attributes" ? fc.oneof(value, fc.dictionary(fc.string(), value)) : value])), {
-      requiredKeys: [],
-    }),
+    fc.record(
+      Object.fromEntries(
+        fields.map((f) => [f, fields.includes("attributes") && f === "attributes" ? fc.oneof(value, fc.dictionary(fc.string(), value)) : value]),
+      ),
+      {
+        requiredKeys: [],
+      },
+    ),
   );
 
 /** A result a page can show: a status, and for a failure a known reason with its own message. */
@@ -44,13 +49,15 @@ function onlyStrings(body: unknown): boolean {
 
 const WRITABLE = new Set(["name", "given_name", "family_name", "nickname", "preferred_username", "email", "phone_number", "locale", "zoneinfo"]);
 /** Every attribute name sent in SignUp or UpdateUserAttributes is writable. */
-const attributesAllowed = () =>
-  fake.calls.every((c) => ((c.body.UserAttributes ?? []) as Array<{ Name: string }>).every((a) => WRITABLE.has(a.Name)));
+const attributesAllowed = () => fake.calls.every((c) => ((c.body.UserAttributes ?? []) as Array<{ Name: string }>).every((a) => WRITABLE.has(a.Name)));
 
 describe("any input shape gives a typed result, sending Cognito strings only", () => {
   // Cognito accepts every call: whatever input gets through the checks reaches it.
   const accept = () => {
-    fake.onApi = (action) => ({ status: 200, body: action === "VerifySoftwareToken" ? { Status: "SUCCESS" } : action === "AssociateSoftwareToken" ? { SecretCode: "JBSWY3DPEHPK3PXP" } : {} });
+    fake.onApi = (action) => ({
+      status: 200,
+      body: action === "VerifySoftwareToken" ? { Status: "SUCCESS" } : action === "AssociateSoftwareToken" ? { SecretCode: "JBSWY3DPEHPK3PXP" } : {},
+    });
   };
 
   const cases: Array<[string, string[], (jar: CookieJar, candidate: never) => Promise<{ result: unknown }>]> = [
@@ -89,7 +96,14 @@ describe("any input shape gives a typed result, sending Cognito strings only", (
     };
     const jars = new Map<string, CookieJar>();
     for (const name of Object.keys(own)) {
-      const changes = await core.transactions.holdChallenge({ name, username: "u1", session: "s", returnTo: "/", requiredAttributes: ["name"], options: ["SMS_MFA"] });
+      const changes = await core.transactions.holdChallenge({
+        name,
+        username: "u1",
+        session: "s",
+        returnTo: "/",
+        requiredAttributes: ["name"],
+        options: ["SMS_MFA"],
+      });
       jars.set(name, new Map(changes.set.map((c) => [c.name, [c.value]])));
     }
     await fc.assert(
@@ -117,10 +131,14 @@ describe("any input shape gives a typed result, sending Cognito strings only", (
       (c: never) => verifyAttribute(core, new Map(jar), c),
     ];
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: actions.length - 1 }), input(["currentPassword", "newPassword", "code", "attributes", "attribute"]), async (i, candidate) => {
-        const { result } = await actions[i]!(candidate as never);
-        return typed(result) && fake.calls.every((c) => onlyStrings(c.body)) && attributesAllowed();
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: actions.length - 1 }),
+        input(["currentPassword", "newPassword", "code", "attributes", "attribute"]),
+        async (i, candidate) => {
+          const { result } = await actions[i]!(candidate as never);
+          return typed(result) && fake.calls.every((c) => onlyStrings(c.body)) && attributesAllowed();
+        },
+      ),
       { numRuns: 120 },
     );
     for (const action of [setUpTotp, disableTotp, deleteAccount]) expect(typed((await action(core, new Map(jar))).result)).toBe(true);
@@ -164,16 +182,24 @@ describe("input parsers", () => {
   it("allowedAttributes: names only from the allow-list, own string values within 2048, in the allow-list's order", () => {
     const allow = ["name", "email", "custom:tenant"];
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.dictionary(fc.constantFrom("name", "email", "custom:tenant", "custom:role", "email_verified", "__proto__", "constructor"), value)), (given) => {
-        const pairs = allowedAttributes(given, allow);
-        const names = pairs.map((p) => p.Name);
-        const inOrder = names.every((n, i) => i === 0 || allow.indexOf(names[i - 1]!) < allow.indexOf(n));
-        const own = typeof given === "object" && given !== null ? (given as Record<string, unknown>) : {};
-        return (
-          inOrder &&
-          pairs.every((p) => allow.includes(p.Name) && typeof p.Value === "string" && p.Value.length <= 2048 && Object.hasOwn(own, p.Name) && own[p.Name] === p.Value)
-        );
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.dictionary(fc.constantFrom("name", "email", "custom:tenant", "custom:role", "email_verified", "__proto__", "constructor"), value),
+        ),
+        (given) => {
+          const pairs = allowedAttributes(given, allow);
+          const names = pairs.map((p) => p.Name);
+          const inOrder = names.every((n, i) => i === 0 || allow.indexOf(names[i - 1]!) < allow.indexOf(n));
+          const own = typeof given === "object" && given !== null ? (given as Record<string, unknown>) : {};
+          return (
+            inOrder &&
+            pairs.every(
+              (p) => allow.includes(p.Name) && typeof p.Value === "string" && p.Value.length <= 2048 && Object.hasOwn(own, p.Name) && own[p.Name] === p.Value,
+            )
+          );
+        },
+      ),
       { numRuns: 1000 },
     );
     expect(allowedAttributes(Object.create({ name: "inherited" }), allow)).toEqual([]);
