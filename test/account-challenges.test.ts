@@ -311,7 +311,7 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     ["CodeDeliveryFailureException", "Unable to deliver", "code-delivery-failed"],
   ];
 
-  it.each(cases)("confirmForgotPassword: %s is %s", async (type, message, reason) => {
+  it.each(cases)("confirmForgotPassword: %s (%s) is %s", async (type, message, reason) => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({ ConfirmForgotPassword: refuse(type, message) });
     expect(await browser.run((c, jar) => confirmForgotPassword(c, jar, { username: "ada", code: "123456", newPassword: "N3w-passw0rd!" }))).toMatchObject({
@@ -320,13 +320,13 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     });
   });
 
-  it.each(cases)("confirmSignUp: %s is %s", async (type, message, reason) => {
+  it.each(cases)("confirmSignUp: %s (%s) is %s", async (type, message, reason) => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({ ConfirmSignUp: refuse(type, message) });
     expect(await browser.run((c, jar) => confirmSignUp(c, jar, { username: "ada", code: "123456" }))).toMatchObject({ status: "failed", reason });
   });
 
-  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))("forgotPassword: %s is %s", async (type, message, reason) => {
+  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))("forgotPassword: %s (%s) is %s", async (type, message, reason) => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({ ForgotPassword: refuse(type, message) });
     expect(await browser.run((c) => forgotPassword(c, { username: "ada" }))).toMatchObject({ status: "failed", reason });
