@@ -326,11 +326,14 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     expect(await browser.run((c, jar) => confirmSignUp(c, jar, { username: "ada", code: "123456" }))).toMatchObject({ status: "failed", reason });
   });
 
-  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))("forgotPassword: %s (%s) is %s", async (type, message, reason) => {
-    const browser = new FlowBrowser(coreOf(fake.app()));
-    script({ ForgotPassword: refuse(type, message) });
-    expect(await browser.run((c) => forgotPassword(c, { username: "ada" }))).toMatchObject({ status: "failed", reason });
-  });
+  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))(
+    "forgotPassword: %s (%s) is %s",
+    async (type, message, reason) => {
+      const browser = new FlowBrowser(coreOf(fake.app()));
+      script({ ForgotPassword: refuse(type, message) });
+      expect(await browser.run((c) => forgotPassword(c, { username: "ada" }))).toMatchObject({ status: "failed", reason });
+    },
+  );
 
   it("a signed-in action: Cognito down is unavailable, a revoked token is not-signed-in, a wrong current password incorrect-password", async () => {
     const app = fake.app();

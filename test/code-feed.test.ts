@@ -6,7 +6,8 @@ import { CodeFeed, type DeliveredCode } from "../scripts/cognito-local.mjs";
 /** A delivery as cognito-local's console sender logs it through pino-pretty (colours included). */
 const box = (action: string, username: string, destination: string, code: string) =>
   `[1795996277808] \u001b[32mINFO\u001b[39m: \u001b[36me2c6f571 ${action} ╭──────────────╮\n│                                │\n│   Confirmation Code Delivery   │\n│                                │\n│   Username:    ${username}   │\n│   Destination: ${destination}   │\n│   Code:        ${code}   │\n│                                │\n╰──────────────╯\u001b[39m \u001b[90m{"reqId":"e2c6f571","target":"${action}"}\u001b[39m\n`;
-const other = "[1795996277989] \u001b[33mWARN\u001b[39m: \u001b[36m8a1ec945 NONE Error handling target: SignUp\u001b[39m\n    err: {\n      \"type\": \"UsernameExistsError\"\n    }\n";
+const other =
+  '[1795996277989] \u001b[33mWARN\u001b[39m: \u001b[36m8a1ec945 NONE Error handling target: SignUp\u001b[39m\n    err: {\n      "type": "UsernameExistsError"\n    }\n';
 
 const LOG = [
   box("SignUp", "sub-1", "ada@example.com", "111111"),
