@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { changePassword, deleteAccount, disableTotp, setUpTotp, updateAttributes, verifyAttribute, verifyTotp } from "../src/flows/account-settings.ts";
 import { respondToChallenge } from "../src/flows/challenges.ts";
-import { allowedAttributes, codeOf, usernameOf } from "../src/flows/form-input.ts";
+import { allowedAttributes, codeOf, passwordOf, usernameOf } from "../src/flows/form-input.ts";
 import { confirmForgotPassword, forgotPassword } from "../src/flows/password-reset.ts";
 import { confirmSignUp, resendConfirmationCode, signUp } from "../src/flows/sign-up.ts";
 import { MESSAGES } from "../src/flows/failures.ts";
@@ -174,6 +174,16 @@ describe("input parsers", () => {
         const t = v.trim();
         const ok = t.length >= 1 && t.length <= 128 && !/[\u0000-\u001f\u007f]/.test(t);
         return ok ? got === t : got === undefined;
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("passwordOf: a string of 1 to 256 characters as typed (spaces count), anything else none", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string({ maxLength: 300 }), fc.constant(" "), fc.constant("x".repeat(257))), (v) => {
+        const got = passwordOf(v);
+        return typeof v === "string" && v.length >= 1 && v.length <= 256 ? got === v : got === undefined;
       }),
       { numRuns: 1000 },
     );
