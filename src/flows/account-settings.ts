@@ -124,7 +124,7 @@ export async function changePassword(
       await callCognito(core.api, "ChangePassword", { AccessToken, PreviousPassword: currentPassword, ProposedPassword: newPassword });
       return { status: "password-changed" as const };
     },
-    { step: "change-password", refresh: false },
+    { step: "change-password" },
   );
 }
 
