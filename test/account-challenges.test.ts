@@ -5,7 +5,7 @@
 // ResendConfirmationCode, SECRET_HASH, and every refusal sorted into its reason.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { changePassword, verifyTotp } from "../src/flows/account-settings.ts";
+import { changePassword, setUpTotp, verifyTotp } from "../src/flows/account-settings.ts";
 import { respondToChallenge } from "../src/flows/challenges.ts";
 import { completeNewPassword, passwordSignIn } from "../src/flows/password.ts";
 import { confirmForgotPassword, forgotPassword } from "../src/flows/password-reset.ts";
@@ -353,6 +353,15 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     expect(await change()).toMatchObject({ reason: "not-signed-in" });
     expect(await change()).toMatchObject({ reason: "incorrect-password" });
     expect(await change()).toMatchObject({ reason: "invalid-new-password" });
+  });
+
+  it("setUpTotp: an answer without a secret is rejected, not thrown", async () => {
+    const app = fake.app();
+    const { browser } = await fake.signedIn(app);
+    const flows = new FlowBrowser(coreOf(app));
+    for (const [name, value] of browser.cookies) flows.jar.set(name, [value]);
+    script({ AssociateSoftwareToken: { status: 200, body: {} } });
+    expect(await flows.run((c, jar) => setUpTotp(c, jar))).toMatchObject({ status: "failed", reason: "rejected" });
   });
 
   it("verifyTotp: EnableSoftwareTokenMFAException is code-mismatch, and a Status other than SUCCESS too", async () => {
