@@ -70,6 +70,19 @@ describe("sign-in challenges", () => {
     expect(await browser.user()).toMatchObject({ email: "alice@example.com" });
   });
 
+  it("sends SECRET_HASH of the challenge's username with every answer when the client has a secret", async () => {
+    const browser = new FlowBrowser(coreOf(fake.app({ clientSecret: CLIENT_SECRET })));
+    script({ InitiateAuth: challenge("SOFTWARE_TOKEN_MFA", {}), RespondToAuthChallenge: tokens });
+    await browser.run((c, jar) => passwordSignIn(c, jar, { username: "alice", password: "Passw0rd!" }));
+    expect(await browser.run((c, jar) => respondToChallenge(c, jar, { code: "123456" }))).toMatchObject({ status: "signed-in" });
+    expect(bodies("InitiateAuth")[0]!.AuthParameters.SECRET_HASH).toBe(expectedHash("alice"));
+    expect(bodies("RespondToAuthChallenge")[0]!.ChallengeResponses).toEqual({
+      SOFTWARE_TOKEN_MFA_CODE: "123456",
+      USERNAME: "user-sub-1",
+      SECRET_HASH: expectedHash("user-sub-1"),
+    });
+  });
+
   it("SMS_MFA: a wrong code keeps the challenge, an expired session drops it", async () => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({
