@@ -106,9 +106,10 @@ export class CodeFeed {
   #listeners = new Set();
   #text = "";
 
-  /** Feed output of the embedded Cognito; complete deliveries in it are taken out. */
+  /** Feed output of the embedded Cognito, in chunks cut anywhere; complete deliveries in it are taken out. */
   write(chunk) {
-    this.#text += String(chunk).replace(ANSI, "");
+    // Colours are dropped from what has come so far: one cut in two by a chunk goes once whole.
+    this.#text = (this.#text + String(chunk)).replace(ANSI, "");
     for (let match = BOX.exec(this.#text); match; match = BOX.exec(this.#text)) {
       this.#text = this.#text.slice(match.index + match[0].length);
       const field = (name) => new RegExp(`${name}:\\s+(\\S+)`).exec(match[2])?.[1] ?? "";
@@ -116,9 +117,11 @@ export class CodeFeed {
       if (!match[2].includes("Confirmation Code Delivery") || code === "") continue;
       this.#deliver({ action: match[1], kind: CODE_KINDS[match[1]] ?? "other", username: field("Username"), destination: field("Destination"), code });
     }
-    // Output between deliveries is of no use: keep only what may be the start of one.
-    const open = this.#text.lastIndexOf("INFO:");
-    this.#text = open < 0 ? "" : this.#text.slice(open);
+    // Keep only what may still become a delivery: an unfinished box from its line's start,
+    // else the last, unfinished line.
+    const open = this.#text.lastIndexOf("╭");
+    const unfinished = open >= 0 && !this.#text.includes("╰", open);
+    this.#text = this.#text.slice(this.#text.lastIndexOf("\n", unfinished ? open : this.#text.length) + 1);
   }
 
   /** Call `listener` with every code delivered from now on; returns a function that stops it. */

@@ -5,7 +5,7 @@
 // ResendConfirmationCode, SECRET_HASH, and every refusal sorted into its reason.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { changePassword, verifyTotp } from "../src/flows/account-settings.ts";
+import { changePassword, setUpTotp, verifyTotp } from "../src/flows/account-settings.ts";
 import { respondToChallenge } from "../src/flows/challenges.ts";
 import { completeNewPassword, passwordSignIn } from "../src/flows/password.ts";
 import { confirmForgotPassword, forgotPassword } from "../src/flows/password-reset.ts";
@@ -68,6 +68,19 @@ describe("sign-in challenges", () => {
     ]);
     expect(browser.challengeCookie).toBeUndefined();
     expect(await browser.user()).toMatchObject({ email: "alice@example.com" });
+  });
+
+  it("sends SECRET_HASH of the challenge's username with every answer when the client has a secret", async () => {
+    const browser = new FlowBrowser(coreOf(fake.app({ clientSecret: CLIENT_SECRET })));
+    script({ InitiateAuth: challenge("SOFTWARE_TOKEN_MFA", {}), RespondToAuthChallenge: tokens });
+    await browser.run((c, jar) => passwordSignIn(c, jar, { username: "alice", password: "Passw0rd!" }));
+    expect(await browser.run((c, jar) => respondToChallenge(c, jar, { code: "123456" }))).toMatchObject({ status: "signed-in" });
+    expect(bodies("InitiateAuth")[0]!.AuthParameters.SECRET_HASH).toBe(expectedHash("alice"));
+    expect(bodies("RespondToAuthChallenge")[0]!.ChallengeResponses).toEqual({
+      SOFTWARE_TOKEN_MFA_CODE: "123456",
+      USERNAME: "user-sub-1",
+      SECRET_HASH: expectedHash("user-sub-1"),
+    });
   });
 
   it("SMS_MFA: a wrong code keeps the challenge, an expired session drops it", async () => {
@@ -311,7 +324,7 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     ["CodeDeliveryFailureException", "Unable to deliver", "code-delivery-failed"],
   ];
 
-  it.each(cases)("confirmForgotPassword: %s is %s", async (type, message, reason) => {
+  it.each(cases)("confirmForgotPassword: %s (%s) is %s", async (type, message, reason) => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({ ConfirmForgotPassword: refuse(type, message) });
     expect(await browser.run((c, jar) => confirmForgotPassword(c, jar, { username: "ada", code: "123456", newPassword: "N3w-passw0rd!" }))).toMatchObject({
@@ -320,17 +333,20 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     });
   });
 
-  it.each(cases)("confirmSignUp: %s is %s", async (type, message, reason) => {
+  it.each(cases)("confirmSignUp: %s (%s) is %s", async (type, message, reason) => {
     const browser = new FlowBrowser(coreOf(fake.app()));
     script({ ConfirmSignUp: refuse(type, message) });
     expect(await browser.run((c, jar) => confirmSignUp(c, jar, { username: "ada", code: "123456" }))).toMatchObject({ status: "failed", reason });
   });
 
-  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))("forgotPassword: %s is %s", async (type, message, reason) => {
-    const browser = new FlowBrowser(coreOf(fake.app()));
-    script({ ForgotPassword: refuse(type, message) });
-    expect(await browser.run((c) => forgotPassword(c, { username: "ada" }))).toMatchObject({ status: "failed", reason });
-  });
+  it.each(cases.filter(([type]) => !type.startsWith("Code") && type !== "ExpiredCodeException"))(
+    "forgotPassword: %s (%s) is %s",
+    async (type, message, reason) => {
+      const browser = new FlowBrowser(coreOf(fake.app()));
+      script({ ForgotPassword: refuse(type, message) });
+      expect(await browser.run((c) => forgotPassword(c, { username: "ada" }))).toMatchObject({ status: "failed", reason });
+    },
+  );
 
   it("a signed-in action: Cognito down is unavailable, a revoked token is not-signed-in, a wrong current password incorrect-password", async () => {
     const app = fake.app();
@@ -350,6 +366,15 @@ describe("rate limits, lockouts and bad codes are reasons", () => {
     expect(await change()).toMatchObject({ reason: "not-signed-in" });
     expect(await change()).toMatchObject({ reason: "incorrect-password" });
     expect(await change()).toMatchObject({ reason: "invalid-new-password" });
+  });
+
+  it("setUpTotp: an answer without a secret is rejected, not thrown", async () => {
+    const app = fake.app();
+    const { browser } = await fake.signedIn(app);
+    const flows = new FlowBrowser(coreOf(app));
+    for (const [name, value] of browser.cookies) flows.jar.set(name, [value]);
+    script({ AssociateSoftwareToken: { status: 200, body: {} } });
+    expect(await flows.run((c, jar) => setUpTotp(c, jar))).toMatchObject({ status: "failed", reason: "rejected" });
   });
 
   it("verifyTotp: EnableSoftwareTokenMFAException is code-mismatch, and a Status other than SUCCESS too", async () => {

@@ -124,7 +124,7 @@ export async function changePassword(
       await callCognito(core.api, "ChangePassword", { AccessToken, PreviousPassword: currentPassword, ProposedPassword: newPassword });
       return { status: "password-changed" as const };
     },
-    { step: "change-password", refresh: false },
+    { step: "change-password" },
   );
 }
 
@@ -135,7 +135,7 @@ export function setUpTotp(core: Core, jar: CookieJar): Promise<FlowStep<SetUpTot
     jar,
     async (AccessToken, session) => {
       const { SecretCode } = await callCognito<{ SecretCode?: string }>(core.api, "AssociateSoftwareToken", { AccessToken });
-      if (typeof SecretCode !== "string") throw new TypeError("Cognito returned no secret");
+      if (typeof SecretCode !== "string") return failure("rejected");
       const account = session.user?.email ?? session.user?.username ?? "account";
       return { status: "totp-setup" as const, otpauthUri: otpauthUri(core.config.account.totpIssuer, account, SecretCode), secret: SecretCode };
     },
