@@ -47,16 +47,18 @@ export async function signUpAction(previous: SignUpState, form: FormData): Promi
     }
   }
   const username = state.username ?? field(form, "username");
+  // What is shown back is what a username can be, never a posted megabyte.
+  const shown = { ...state, ...(shortText(username, 128) ? { username: shortText(username, 128) } : {}) };
   if (field(form, "intent") === "resend") {
     const result = await auth.resendConfirmationCode({ username });
-    return result.status === "failed" ? { ...state, username, message: result.message } : { ...state, username, notice: "A new code is on its way." };
+    return result.status === "failed" ? { ...shown, message: result.message } : { ...shown, notice: "A new code is on its way." };
   }
   const result = await auth.confirmSignUp({ username, code: field(form, "code"), returnTo });
   switch (result.status) {
     case "signed-in":
       return redirect(result.returnTo);
     case "failed":
-      return { ...state, username, message: result.message };
+      return { ...shown, message: result.message };
     default:
       // Confirmed, and Cognito gave no session to sign in with (or asks for a second
       // factor): the password form takes over, the username filled in.
