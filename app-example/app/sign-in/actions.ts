@@ -1,5 +1,6 @@
 "use server";
 
+import type { Challenge } from "next-cognito-session";
 import { redirect } from "next/navigation";
 import { auth } from "../../auth";
 import { field, fieldsOf, isForm, shortText } from "../forms";
@@ -8,7 +9,7 @@ import { isOtpauthUri, qrDataUrl } from "../qr";
 /** The sign-in challenges this form answers, each with `auth.respondToChallenge`. */
 const CHALLENGES = ["SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "NEW_PASSWORD_REQUIRED"] as const;
 export type ChallengeName = (typeof CHALLENGES)[number];
-const MFA_TYPES = ["SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"];
+const MFA_TYPES: string[] = ["SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"];
 
 /** What the challenge step shows: never Cognito's session, which the library keeps sealed in a cookie. */
 export interface ChallengeView {
@@ -87,18 +88,13 @@ export async function signInAction(previous: SignInState, form: FormData): Promi
   }
 }
 
-/** A challenge as the library reports it, with the QR code drawn for MFA_SETUP. */
-async function view(challenge: {
-  name: string;
-  destination?: string;
-  options?: string[];
-  otpauthUri?: string;
-  requiredAttributes?: string[];
-}): Promise<ChallengeView> {
-  const name = (CHALLENGES as readonly string[]).includes(challenge.name) ? (challenge.name as ChallengeName) : "SOFTWARE_TOKEN_MFA";
+/** A challenge as the library reports it (or as the form held it), with the QR code drawn for MFA_SETUP. */
+async function view(
+  challenge: Pick<Challenge, "destination" | "otpauthUri" | "requiredAttributes"> & { name: ChallengeName; options?: readonly string[] },
+): Promise<ChallengeView> {
   const otpauthUri = isOtpauthUri(challenge.otpauthUri) ? challenge.otpauthUri : undefined;
   return {
-    name,
+    name: challenge.name,
     ...(challenge.destination ? { destination: challenge.destination } : {}),
     ...(challenge.options ? { options: challenge.options.filter((o) => MFA_TYPES.includes(o)) } : {}),
     ...(otpauthUri ? { otpauthUri, qr: await qrDataUrl(otpauthUri), secret: new URL(otpauthUri).searchParams.get("secret") ?? "" } : {}),
