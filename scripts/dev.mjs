@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { listenHost, signInLine } from "./app-address.mjs";
-import { envFor, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
+import { codeLine, envFor, seedLines, startCognitoLocal, stopTogether } from "./cognito-local.mjs";
 import { identityEnvFor, startIdentityLocal } from "./identity-local.mjs";
 
 const require = createRequire(import.meta.url);
@@ -18,6 +18,9 @@ const stop = async () => {
 };
 console.log(`Embedded Cognito on ${info.domain} (pool ${info.userPoolId})`);
 console.log(signInLine(appUrl, info));
+for (const line of seedLines(info)) console.log(line);
+// The embedded Cognito sends no email or SMS: each code it delivers is printed here, one line each.
+cognito.codes.subscribe((entry) => console.log(codeLine(entry)));
 console.log(`Embedded identity pool ${identity.info.identityPoolId} on ${identity.info.identityEndpoint}, S3 on ${identity.info.s3Endpoint}`);
 
 const next = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "dev", "app-example", "-p", String(port), "-H", listenHost(appUrl)], {

@@ -23,6 +23,22 @@ export type {
   PasswordSignInResult,
 } from "./flows/password.ts";
 export type { PasswordApi } from "./next/password-api.ts";
+export type { AccountApi, AttributeInput } from "./next/account-api.ts";
+export type { FailureReason, Failed } from "./flows/failures.ts";
+export type { Challenge, ChallengeAnswer, ChallengeName, MfaType, SignInFailed, SignInFailure, SignInResult } from "./flows/challenges.ts";
+export type { CodeSentResult, ConfirmSignUpFailure, ConfirmSignUpResult, SignUpFailure, SignUpResult } from "./flows/sign-up.ts";
+export type { ConfirmForgotPasswordFailure, ConfirmForgotPasswordResult } from "./flows/password-reset.ts";
+export type {
+  AccountFailure,
+  AccountResult,
+  ChangePasswordResult,
+  DeleteAccountResult,
+  DisableTotpResult,
+  SetUpTotpResult,
+  UpdateAttributesResult,
+  VerifyAttributeResult,
+  VerifyTotpResult,
+} from "./flows/account-settings.ts";
 export { safeReturnTo } from "./lib/return-to.ts";
 export type { ResolvedConfig } from "./config/resolve.ts";
 export type { Secret } from "./config/secret.ts";

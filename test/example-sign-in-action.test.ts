@@ -1,28 +1,29 @@
 // The example's sign-in server action receives whatever an attacker posts as its
 // arguments, not only what its form sends. Driven here with the library's real password
-// flow against a scripted Cognito, in place of the example's auth.ts.
+// and challenge flows against a scripted Cognito, in place of the example's auth.ts.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { CookieJar } from "../src/persistence/jar.ts";
-import { completeNewPassword, type NewPasswordInput, type PasswordSignInInput, passwordSignIn } from "../src/flows/password.ts";
+import { type PasswordSignInInput, passwordSignIn } from "../src/flows/password.ts";
+import { type ChallengeAnswer, respondToChallenge } from "../src/flows/challenges.ts";
 import { useFakeCognito } from "./helpers/fake-cognito.ts";
 import { coreOf } from "../src/internal.ts";
 
 const library = vi.hoisted(() => ({
   signIn: undefined as unknown as (input: unknown) => Promise<unknown>,
-  complete: undefined as unknown as (input: unknown) => Promise<unknown>,
+  respond: undefined as unknown as (input: unknown) => Promise<unknown>,
 }));
 vi.mock("../app-example/auth.ts", () => ({
   auth: {
     signInWithPassword: (input: unknown) => library.signIn(input),
-    completeNewPassword: (input: unknown) => library.complete(input),
+    respondToChallenge: (input: unknown) => library.respond(input),
   },
 }));
 const { signInAction } = await import("../app-example/app/sign-in/actions.ts");
 
 const fake = useFakeCognito();
 /** Every input the action handed the library. */
-const handed: Array<PasswordSignInInput | NewPasswordInput> = [];
+const handed: Array<PasswordSignInInput | ChallengeAnswer> = [];
 
 beforeAll(async () => {
   const app = fake.app();
@@ -38,22 +39,41 @@ beforeAll(async () => {
     fake.onApi = () => ({ status: 400, body: { __type: "NotAuthorizedException", message: "Incorrect username or password." } });
     return (await passwordSignIn(coreOf(app), new Map(), input as PasswordSignInInput)).result;
   };
-  library.complete = async (input) => {
-    handed.push(input as NewPasswordInput);
+  library.respond = async (input) => {
+    handed.push(input as ChallengeAnswer);
     fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } });
-    return (await completeNewPassword(coreOf(app), challenge, input as NewPasswordInput)).result;
+    return (await respondToChallenge(coreOf(app), challenge, input as ChallengeAnswer)).result;
   };
 });
 
-/** A state the form can render: one of its two steps, an optional message, optional attribute names. */
+const CHALLENGES = ["SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "NEW_PASSWORD_REQUIRED"];
+const optionalString = (value: unknown) => value === undefined || typeof value === "string";
+const strings = (value: unknown) => Array.isArray(value) && value.every((n) => typeof n === "string");
+
+/** A state the form can render: the password step or a known challenge, with only the fields each has. */
 function isSignInState(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  const { step, message, requiredAttributes, ...rest } = value as Record<string, unknown>;
+  const { step, message, ...rest } = value as Record<string, unknown>;
+  if (!optionalString(message)) return false;
+  if (step === "password") {
+    const { username, next, ...other } = rest;
+    // What is shown back is bounded: a posted megabyte is not echoed into the page.
+    return (
+      (username === undefined || (typeof username === "string" && username.length <= 128)) &&
+      (next === undefined || next === "forgot-password" || next === "confirm-sign-up") &&
+      Object.keys(other).length === 0
+    );
+  }
+  if (step !== "challenge") return false;
+  const { challenge, returnTo, ...other } = rest;
+  if (typeof returnTo !== "string" || Object.keys(other).length > 0 || typeof challenge !== "object" || challenge === null) return false;
+  const { name, destination, options, otpauthUri, qr, secret, requiredAttributes, ...extra } = challenge as Record<string, unknown>;
   return (
-    (step === "password" || step === "new-password") &&
-    (message === undefined || typeof message === "string") &&
-    (requiredAttributes === undefined || (Array.isArray(requiredAttributes) && requiredAttributes.every((n) => typeof n === "string"))) &&
-    Object.keys(rest).length === 0
+    CHALLENGES.includes(name as string) &&
+    [destination, otpauthUri, qr, secret].every(optionalString) &&
+    (options === undefined || strings(options)) &&
+    (requiredAttributes === undefined || strings(requiredAttributes)) &&
+    Object.keys(extra).length === 0
   );
 }
 
@@ -78,7 +98,11 @@ describe("the example's sign-in action", () => {
     ['[{"step":"password"}, 5]', [{ step: "password" }, 5]],
     ["a 1 MB string", ["x".repeat(1 << 20)]],
     ["a state of another step", [{ step: "admin" }, form({})]],
-    ["a new-password state naming 1000 attributes", [{ step: "new-password", requiredAttributes: Array(1000).fill("name") }, form({})]],
+    [
+      "a challenge state naming 1000 attributes",
+      [{ step: "challenge", challenge: { name: "NEW_PASSWORD_REQUIRED", requiredAttributes: Array(1000).fill("name") } }, form({})],
+    ],
+    ["a challenge state of an unknown challenge", [{ step: "challenge", challenge: { name: "CUSTOM_CHALLENGE" } }, form({})]],
     ["a form whose get is not a function", [{ step: "password" }, { get: "username" }]],
   ])("answers %s with a failure state, not a 500", async (_, args) => {
     const state = await (signInAction as (...a: unknown[]) => Promise<unknown>)(...args);
@@ -89,10 +113,16 @@ describe("the example's sign-in action", () => {
     handed.length = 0;
     const state = await signInAction({ step: "password" }, form({ username: "alice", password: "wrong", returnTo: "/dashboard" }));
     expect(handed).toEqual([{ username: "alice", password: "wrong", returnTo: "/dashboard" }]);
-    expect(state).toEqual({ step: "password", message: "Incorrect username or password." });
-    const retry = await signInAction({ step: "new-password", requiredAttributes: ["name"] }, form({ newPassword: "weak", "attr:name": "Ada" }));
-    expect(handed[1]).toEqual({ newPassword: "weak", attributes: { name: "Ada" } });
-    expect(retry).toEqual({ step: "new-password", requiredAttributes: ["name"], message: "The new password does not meet the password requirements." });
+    // What was typed comes back, never the password.
+    expect(state).toEqual({ step: "password", username: "alice", message: "Incorrect username or password." });
+    const challenge = { name: "NEW_PASSWORD_REQUIRED" as const, requiredAttributes: ["name"] };
+    const retry = await signInAction(
+      { step: "challenge", challenge, returnTo: "/dashboard" },
+      form({ newPassword: "weak", "attr:name": "Ada", "attr:email": "x@evil.example" }),
+    );
+    // Only the attributes the challenge named are read, whatever else was posted.
+    expect(handed[1]).toEqual({ code: "", newPassword: "weak", mfaType: "", attributes: { name: "Ada" }, returnTo: "/dashboard" });
+    expect(retry).toEqual({ step: "challenge", challenge, returnTo: "/dashboard", message: "The new password does not meet the password requirements." });
   });
 
   it("reads a field that is a file as empty", async () => {
@@ -107,21 +137,34 @@ describe("the example's sign-in action", () => {
     anyValue,
     fc.record(
       {
-        step: fc.oneof(fc.constantFrom("password", "new-password"), anyValue),
-        requiredAttributes: fc.oneof(fc.array(fc.oneof(fc.constantFrom("name", "email", "custom:tenant"), fc.string())), anyValue),
+        step: fc.oneof(fc.constantFrom("password", "challenge"), anyValue),
+        challenge: fc.oneof(
+          fc.record(
+            {
+              name: fc.oneof(fc.constantFrom(...CHALLENGES), anyValue),
+              requiredAttributes: fc.oneof(fc.array(fc.oneof(fc.constantFrom("name", "email", "custom:tenant"), fc.string())), anyValue),
+              options: fc.oneof(fc.array(fc.oneof(fc.constantFrom("SMS_MFA", "SOFTWARE_TOKEN_MFA"), fc.string())), anyValue),
+              otpauthUri: fc.oneof(fc.constant("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"), anyValue),
+              destination: anyValue,
+            },
+            { requiredKeys: [] },
+          ),
+          anyValue,
+        ),
+        returnTo: anyValue,
         message: anyValue,
       },
       { requiredKeys: [] },
     ),
   );
-  const fieldName = fc.constantFrom("username", "password", "returnTo", "newPassword", "attr:name", "attr:email", "other");
+  const fieldName = fc.constantFrom("username", "password", "returnTo", "newPassword", "code", "mfaType", "attr:name", "attr:email", "other");
   const formArg = fc.oneof(
     anyValue,
     fc.dictionary(fieldName, fc.oneof(fc.string(), fc.constant(huge), fc.constant("/dashboard"))).map(form),
     fc.dictionary(fieldName, anyValue).map((entries) => new Map(Object.entries(entries))),
   );
 
-  it("property: for any previous state and form posted, the action resolves to a state the form can render, hands the library strings only, and never throws", async () => {
+  it("property: for any previous state and form posted, the action resolves to a state the form can render (no field the form does not know, nothing but text), hands the library strings only, and never throws", async () => {
     handed.length = 0;
     await fc.assert(
       fc.asyncProperty(previous, formArg, async (p, f) => {

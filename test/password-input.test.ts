@@ -10,7 +10,7 @@ import { coreOf } from "../src/internal.ts";
 
 const fake = useFakeCognito();
 
-const STATUSES = new Set(["signed-in", "new-password-required", "failed"]);
+const STATUSES = new Set(["signed-in", "challenge", "failed"]);
 /** A result a form can show: a known status, and for a failure a reason and a message. */
 const typed = (result: PasswordSignInResult) =>
   STATUSES.has(result.status) && (result.status !== "failed" || (typeof result.reason === "string" && typeof result.message === "string"));
@@ -26,7 +26,7 @@ async function pendingChallenge(app: ReturnType<typeof fake.app>, required: stri
     },
   });
   const { result, changes } = await passwordSignIn(coreOf(app), new Map(), { username: "alice", password: "Temp0rary!" });
-  expect(result).toEqual({ status: "new-password-required", requiredAttributes: required });
+  expect(result).toEqual({ status: "challenge", challenge: { name: "NEW_PASSWORD_REQUIRED", requiredAttributes: required } });
   // The policy refuses every new password, so the challenge stays usable for each try.
   fake.onApi = () => ({ status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } });
   return new Map(changes.set.map(({ name, value }) => [name, [value]]));

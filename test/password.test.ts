@@ -81,7 +81,7 @@ describe("password sign-in against the embedded Cognito", () => {
   it("reports an unconfirmed user as such", async () => {
     const { endpoint, clientId } = inject("cognito");
     const email = `unconfirmed-${randomUUID()}@example.com`;
-    await cognito(endpoint, "SignUp", { ClientId: clientId, Username: email, Password: password, UserAttributes: [] });
+    await cognito(endpoint, "SignUp", { ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: "email", Value: email }] });
     const { result } = await passwordSignIn(coreOf(app), new Map(), { username: email, password });
     expect(result).toMatchObject({ status: "failed", reason: "user-not-confirmed" });
   });
@@ -89,7 +89,7 @@ describe("password sign-in against the embedded Cognito", () => {
   it("handles NEW_PASSWORD_REQUIRED: the challenge waits in a sealed cookie, the new password signs in", async () => {
     const email = await newUserWithTemporaryPassword();
     const first = await passwordSignIn(coreOf(app), new Map(), { username: email, password: "Temp0rary!", returnTo: "/welcome" });
-    expect(first.result).toEqual({ status: "new-password-required", requiredAttributes: [] });
+    expect(first.result).toEqual({ status: "challenge", challenge: { name: "NEW_PASSWORD_REQUIRED", requiredAttributes: [] } });
     expect(first.changes.set.map((c) => c.name)).toEqual(["__Host-ncs.tx.pw"]);
     const sealed = first.changes.set[0]!.value;
     expect(sealed).not.toContain(email);
@@ -201,7 +201,7 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
           }
         : { status: 400, body: { __type: "InvalidPasswordException", message: "Password does not conform to policy" } };
     const first = await passwordSignIn(coreOf(app), new Map(), { username: "alice@example.com", password: "Temp0rary!" });
-    expect(first.result).toEqual({ status: "new-password-required", requiredAttributes: ["name"] });
+    expect(first.result).toEqual({ status: "challenge", challenge: { name: "NEW_PASSWORD_REQUIRED", requiredAttributes: ["name"] } });
     let jar = jarAfter(new Map(), first.changes);
 
     const weak = await completeNewPassword(coreOf(app), jar, { newPassword: "weak", attributes: { name: "Alice", "bad name": "x" } });
@@ -241,9 +241,9 @@ describe("password sign-in against a scripted Cognito (local fake)", () => {
   });
 
   it("names a challenge it does not answer, and sets nothing", async () => {
-    fake.onApi = () => ({ status: 200, body: { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s", ChallengeParameters: {} } });
+    fake.onApi = () => ({ status: 200, body: { ChallengeName: "CUSTOM_CHALLENGE", Session: "s", ChallengeParameters: {} } });
     const { result, changes } = await passwordSignIn(coreOf(appFor()), new Map(), { username: "alice", password: "Passw0rd!" });
-    expect(result).toMatchObject({ status: "failed", reason: "unsupported-challenge", challenge: "SOFTWARE_TOKEN_MFA" });
+    expect(result).toMatchObject({ status: "failed", reason: "unsupported-challenge", challenge: "CUSTOM_CHALLENGE" });
     expect(changes).toEqual({ set: [], remove: [] });
   });
 

@@ -43,6 +43,16 @@ const CHALLENGE: PendingChallenge = {
   returnTo: "/welcome",
   requiredAttributes: [],
 };
+/** A challenge with the fields MFA challenges add: the methods offered, where a code went. */
+const MFA_CHALLENGE: PendingChallenge = {
+  name: "SELECT_MFA_TYPE",
+  username: "u1",
+  session: "cognito-challenge-session",
+  returnTo: "/welcome",
+  requiredAttributes: [],
+  options: ["SMS_MFA", "SOFTWARE_TOKEN_MFA"],
+  destination: "+*******1234",
+};
 
 /** The key the format derives from SECRET, for jose. */
 async function key(secret = SECRET): Promise<Uint8Array> {
@@ -108,6 +118,8 @@ const GOLDEN = {
   },
   challenge:
     "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynTY7IrTKRJD-QdyzXF6v6E1ceGl74B6UevikMrYo7T-LqNTB9RY7-aW8COcrD8CmFTlGMVTQLNLFK92VTgVzXDhNdZv1F3uTrciZxrEe16nG8Y7ghJdbask_TEukEm8vp6vpV5GDuztt4pxf4Kt5hzAFgraILsLJnLD3ESwYT6HLkQOOh1JJv8fzg.V3GXB0hMHoiw8NwA9DCC4w",
+  mfaChallenge:
+    "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynTY7IrTKRJD-QdyzXF6v7w1avu2-oxkQOXvgMzao8eHRYRlJoQarP6At2vQuGNFlky0CIcCBf5WU-YnXzgcgSO3OZRr0lX2Tf8vaB6FZF66D8p5n1UCPLAu52Zw3G-26NH_5H1MQLWg9Zg2P8Ow7giXU1rNIYsKO3LP2nCwcD_Mdmonc0wEbNAr3L4hHhnsA2cLMJUN14PtjjaoqUW2b1r-FZZTD_iDgyVPC8BqsPgSU6txcEw0jho3EPus2GvlhcH1R5KlmJiL4MnPow.ofSfYyZ_9mtrrs0gtqOB7g",
   refreshResult:
     "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2R4TSJ9..JSYnKCkqKywtLi8w.ynXY7I5dKG4K52ufq0k7v4QZQpzPjLgYJIiStfntxN-JNaIkdsBWsLKetyKHr3BdmBv2T9hTGP5TFLJaSSQezXDhN9pr30fpA-dRbhjLcki6UdB_lhlParc59hAYyRmyo4__8ShCHfTjupx4dMP4qSuxCB2eZ7djNCLVzWfmL26bfRNWfRoEd8Es7KUhWQGNA10iQbdM-Kbi0X2ciGKWTWnJVed8YtCytFg4b8sfufYcFatsZwdgzS9sSqPJoQTsg8m-Ad-tiIvrgLzAkWMXAwIW3Ye-u00wJYDMKn4UZRsuZt5KLIMZ3YWBo2872x5YmOzkwYUHECdQQPcIS9Lj_TuFYWSezrY.e37AcVifWZX4mpa66b9wHw",
   identityId:
@@ -146,6 +158,13 @@ describe("golden values: what this release writes, exactly", () => {
     const changes = await transactions.holdChallenge(CHALLENGE);
     expect(changes.set.map((c) => [c.name, c.value])).toEqual([["__Host-ncs.tx.pw", GOLDEN.challenge]]);
     expect(await transactions.readChallenge(jarOf(changes.set))).toEqual(CHALLENGE);
+  });
+
+  it("a pending MFA challenge, with the options offered and where a code went (purpose challenge)", async () => {
+    const { transactions } = cookiesWith();
+    const changes = await transactions.holdChallenge(MFA_CHALLENGE);
+    expect(changes.set.map((c) => [c.name, c.value])).toEqual([["__Host-ncs.tx.pw", GOLDEN.mfaChallenge]]);
+    expect(await transactions.readChallenge(jarOf(changes.set))).toEqual(MFA_CHALLENGE);
   });
 
   it("a refresh result shared through the store under refresh:done:<SHA-256 of the refresh token> (purpose refresh-result)", async () => {

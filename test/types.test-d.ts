@@ -87,3 +87,28 @@ export async function theClientViewHasNoToken() {
   // @ts-expect-error nor the session's server-side fields
   void view.clientId;
 }
+
+export async function accountFlowsAreTyped() {
+  // Sign-up and attribute updates take the pool's own attributes, custom ones by the generic.
+  await auth.signUp({ username: "ada", password: "p", attributes: { email: "ada@example.com", "custom:tenant": "acme", "custom:seats": "3" } });
+  await auth.updateAttributes({ attributes: { name: "Ada" } });
+  // @ts-expect-error a custom attribute the pool does not define
+  await auth.signUp({ username: "ada", password: "p", attributes: { "custom:role": "admin" } });
+  // @ts-expect-error a user never sets a *_verified attribute
+  await auth.updateAttributes({ attributes: { email_verified: "true" } });
+
+  const result = await auth.respondToChallenge({ code: "123456" });
+  if (result.status === "challenge") {
+    expectTypeOf(result.challenge.name).toEqualTypeOf<
+      "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" | "NEW_PASSWORD_REQUIRED"
+    >();
+  } else if (result.status === "failed") {
+    expectTypeOf(result.next).toEqualTypeOf<"forgot-password" | "confirm-sign-up" | undefined>();
+  } else {
+    expectTypeOf(result.returnTo).toEqualTypeOf<string>();
+  }
+  const setup = await auth.setUpTotp();
+  if (setup.status === "totp-setup") expectTypeOf(setup.otpauthUri).toEqualTypeOf<string>();
+  const confirmed = await auth.confirmSignUp({ username: "ada", code: "123456" });
+  expectTypeOf(confirmed.status).toEqualTypeOf<"signed-in" | "challenge" | "confirmed" | "failed">();
+}

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
+import { type CodeFeed, type CognitoLocalInfo, envFor, startCognitoLocal } from "../../scripts/cognito-local.mjs";
 import { freePort } from "../../test/helpers/ports.ts";
 import { type IdentityLocalInfo, identityEnvFor, startIdentityLocal } from "../../scripts/identity-local.mjs";
 import type { TestIdentityPool } from "../../src/testing/identity-pool.ts";
@@ -28,6 +28,8 @@ export interface RunningExample {
   identity?: IdentityLocalInfo;
   /** The embedded identity pool itself: what it was asked and what it issued. */
   identityPool?: TestIdentityPool;
+  /** The codes its embedded Cognito delivers (sign-up, reset, MFA, attribute); none when the Cognito was handed in. */
+  codes?: CodeFeed | undefined;
   /** The session secret the app runs with, for tests that seal their own cookies. */
   secret: string;
   /** Everything the app and cognito-local printed, for diagnosing a failure. */
@@ -143,7 +145,7 @@ export async function startExample(
   const port = await freePort();
   const baseURL = `http://localhost:${port}`;
   const idp = options.idp
-    ? { info: options.idp, dir: "", stop: async () => {} }
+    ? { info: options.idp, dir: "", stop: async () => {}, codes: undefined }
     : await startCognitoLocal({
         port: await freePort(),
         appUrl: baseURL,
@@ -194,7 +196,7 @@ export async function startExample(
     await stop();
     throw error;
   }
-  return { baseURL, cognito: idp.info, identity: identity.info, identityPool: identity.pool, secret, log, stop };
+  return { baseURL, cognito: idp.info, codes: idp.codes, identity: identity.info, identityPool: identity.pool, secret, log, stop };
 }
 
 mkdirSync(join(root, "test-results"), { recursive: true });

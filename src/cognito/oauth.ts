@@ -5,6 +5,10 @@ import { decodeJwt } from "../verify/jwt.ts";
 import { defaultRuntime } from "../verify/runtime.ts";
 import { activeTracer, CLIENT, traced } from "../lib/tracing.ts";
 
+/** The hosted UI's own query parameters `<basePath>/sign-in` may pass on. */
+export const HOSTED_UI_PARAMETERS = ["identity_provider", "idp_identifier", "lang", "login_hint"] as const;
+export type HostedUiParameters = Partial<Record<(typeof HOSTED_UI_PARAMETERS)[number], string>>;
+
 /** Tokens as the token endpoint returns them. */
 export interface IssuedTokens {
   accessToken: string;
@@ -46,9 +50,17 @@ export class OAuthClient {
     return new URL(`${this.config.basePath}/callback`, this.config.appUrl).href;
   }
 
-  /** The hosted-UI URL that starts an authorization-code + PKCE sign-in. */
-  async authorizationUrl(params: { state: string; nonce: string; codeVerifier: string }): Promise<URL> {
+  /**
+   * The hosted-UI URL that starts an authorization-code + PKCE sign-in. `extra` carries the
+   * checked `identity_provider`, `idp_identifier`, `lang` and `login_hint`; set first, so no
+   * value of it can stand in for one of the protocol's own parameters.
+   */
+  async authorizationUrl(params: { state: string; nonce: string; codeVerifier: string }, extra: HostedUiParameters = {}): Promise<URL> {
     const url = new URL(this.server.authorization_endpoint!);
+    for (const name of HOSTED_UI_PARAMETERS) {
+      const value = extra[name];
+      if (value !== undefined) url.searchParams.set(name, value);
+    }
     url.searchParams.set("client_id", this.config.clientId);
     url.searchParams.set("response_type", "code");
     url.searchParams.set("redirect_uri", this.redirectUri);

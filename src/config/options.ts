@@ -91,6 +91,43 @@ export interface CognitoSessionOptions {
    */
   signInPage?: string;
   /**
+   * The app's own page for a signed-in user whom the middleware's `protect` rules refuse a
+   * page: it is rendered in place (a rewrite) with status 403, so the refusal looks like the
+   * rest of the app. A path on `appUrl` without a query, never itself behind a rule. Default:
+   * a plain 403 page of the library's own.
+   */
+  forbiddenPage?: string;
+  /**
+   * What `<basePath>/sign-in` passes on from its query to the hosted UI's authorize URL, so a
+   * link can send people straight to one identity provider (`?identity_provider=Google`),
+   * to a company's SAML provider by its identifier (`?idp_identifier=example.com`), in a
+   * language (`?lang=fr`) or with the username filled in (`?login_hint=…`). Each value must
+   * be one listed here; any other is refused with 400, never forwarded. Default: none.
+   */
+  signInParameters?: {
+    /** `identity_provider` values, as the app client names them: `COGNITO`, `Google`, `AcmeSAML`, … */
+    identityProviders?: string[];
+    /** `idp_identifier` values (identifiers of the pool's SAML/OIDC providers, e.g. email domains). */
+    idpIdentifiers?: string[];
+    /** `lang` values the managed login pages may be shown in, e.g. `["en", "fr"]`. */
+    languages?: string[];
+    /** Pass `login_hint` (a username or email, at most 128 characters). Default false. */
+    loginHint?: boolean;
+  };
+  /** Account flows run from server actions: sign-up, attribute changes, TOTP set-up. */
+  account?: {
+    /**
+     * User attributes `signUp` and `updateAttributes` may send to Cognito; any other name a
+     * form posts is dropped. A `custom:` attribute only when listed. `email_verified` and
+     * `phone_number_verified` are refused: a user never vouches for their own address.
+     * Default: `name`, `given_name`, `family_name`, `nickname`, `preferred_username`,
+     * `email`, `phone_number`, `locale`, `zoneinfo`.
+     */
+    writableAttributes?: string[];
+    /** The issuer an authenticator app shows beside a TOTP set up here. Default: APP_URL's host name. */
+    totpIssuer?: string;
+  };
+  /**
    * Seconds a session lasts after sign-in: set it to the app client's refresh token
    * validity. The session cookies expire then. Default 30 days (Cognito's default).
    */

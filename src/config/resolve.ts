@@ -37,6 +37,12 @@ export interface ResolvedConfig {
   basePath: string;
   /** Where visitors without a session are sent to sign in: a path on `appUrl`. */
   signInPage: string;
+  /** The app's own 403 page for signed-in users a rule refuses; undefined for the library's plain one. */
+  forbiddenPage: string | undefined;
+  /** Query values `<basePath>/sign-in` may pass on to the hosted UI. */
+  signInParameters: { identityProviders: string[]; idpIdentifiers: string[]; languages: string[]; loginHint: boolean };
+  /** Account flows: the attributes forms may write, and the TOTP issuer name. */
+  account: { writableAttributes: string[]; totpIssuer: string };
   sessionMaxAge: number;
   refresh: { margin: number; rotation: boolean };
   clockTolerance: number;
@@ -239,6 +245,9 @@ export function resolveConfig(options: CognitoSessionOptions = {}): ResolvedConf
     protect,
     basePath,
     signInPage: resolveSignInPage(options.signInPage, { basePath, appUrl }),
+    forbiddenPage: resolveForbiddenPage(options.forbiddenPage, { basePath, appUrl }),
+    signInParameters: resolveSignInParameters(options.signInParameters),
+    account: resolveAccount(options.account, appUrl),
     sessionMaxAge: positive("sessionMaxAge", options.sessionMaxAge, 30 * DAY),
     refresh: {
       margin: positive("refresh.margin", options.refresh?.margin, 60),
@@ -306,6 +315,58 @@ function resolveSignInPage(page: string | undefined, { basePath, appUrl }: { bas
     throw new ConfigError("signInPage", "must be a page, not the callback, sign-out or session route");
   }
   return page;
+}
+
+function resolveForbiddenPage(page: string | undefined, { basePath, appUrl }: { basePath: string; appUrl: URL }): string | undefined {
+  if (page === undefined) return undefined;
+  if (typeof page !== "string" || safeReturnTo(page, appUrl) !== page || /[?#]/.test(page)) {
+    throw new ConfigError("forbiddenPage", "must be a path on APP_URL without a query, e.g. /forbidden");
+  }
+  if (page === basePath || page.startsWith(`${basePath}/`)) throw new ConfigError("forbiddenPage", `must be a page of the app, not under ${basePath}`);
+  return page;
+}
+
+/** A list option of names: strings of 1 to 128 characters without spaces or control characters. */
+function names(setting: string, value: unknown, fallback: string[] = []): string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && /^[^\s\u0000-\u001f\u007f]{1,128}$/.test(v))) {
+    throw new ConfigError(setting, "must be a list of names (no spaces, at most 128 characters each)");
+  }
+  return [...new Set(value as string[])];
+}
+
+function resolveSignInParameters(options: CognitoSessionOptions["signInParameters"] = {}): ResolvedConfig["signInParameters"] {
+  return {
+    identityProviders: names("signInParameters.identityProviders", options.identityProviders),
+    idpIdentifiers: names("signInParameters.idpIdentifiers", options.idpIdentifiers),
+    languages: names("signInParameters.languages", options.languages),
+    loginHint: options.loginHint === true,
+  };
+}
+
+/** Attributes a user may set on their own account unless the app lists others. */
+export const DEFAULT_WRITABLE_ATTRIBUTES = [
+  "name",
+  "given_name",
+  "family_name",
+  "nickname",
+  "preferred_username",
+  "email",
+  "phone_number",
+  "locale",
+  "zoneinfo",
+];
+
+function resolveAccount(options: CognitoSessionOptions["account"] = {}, appUrl: URL): ResolvedConfig["account"] {
+  const writableAttributes = names("account.writableAttributes", options.writableAttributes, DEFAULT_WRITABLE_ATTRIBUTES);
+  // Cognito sets these itself; a user who could write them would vouch for their own address.
+  const vouched = writableAttributes.find((name) => /_verified$/.test(name) || name === "sub");
+  if (vouched !== undefined) throw new ConfigError("account.writableAttributes", `must not list ${vouched}: Cognito sets it, not the user`);
+  const totpIssuer = options.totpIssuer ?? appUrl.hostname;
+  if (typeof totpIssuer !== "string" || !/^[^:\u0000-\u001f\u007f]{1,64}$/.test(totpIssuer)) {
+    throw new ConfigError("account.totpIssuer", "must be 1 to 64 characters without a colon");
+  }
+  return { writableAttributes, totpIssuer };
 }
 
 const SIGN_OUT_LEVELS: readonly SignOutLevel[] = ["local", "revoke", "global"];

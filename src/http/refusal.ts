@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { type AccessDeniedError, isCode, type Outage } from "../lib/errors.ts";
 import { authorizeAll } from "../session/authorize.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
-import { challenge, errorPage, privateResponse, redirect, signInPageUrl, unavailable } from "./responses.ts";
+import { challenge, errorPage, privateResponse, redirect, rewrite, signInPageUrl, unavailable } from "./responses.ts";
 
 /**
  * Who is asking: a person's browser opening a page (see `wantsPage`), or code fetching
@@ -15,7 +15,7 @@ export type Audience = "page" | "api";
  * How a request that may not go on is answered:
  * - `unavailable`: 503, a page or JSON by `audience`, naming the service that could not be reached;
  * - `sign-in`: a page without a session, 307 to the sign-in page, coming back afterwards;
- * - `forbidden-page`: a page the session may not open, a 403 page;
+ * - `forbidden-page`: a page the session may not open, a 403 page (the app's `forbiddenPage`, rendered in place, when set);
  * - `challenge`: data, the RFC 6750 401 `invalid_token` without a session, or 403
  *   `insufficient_scope` naming `scopes` when the session falls short.
  *
@@ -80,6 +80,8 @@ function build(refusal: Refusal, config: ResolvedConfig, returnTo: string): Resp
     case "sign-in":
       return redirect(signInPageUrl(config, returnTo), 307);
     case "forbidden-page":
+      // The app's own page when it names one, so the refusal looks like the rest of the app.
+      if (config.forbiddenPage !== undefined) return rewrite(config, config.forbiddenPage, 403);
       return errorPage(403, "Forbidden", "Your account may not open this page.", config.signInPage);
     case "challenge":
       return challenge(config.appUrl.host, refusal.reason, refusal.scopes);

@@ -92,6 +92,18 @@ export function errorPage(status: number, title: string, detail: string, signInP
   });
 }
 
+/**
+ * Render `path` (a page of the app, on `appUrl`) in place of the page asked for, with
+ * `status`: the middleware's rewrite (`x-middleware-rewrite`, what `NextResponse.rewrite`
+ * sets), made here without Next so refusals keep one builder.
+ */
+export function rewrite(config: ResolvedConfig, path: string, status: 403): Response {
+  return new Response(null, {
+    status,
+    headers: { "x-middleware-rewrite": new URL(path, config.appUrl.origin).href, "cache-control": "private, no-store" },
+  });
+}
+
 /** A short plain-text answer to a request the library's own routes refuse (wrong method, cross-site, bad form). */
 export function plainText(status: 400 | 403 | 405, body: string, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "cache-control": "private, no-store", ...headers } });

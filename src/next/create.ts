@@ -2,13 +2,14 @@ import type { CognitoSessionOptions } from "../config/options.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import { attachCore, configureCore } from "../session/core.ts";
 import { createPasswordApi, type PasswordApi } from "./password-api.ts";
+import { type AccountApi, createAccountApi } from "./account-api.ts";
 import { type AuthMiddleware, createMiddleware } from "./middleware.ts";
 import { refreshCurrentSession } from "./next-cookies.ts";
 import { createServerApi, type ServerApi } from "./server-api.ts";
 import type { CustomAttributes, OnlyCustom, Session } from "../session/session.ts";
 
 /** The object an app configures once (`auth.ts`) and uses everywhere. */
-export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi {
+export interface CognitoSession<Custom extends CustomAttributes> extends ServerApi<Custom>, PasswordApi, AccountApi<Custom> {
   /** The validated configuration. */
   readonly config: ResolvedConfig;
   /**
@@ -43,6 +44,7 @@ export function createCognitoSession<Custom extends CustomAttributes & OnlyCusto
     middleware: createMiddleware<Custom>(core),
     ...createServerApi<Custom>(core),
     ...createPasswordApi(core),
+    ...createAccountApi<Custom>(core),
     refreshSession: () => refreshCurrentSession<Custom>(core),
   });
 }

@@ -47,7 +47,7 @@ export interface AuthMiddleware<Custom extends CustomAttributes = CustomAttribut
 export function createMiddleware<Custom extends CustomAttributes = CustomAttributes>(core: Core): AuthMiddleware<Custom> {
   const rules = compileRules(core.config.protect);
   const base = core.config.basePath;
-  const signInPage = core.config.signInPage;
+  const { signInPage, forbiddenPage } = core.config;
 
   function middleware(request: NextRequest, event?: NextFetchEvent): Promise<Response>;
   function middleware(handler: MiddlewareHandler<Custom>): (request: NextRequest, event?: NextFetchEvent) => Promise<Response>;
@@ -70,9 +70,9 @@ export function createMiddleware<Custom extends CustomAttributes = CustomAttribu
     if (pathname === `${base}/session`) return withCookies(sessionRoute(request.method, { session, unavailable, refreshFailed }), changes);
 
     // Every rule covering the path holds, so the strictest answer wins.
-    // The page signed-out visitors are sent to is never behind a rule itself: it would send
-    // them to itself, forever.
-    const matched = pathname === signInPage ? [] : matchRules(rules, pathname);
+    // The pages refused visitors are sent to are never behind a rule themselves: the sign-in
+    // page would send them to itself, forever, and the forbidden page would refuse itself.
+    const matched = pathname === signInPage || pathname === forbiddenPage ? [] : matchRules(rules, pathname);
     if (matched.length > 0) {
       // The audience is worked out only for a refusal: it reads the path several ways.
       const refusal = refusalOf(

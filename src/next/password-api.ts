@@ -15,15 +15,16 @@ export interface PasswordApi {
   /**
    * In a server action: sign in with a username and password, setting the session
    * cookies on success. Redirect to `result.returnTo` when `result.status` is
-   * `"signed-in"`; show `result.message` when it is `"failed"`; ask for a new password
-   * when it is `"new-password-required"`. Whatever shape a posted form gives `input`, the
+   * `"signed-in"`; show `result.message` when it is `"failed"` (with `result.next`, lead on
+   * to `forgotPassword` or `confirmSignUp`); ask for `result.challenge` when it is
+   * `"challenge"` (a second factor, a new password), answered with `respondToChallenge`. Whatever shape a posted form gives `input`, the
    * answer is a result: a field that is not a string counts as empty.
    */
   signInWithPassword(input: PasswordSignInInput): Promise<PasswordSignInResult>;
   /**
-   * In a server action: answer `new-password-required` with the user's new password and
-   * the attributes the challenge required (no others are sent). Any shape of `input`
-   * gives a result, as for `signInWithPassword`.
+   * In a server action: answer a `NEW_PASSWORD_REQUIRED` challenge with the user's new
+   * password and the attributes the challenge required (no others are sent).
+   * @deprecated Use `respondToChallenge`, which answers every challenge, this one included.
    */
   completeNewPassword(input: NewPasswordInput): Promise<PasswordSignInResult>;
 }

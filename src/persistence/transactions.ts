@@ -14,9 +14,12 @@ export interface Transaction {
   returnTo: string;
 }
 
-/** A password sign-in waiting for the user to answer a Cognito challenge. */
+/**
+ * A sign-in waiting for the user to answer a Cognito challenge, or (`CONFIRM_SIGN_UP`) a
+ * sign-up whose confirmation may sign the user in with Cognito's sign-up session.
+ */
 export interface PendingChallenge {
-  /** Cognito's challenge name, e.g. `NEW_PASSWORD_REQUIRED`. */
+  /** Cognito's challenge name, e.g. `NEW_PASSWORD_REQUIRED`, `SMS_MFA`; or `CONFIRM_SIGN_UP`. */
   name: string;
   /** The username Cognito expects in the answer (`USER_ID_FOR_SRP`). */
   username: string;
@@ -24,6 +27,10 @@ export interface PendingChallenge {
   session: string;
   returnTo: string;
   requiredAttributes: string[];
+  /** `SELECT_MFA_TYPE`: the methods Cognito offered, the only answers sent back. */
+  options?: string[];
+  /** Where Cognito sent a code, as Cognito masked it (`+*******1234`), for the page to show again. */
+  destination?: string;
 }
 
 /** Cognito's longest challenge session (`AuthSessionValidity`); Cognito refuses lapsed ones itself. */
