@@ -237,8 +237,12 @@ describe("signed-in settings", () => {
   it("deletes the account, ends the session and clears its cookies", async () => {
     const email = await confirmedUser();
     const browser = await signedIn(email);
+    const tokens = (await core.storage.read(browser.jar))!;
+    expect(await core.reader.fromTokens(tokens)).toMatchObject({ status: "valid" });
     expect(await browser.run((c, jar) => deleteAccount(c, jar))).toEqual({ status: "deleted" });
     expect([...browser.jar.keys()]).toEqual([]);
+    // Its access token, still within its hour (a copy, or a Bearer), is refused from now on.
+    await expect(core.reader.fromTokens(tokens)).rejects.toMatchObject({ code: "ERR_SESSION_ENDED" });
     const again = new FlowBrowser(core);
     expect(await again.run((c, jar) => passwordSignIn(c, jar, { username: email, password: PASSWORD }))).toMatchObject({
       status: "failed",

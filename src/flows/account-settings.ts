@@ -214,6 +214,10 @@ export async function deleteAccount(core: Core, jar: CookieJar): Promise<FlowSte
     jar,
     async (AccessToken) => {
       await callCognito(core.api, "DeleteUser", { AccessToken });
+      // Cognito refuses the deleted user from now on, but access tokens are verified here, not
+      // there: refuse every one of them issued until now, on every instance, until it would lapse.
+      const claims = await core.verifier.verify(AccessToken, "access");
+      await core.denylist.signOut(claims.sub, claims.exp - claims.iat + core.config.clockTolerance).catch(() => {});
       return { status: "deleted" as const };
     },
     { refresh: false },
