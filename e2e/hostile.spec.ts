@@ -177,7 +177,7 @@ function describeCookies(header: string): string {
 
 // ---------------------------------------------------------------- families
 
-const PAGE_TARGETS = ["/", "/dashboard", "/dashboard/x", "/admin", "/account", "/sign-in", "/files", "/legacy"];
+const PAGE_TARGETS = ["/", "/dashboard", "/dashboard/x", "/admin", "/account", "/sign-in", "/sign-up", "/forgot-password", "/files", "/legacy"];
 const API_TARGETS = ["/api/me", "/api/orders", "/api/admin/stats", "/api/legacy-me", "/auth/session"];
 
 function warmUp(): Case[] {

@@ -64,8 +64,8 @@ describe("chunking", () => {
 describe("session cookies over 4 KB", () => {
   it("round-trips a 5.5 KB ID token through sign-in, within the Cookie header budget, every Set-Cookie within 4096 bytes", async () => {
     const { endpoint, userPoolId, password } = inject("cognito");
-    const email = "carol@example.com";
-    // Three long custom attributes give Carol an ID token of about 5.5 KB: with the rest of
+    const email = "erin@example.com";
+    // Three long custom attributes give Erin an ID token of about 5.5 KB: with the rest of
     // the set, nearly all of MAX_SESSION_COOKIE_BYTES.
     const bio = (n: number) => `${n}:${"lorem ipsum dolor sit amet ".repeat(64)}`.slice(0, 1_500);
     await cognito(endpoint, "AdminCreateUser", {
