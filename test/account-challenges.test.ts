@@ -312,6 +312,24 @@ describe("codes sent without telling who has an account", () => {
     const taken = await browser.run((c, jar) => signUp(c, jar, { username: "ada@example.com", password: "Passw0rd!" }));
     expect(taken).toEqual(free);
   });
+
+  it("signUp on a pool that hands back sign-up sessions: a taken username sets a challenge cookie of the same size as a free one", async () => {
+    const app = fake.app();
+    const session = "AYABe".padEnd(920, "x");
+    script({ SignUp: [{ status: 200, body: { UserConfirmed: false, Session: session } }, refuse("UsernameExistsException", "User already exists")] });
+    // One username length for both, so the cookies may differ only by what the pool answered.
+    const free = new FlowBrowser(coreOf(app));
+    const taken = new FlowBrowser(coreOf(app));
+    expect(await free.run((c, jar) => signUp(c, jar, { username: "new@example.com", password: "Passw0rd!" }))).toEqual({ status: "confirmation-required" });
+    expect(await taken.run((c, jar) => signUp(c, jar, { username: "ada@example.com", password: "Passw0rd!" }))).toEqual({ status: "confirmation-required" });
+    const cookies = (browser: FlowBrowser) => [...browser.jar].map(([name, [value]]) => [name, value!.length]);
+    expect(cookies(taken)).toEqual(cookies(free));
+    expect(cookies(free)).toHaveLength(1);
+    // The decoy is no sign-up session: confirming with it sends Cognito something else.
+    script({ ConfirmSignUp: refuse("NotAuthorizedException", "Invalid session") });
+    await taken.run((c, jar) => confirmSignUp(c, jar, { username: "ada@example.com", code: "123456" }));
+    expect(bodies("ConfirmSignUp")[0]).toMatchObject({ Session: expect.not.stringMatching(/^AYABe/) });
+  });
 });
 
 describe("rate limits, lockouts and bad codes are reasons", () => {

@@ -2,6 +2,7 @@ import { callCognito } from "../cognito/api.ts";
 import type { Core } from "../session/core.ts";
 import type { CookieJar } from "../persistence/jar.ts";
 import { isCode } from "../lib/errors.ts";
+import { base64url } from "../lib/base64url.ts";
 import { safeReturnTo } from "../lib/return-to.ts";
 import { classify, type Failed, type FailureReason, failure } from "./failures.ts";
 import { type AuthResponse, type FlowStep, failedStep, secretHashField, type SignInResult, settle, userParameters } from "./challenges.ts";
@@ -63,6 +64,18 @@ export type CodeSentResult =
 export const REVEALING = new Set(["UsernameExistsException", "UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"]);
 
 /**
+ * The length of the sign-up sessions this app's pool hands back, once it has handed one
+ * (pools that allow `USER_AUTH` do). A taken username then leaves a decoy of that length in
+ * the challenge cookie, so the Set-Cookie does not tell it from a free one.
+ */
+const sessionLengths = new WeakMap<Core, number>();
+
+/** A random stand-in for a sign-up session, `length` characters; no confirmation accepts it. */
+function decoySession(length: number): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(Math.ceil((length * 3) / 4)))).slice(0, length);
+}
+
+/**
  * Sign a user up (Cognito `SignUp`), with the attributes the app allows. When Cognito
  * hands back a sign-up session, it waits sealed in the challenge cookie for `confirmSignUp`.
  */
@@ -84,13 +97,17 @@ export async function signUp(core: Core, jar: CookieJar, input: SignUpInput): Pr
     });
     if (response.UserConfirmed === true) return { result: { status: "confirmed" }, changes };
     if (typeof response.Session === "string") {
+      sessionLengths.set(core, response.Session.length);
       const held = await core.transactions.holdChallenge({ name: "CONFIRM_SIGN_UP", username, session: response.Session, returnTo, requiredAttributes: [] });
       return { result: { status: "confirmation-required" }, changes: held };
     }
     return { result: { status: "confirmation-required" }, changes };
   } catch (error) {
     if (isCode(error, "ERR_COGNITO_REJECTED") && (error as { type?: string }).type === "UsernameExistsException") {
-      return { result: { status: "confirmation-required" }, changes };
+      const length = sessionLengths.get(core);
+      if (length === undefined) return { result: { status: "confirmation-required" }, changes };
+      const decoy = { name: "CONFIRM_SIGN_UP", username, session: decoySession(length), returnTo, requiredAttributes: [] };
+      return { result: { status: "confirmation-required" }, changes: await core.transactions.holdChallenge(decoy) };
     }
     return { result: classify(error, "code") as Failed<SignUpFailure>, changes };
   }
