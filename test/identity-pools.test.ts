@@ -107,6 +107,30 @@ describe("getAwsCredentials", () => {
     expect(pool.calls).toEqual({ GetId: 0, GetCredentialsForIdentity: 1 });
   });
 
+  it("inside withAuth, after it refreshed a lapsed cookie session: the refreshed tokens, not the lapsed ones the request sent", async () => {
+    const auth = app({ clockTolerance: 0 });
+    const core = coreOf(auth);
+    const sub = "refreshed-in-withauth";
+    const now = Math.floor(Date.now() / 1000);
+    const lapsed = { exp: now - 5, iat: now - 3605 };
+    const accessToken = issuer.accessToken({ sub, username: sub, scope: "openid", ...lapsed });
+    const idToken = issuer.idToken({ sub, "cognito:username": sub, ...lapsed });
+    let redeemed = 0;
+    (core.refresher as unknown as { source: { redeem: () => Promise<unknown> } }).source = {
+      redeem: async () => {
+        redeemed++;
+        return { ...mintUserTokens(issuer, { sub }), refreshToken: undefined };
+      },
+    };
+    const sent = await core.storage.write(new Map(), { accessToken, idToken, refreshToken: "refresh-token", endsAt: now + 86_400 });
+    const cookie = sent.set.map(({ name, value }) => `${name}=${value}`).join("; ");
+    const handler = auth.withAuth({}, async () => Response.json({ identityId: (await auth.getAwsCredentials()).identityId }));
+    const response = await handler(new Request("http://localhost:3000/api/files", { headers: { cookie } }), {});
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ identityId: expect.stringMatching(/:/) });
+    expect(redeemed).toBe(1);
+  });
+
   it("throws NotSignedInError without a session, and for a machine client's Bearer token", async () => {
     const auth = app();
     expect(isCode(await error(runAs(auth, issuer, null, () => auth.getAwsCredentials())), "ERR_NOT_SIGNED_IN")).toBe(true);
@@ -114,8 +138,9 @@ describe("getAwsCredentials", () => {
     expect(isCode(await error(auth.runWithSession(request, () => auth.getAwsCredentials())), "ERR_NOT_SIGNED_IN")).toBe(true);
   });
 
-  it("refuses a Bearer user token (it carries no ID token), unless the user's credentials are cached already", async () => {
+  it("refuses a Bearer user token (it carries no ID token), even when the user's credentials are cached", async () => {
     const auth = app();
+    await runAs(auth, issuer, { sub: "bearer-user" }, () => auth.getAwsCredentials());
     const { accessToken } = mintUserTokens(issuer, { sub: "bearer-user" });
     const request = new Request("http://localhost:3000/api", { headers: { authorization: `Bearer ${accessToken}` } });
     const thrown = await error(auth.runWithSession(request, () => auth.getAwsCredentials()));

@@ -208,7 +208,7 @@ describe("golden values: what this release writes, exactly", () => {
     const service = new AwsCredentialsService(api, "goldenclient", store, sealer, {} as Refresher, verifier, 30 * 86_400, 1_000);
     const owner = { issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Golden", sub: "u1" };
     const credentials = await service.forUser(owner, { tokens: async () => TOKENS, keep: async () => {} });
-    const hash = await keyOf("us-east-1:00000000-0000-0000-0000-00000000cafe\ncognito-idp.us-east-1.amazonaws.com/us-east-1_Golden\nu1");
+    const hash = await keyOf("us-east-1:00000000-0000-0000-0000-00000000cafe\ncognito-idp.us-east-1.amazonaws.com/us-east-1_Golden\ngoldenclient\nu1");
     expect(set.mock.calls.map(([key, value, ttl, only]) => [key, value, ttl, only])).toEqual([
       [`aws:lock:${hash}`, "1", 1_000, "new"],
       [`identity:${hash}`, GOLDEN.identityId, 30 * 86_400_000, undefined],

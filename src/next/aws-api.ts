@@ -1,6 +1,7 @@
 import type { AwsCredentials } from "../cognito/identity.ts";
 import { ConfigError, NotSignedInError } from "../lib/errors.ts";
 import { parseCookieHeader } from "../persistence/jar.ts";
+import { applyToJar, type CookieChanges } from "../persistence/changes.ts";
 import type { StoredTokens } from "../persistence/tokens.ts";
 import type { TokenSource } from "../session/aws-credentials.ts";
 import type { Core } from "../session/core.ts";
@@ -69,12 +70,13 @@ export function createAwsApi<Custom extends CustomAttributes>(core: Core, scope:
     }
     if (session.user === null) throw new NotSignedInError("a machine client has no identity in an identity pool");
     const owner = { issuer: session.issuer, sub: session.user.sub };
-    const cached = service.cached(owner);
-    if (cached) return cached;
+    // Before the cache: whether a Bearer caller is served must not hang on another request having filled it.
     if (/^bearer(?:\s|$)/i.test(headers.get("authorization") ?? "")) {
       throw new NotSignedInError("a Bearer access token carries no ID token to exchange for AWS credentials");
     }
-    return service.forUser(owner, cookieTokens(core, headers, owner.sub));
+    const cached = service.cached(owner);
+    if (cached) return cached;
+    return service.forUser(owner, cookieTokens(core, headers, owner.sub, scoped?.changes));
   }
 
   return {
@@ -84,8 +86,10 @@ export function createAwsApi<Custom extends CustomAttributes>(core: Core, scope:
 }
 
 /** The tokens behind the request's session cookies; refreshed ones are written back where the request allows it. */
-function cookieTokens(core: Core, headers: Headers, sub: string): TokenSource {
+function cookieTokens(core: Core, headers: Headers, sub: string, changes: CookieChanges | undefined): TokenSource {
   const jar = parseCookieHeader(headers.get("cookie"));
+  // A refresh earlier in this request (withAuth) wrote newer cookies than the request sent.
+  if (changes) applyToJar(jar, changes);
   return {
     async tokens(): Promise<StoredTokens> {
       const read = await core.reader.fromCookies(jar);

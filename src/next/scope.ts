@@ -1,4 +1,5 @@
 import type { Outage } from "../lib/errors.ts";
+import type { CookieChanges } from "../persistence/changes.ts";
 import type { CustomAttributes, Session } from "../session/session.ts";
 import { SessionScopeError } from "../lib/errors.ts";
 
@@ -47,4 +48,6 @@ export interface SessionState<Custom extends CustomAttributes> {
   pools?: readonly string[];
   /** The headers the session was read from, when the scope was given a request. */
   headers?: Headers;
+  /** The cookies the session's refresh wrote for this request (withAuth): newer than those in `headers`. */
+  changes?: CookieChanges;
 }

@@ -83,11 +83,12 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
     rule: AccessRule,
     session: Session<Custom>,
     headers: Headers,
+    changes: CookieChanges,
     fn: () => R,
     answered = () => false,
   ): Promise<{ value: Awaited<R> } | { refusal: Refusal }> {
     try {
-      const state = { session, unavailable: undefined, headers, ...(rule.pools ? { pools: rule.pools } : {}) };
+      const state = { session, unavailable: undefined, headers, changes, ...(rule.pools ? { pools: rule.pools } : {}) };
       return { value: await scope.run(state, fn) };
     } catch (error) {
       const refusal = refusalOfError(error);
@@ -100,7 +101,7 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
     const admission = await admit(rule, request.headers);
     if (admission.refusal) return withCookies(refusalResponse(admission.refusal, core.config), admission.changes);
     const { session, changes } = admission;
-    const result = await inScope(rule, session, request.headers, () => handler(request, { ...(context as Ctx), session }));
+    const result = await inScope(rule, session, request.headers, changes, () => handler(request, { ...(context as Ctx), session }));
     const response = "refusal" in result ? refusalResponse(result.refusal, core.config) : result.value;
     // One user's answer: never for a shared cache, whatever the handler asked for (privateResponse).
     return withCookies(privateResponse(response), changes);
@@ -118,6 +119,7 @@ export function createWithAuth<Custom extends CustomAttributes>(core: Core, scop
       rule,
       session,
       headers,
+      changes,
       () => handler(req, res, { session }),
       () => res.headersSent === true,
     );

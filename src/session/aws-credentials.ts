@@ -70,10 +70,13 @@ export class AwsCredentialsService {
 
   /** The credentials of `owner`: cached, another instance's, or fetched once for every caller asking meanwhile. */
   forUser(owner: CredentialsOwner, source: TokenSource): Promise<AwsCredentials> {
+    // Shared under the app client too: a pool may map each client of a user pool to its own role.
     const key = userKey(owner);
     const cached = this.#fresh(this.#entries.get(key));
     if (cached) return Promise.resolve(cached);
-    return this.#once(key, () => this.#obtain(key, `${this.api.identityPoolId}\n${providerName(owner.issuer)}\n${owner.sub}`, { owner, source }));
+    return this.#once(key, () =>
+      this.#obtain(key, `${this.api.identityPoolId}\n${providerName(owner.issuer)}\n${this.clientId}\n${owner.sub}`, { owner, source }),
+    );
   }
 
   /**
