@@ -2,7 +2,6 @@ import { callCognito } from "../cognito/api.ts";
 import type { Core } from "../session/core.ts";
 import type { CookieJar } from "../persistence/jar.ts";
 import { isCode } from "../lib/errors.ts";
-import { base64url } from "../lib/base64url.ts";
 import { safeReturnTo } from "../lib/return-to.ts";
 import { classify, type Failed, type FailureReason, failure } from "./failures.ts";
 import { type AuthResponse, type FlowStep, failedStep, secretHashField, type SignInResult, settle, userParameters } from "./challenges.ts";
@@ -63,16 +62,19 @@ export type CodeSentResult =
 /** Refusals that would tell whether an account exists; answered as if the code went out. */
 export const REVEALING = new Set(["UsernameExistsException", "UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"]);
 
-/**
- * The length of the sign-up sessions this app's pool hands back, once it has handed one
- * (pools that allow `USER_AUTH` do). A taken username then leaves a decoy of that length in
- * the challenge cookie, so the Set-Cookie does not tell it from a free one.
- */
-const sessionLengths = new WeakMap<Core, number>();
+/** Cognito's sign-up sessions are at most this long; each is held padded to it. */
+const HELD_SESSION = 2048;
 
-/** A random stand-in for a sign-up session, `length` characters; no confirmation accepts it. */
-function decoySession(length: number): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(Math.ceil((length * 3) / 4)))).slice(0, length);
+/**
+ * Hold the sign-up in the challenge cookie for `confirmSignUp`: with Cognito's sign-up
+ * session when it gave one (pools that allow `USER_AUTH`), padded, else the padding alone.
+ * Every sign-up that asks for a code, a taken username's too, so sets one cookie of one size:
+ * the Set-Cookie does not tell a taken username from a free one.
+ */
+async function holdSignUp(core: Core, username: string, session: unknown, returnTo: string): Promise<FlowStep<SignUpResult>> {
+  const padded = (typeof session === "string" ? session : "").padEnd(HELD_SESSION, " ");
+  const changes = await core.transactions.holdChallenge({ name: "CONFIRM_SIGN_UP", username, session: padded, returnTo, requiredAttributes: [] });
+  return { result: { status: "confirmation-required" }, changes };
 }
 
 /**
@@ -96,18 +98,10 @@ export async function signUp(core: Core, jar: CookieJar, input: SignUpInput): Pr
       ...(await secretHashField(core, username)),
     });
     if (response.UserConfirmed === true) return { result: { status: "confirmed" }, changes };
-    if (typeof response.Session === "string") {
-      sessionLengths.set(core, response.Session.length);
-      const held = await core.transactions.holdChallenge({ name: "CONFIRM_SIGN_UP", username, session: response.Session, returnTo, requiredAttributes: [] });
-      return { result: { status: "confirmation-required" }, changes: held };
-    }
-    return { result: { status: "confirmation-required" }, changes };
+    return await holdSignUp(core, username, response.Session, returnTo);
   } catch (error) {
     if (isCode(error, "ERR_COGNITO_REJECTED") && (error as { type?: string }).type === "UsernameExistsException") {
-      const length = sessionLengths.get(core);
-      if (length === undefined) return { result: { status: "confirmation-required" }, changes };
-      const decoy = { name: "CONFIRM_SIGN_UP", username, session: decoySession(length), returnTo, requiredAttributes: [] };
-      return { result: { status: "confirmation-required" }, changes: await core.transactions.holdChallenge(decoy) };
+      return await holdSignUp(core, username, undefined, returnTo);
     }
     return { result: classify(error, "code") as Failed<SignUpFailure>, changes };
   }
@@ -125,7 +119,9 @@ export async function confirmSignUp(core: Core, jar: CookieJar, input: ConfirmSi
   if (username === undefined) return failedStep(failure("invalid-input"));
   if (code === undefined) return failedStep(failure("code-mismatch"));
   const held = await core.transactions.readChallenge(jar);
-  const signUpSession = held?.name === "CONFIRM_SIGN_UP" && held.username === username ? held.session : undefined;
+  const mine = held?.name === "CONFIRM_SIGN_UP" && held.username === username && typeof held.session === "string";
+  // The padding alone is no session: then confirm without one.
+  const signUpSession = mine ? held.session.trimEnd() || undefined : undefined;
   let session: string | undefined;
   try {
     const response = await callCognito<{ Session?: string }>(core.api, "ConfirmSignUp", {
