@@ -171,7 +171,14 @@ describe("the example's sign-in action", () => {
         const state = await signInAction(p as never, f as never);
         return isSignInState(state) && handedStringsOnly();
       }),
-      { numRuns: 200 },
+      {
+        numRuns: 200,
+        // A form for each step that reaches the library, whatever else the run draws.
+        examples: [
+          [{ step: "password" }, form({ username: "alice@example.com", password: "p" })],
+          [{ step: "challenge", challenge: { name: "SOFTWARE_TOKEN_MFA" } }, form({ code: "123456" })],
+        ],
+      },
     );
     // The property reached the library through both steps, not only the early refusal.
     expect(handed.some((input) => "username" in input)).toBe(true);
